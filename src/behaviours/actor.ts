@@ -1,0 +1,143 @@
+/**
+ * Actor: the plain process behaviour, Erlang's `spawn` of a receive loop.
+ *
+ * The idea: the runtime calls `init(args)` once, then `receive(message)` for each mailbox
+ * message, one at a time, then `terminate(reason)` when the process ends by its own act
+ * (stop, a thrown error) or by node shutdown. A process killed by an exit signal runs no code.
+ *
+ *   callback          return                  effect
+ *   init(args)        void | Promise<void>    a throw or rejection ends the process (no terminate)
+ *   receive(msg)      void | Promise<void>    a throw ends it with the Error as reason
+ *   terminate(r)      void | Promise<void>    a throw replaces the reason
+ *
+ * Calls reach an Actor as `{ type: '$call', from, request }`; answer with `this.reply(from, v)`.
+ * Trapped exits arrive as `{ type: 'EXIT', from, reason }`, monitors as `{ type: 'DOWN', ... }`.
+ */
+import {
+  kBehaviour, kContext, kDispatch, kInit, kTerminate,
+  type BehaviourInstance, type CallOptions, type ProcessContext, type Settle, type SpawnOptions,
+  type TimerRef, type BehaviourClass,
+} from '../core/process-context.ts'
+import type { Address, Pid, Ref } from '../core/pid.ts'
+import type { ExitReason } from '../core/exit.ts'
+import type { From } from '../core/envelope.ts'
+import { makeError } from '../core/errors.ts'
+
+export abstract class Actor<Args = void, Msg = unknown> implements BehaviourInstance {
+  static readonly [kBehaviour] = 'actor'
+  ;[kContext]: ProcessContext | undefined = undefined
+
+  /** Called once before the first message. */
+  init(_args: Args): Settle {}
+
+  /** Called for each message, one at a time. */
+  abstract receive(message: Msg): Settle
+
+  /** Called when the process ends by its own act or by node shutdown. */
+  terminate(_reason: ExitReason): Settle {}
+
+  [kInit](args: unknown): Settle {
+    return this.init(args as Args)
+  }
+
+  [kDispatch](message: unknown): Settle {
+    return this.receive(message as Msg)
+  }
+
+  [kTerminate](reason: ExitReason): Settle {
+    return this.terminate(reason)
+  }
+
+  /** The running process's context. @throws ERR_NOT_IN_PROCESS before the process starts */
+  protected get context(): ProcessContext {
+    const ctx = this[kContext]
+    if (ctx === undefined) throw makeError('ERR_NOT_IN_PROCESS', 'this process context')
+    return ctx
+  }
+
+  get self(): Pid {
+    return this.context.self
+  }
+
+  send(to: Address, message: unknown): void {
+    this.context.send(to, message)
+  }
+
+  trySend(to: Address, message: unknown): boolean {
+    return this.context.trySend(to, message)
+  }
+
+  call<R = unknown>(to: Address, request: unknown, options?: CallOptions): Promise<R> {
+    return this.context.call<R>(to, request, options)
+  }
+
+  cast(to: Address, request: unknown): void {
+    this.context.cast(to, request)
+  }
+
+  reply(from: From, value: unknown): void {
+    this.context.reply(from, value)
+  }
+
+  spawn<A>(behaviour: BehaviourClass<A>, args?: A, options?: SpawnOptions): Pid {
+    return this.context.spawn(behaviour, args, options)
+  }
+
+  spawnLink<A>(behaviour: BehaviourClass<A>, args?: A, options?: SpawnOptions): Pid {
+    return this.context.spawnLink(behaviour, args, options)
+  }
+
+  link(pid: Pid): void {
+    this.context.link(pid)
+  }
+
+  unlink(pid: Pid): void {
+    this.context.unlink(pid)
+  }
+
+  monitor(target: Address): Ref {
+    return this.context.monitor(target)
+  }
+
+  demonitor(ref: Ref, options?: { flush?: boolean }): boolean {
+    return this.context.demonitor(ref, options)
+  }
+
+  /** Send an exit signal to `pid`. */
+  exit(pid: Pid, reason: ExitReason): void {
+    this.context.exit(pid, reason)
+  }
+
+  /** End this process with `reason` (default 'normal') once the current callback returns. */
+  stop(reason?: ExitReason): void {
+    this.context.stop(reason)
+  }
+
+  trapExit(on: boolean): boolean {
+    return this.context.trapExit(on)
+  }
+
+  sendAfter(to: Address, message: unknown, ms: number): TimerRef {
+    return this.context.sendAfter(to, message, ms)
+  }
+
+  register(name: string): void {
+    this.context.register(name)
+  }
+
+  unregister(name: string): boolean {
+    return this.context.unregister(name)
+  }
+
+  whereis(name: string): Pid | undefined {
+    return this.context.whereis(name)
+  }
+
+  links(): Pid[] {
+    return this.context.links()
+  }
+
+  makeRef(): Ref {
+    return this.context.makeRef()
+  }
+}

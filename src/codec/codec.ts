@@ -1,0 +1,77 @@
+/**
+ * cbor-x set-up for the rings. Each ring is one ordered stream: one `sequential` Encoder on the
+ * writer side, one Decoder (with `structures: []`, or it yields Tag objects) on the reader side,
+ * so record shapes travel once per ring. Pid, Ref and Error have extension tags.
+ *
+ * Gotcha: a `sequential` encoder that throws mid-value has already registered the shapes it
+ * saw, so its stream is corrupt. Callers validate first (validate.ts) and, if encoding still
+ * throws, start a fresh encoder and tell the reader with a CODEC_RESET frame.
+ */
+import { Decoder, Encoder, addExtension } from 'cbor-x'
+import { LOCAL_NODE, Pid, Ref } from '../core/pid.ts'
+
+const TAG_PID = 40101
+const TAG_REF = 40102
+const TAG_ERROR = 40103
+
+let localNode = LOCAL_NODE
+
+/** The node name that pids and refs omit on the wire (set once distribution names the node). */
+export function setCodecLocalNode(name: string): void {
+  localNode = name
+}
+
+addExtension({
+  Class: Pid,
+  tag: TAG_PID,
+  encode(pid: Pid, encode: (v: unknown) => Uint8Array) {
+    return encode(pid.node === localNode ? [pid.id, pid.serial, pid.creation] : [pid.id, pid.serial, pid.creation, pid.node])
+  },
+  decode(d: [number, number, number, string?]) {
+    return new Pid(d[3] ?? localNode, d[0], d[1], d[2])
+  },
+})
+
+addExtension({
+  Class: Ref,
+  tag: TAG_REF,
+  encode(ref: Ref, encode: (v: unknown) => Uint8Array) {
+    return encode(ref.node === localNode ? [ref.key, ref.creation] : [ref.key, ref.creation, ref.node])
+  },
+  decode(d: [number, number, string?]) {
+    return new Ref(d[2] ?? localNode, d[0], d[1])
+  },
+})
+
+const errorBases: Record<string, ErrorConstructor> = {
+  TypeError, RangeError, SyntaxError, ReferenceError, EvalError, URIError,
+}
+
+addExtension({
+  Class: Error,
+  tag: TAG_ERROR,
+  encode(error: Error, encode: (v: unknown) => Uint8Array) {
+    const extra = error as Error & { code?: unknown; reason?: unknown }
+    return encode([error.name, error.message, error.stack ?? null, extra.code ?? null, extra.reason ?? null])
+  },
+  decode(d: [string, string, string | null, unknown, unknown]) {
+    const [name, message, stack, code, reason] = d
+    const error = new (errorBases[name] ?? Error)(message) as Error & { code?: unknown; reason?: unknown }
+    if (error.name !== name) Object.defineProperty(error, 'name', { value: name, configurable: true, writable: true })
+    if (stack !== null) error.stack = stack
+    if (code !== null) Object.defineProperty(error, 'code', { value: code, enumerable: true, configurable: true })
+    if (reason !== null) error.reason = reason
+    return error
+  },
+})
+
+export function makeStreamEncoder(): Encoder {
+  return new Encoder({ sequential: true, useRecords: true })
+}
+
+export function makeStreamDecoder(): Decoder {
+  // copyBuffers: byte strings must not alias the ring, which is overwritten once consumed.
+  return new Decoder({ sequential: true, useRecords: true, structures: [], copyBuffers: true } as ConstructorParameters<typeof Decoder>[0])
+}
+
+export type { Encoder, Decoder }

@@ -1,0 +1,93 @@
+/**
+ * Can a value cross threads? Plain data, Pid, Ref, Error, Date, Map, Set, RegExp, typed arrays
+ * and ArrayBuffers can; functions, symbols, class instances without a codec extension and
+ * cycles cannot. The fast check allocates nothing; on failure a second pass finds the path.
+ */
+import { Pid, Ref } from '../core/pid.ts'
+import { makeError } from '../core/errors.ts'
+
+const MAX_DEPTH = 200
+const objectProto = Object.prototype
+
+function isKnownObject(v: object): 'plain' | 'array' | 'map' | 'set' | 'leaf' | undefined {
+  const proto = Object.getPrototypeOf(v) as unknown
+  if (proto === objectProto || proto === null) return 'plain'
+  if (Array.isArray(v)) return 'array'
+  if (v instanceof Pid || v instanceof Ref || v instanceof Error || v instanceof Date || v instanceof RegExp) return 'leaf'
+  if (ArrayBuffer.isView(v) || v instanceof ArrayBuffer) return 'leaf'
+  if (v instanceof Map) return 'map'
+  if (v instanceof Set) return 'set'
+  return undefined
+}
+
+function ok(v: unknown, depth: number): boolean {
+  const t = typeof v
+  if (t !== 'object') return t !== 'function' && t !== 'symbol'
+  if (v === null) return true
+  if (depth > MAX_DEPTH) return false
+  const kind = isKnownObject(v as object)
+  switch (kind) {
+    case 'plain':
+      for (const k in v as Record<string, unknown>) if (!ok((v as Record<string, unknown>)[k], depth + 1)) return false
+      return true
+    case 'array': {
+      const a = v as unknown[]
+      for (let i = 0; i < a.length; i++) if (!ok(a[i], depth + 1)) return false
+      return true
+    }
+    case 'map':
+      for (const [k, x] of v as Map<unknown, unknown>) if (!ok(k, depth + 1) || !ok(x, depth + 1)) return false
+      return true
+    case 'set':
+      for (const x of v as Set<unknown>) if (!ok(x, depth + 1)) return false
+      return true
+    case 'leaf':
+      return true
+    default:
+      return false
+  }
+}
+
+function explain(v: unknown, path: string, depth: number): [string, string] | undefined {
+  const t = typeof v
+  if (t === 'function') return [path, `a function (${(v as { name?: string }).name || 'anonymous'})`]
+  if (t === 'symbol') return [path, 'a symbol']
+  if (t !== 'object' || v === null) return undefined
+  if (depth > MAX_DEPTH) return [path, `nesting deeper than ${MAX_DEPTH} (a cycle?)`]
+  const kind = isKnownObject(v as object)
+  if (kind === undefined) {
+    const name = (v as object).constructor?.name ?? 'unknown'
+    return [path, `an instance of class ${name} (no codec extension)`]
+  }
+  if (kind === 'plain') {
+    for (const k in v as Record<string, unknown>) {
+      const r = explain((v as Record<string, unknown>)[k], `${path}.${k}`, depth + 1)
+      if (r) return r
+    }
+  } else if (kind === 'array') {
+    const a = v as unknown[]
+    for (let i = 0; i < a.length; i++) {
+      const r = explain(a[i], `${path}[${i}]`, depth + 1)
+      if (r) return r
+    }
+  } else if (kind === 'map' || kind === 'set') {
+    let i = 0
+    for (const x of v as Iterable<unknown>) {
+      const r = explain(x, `${path}<entry ${i++}>`, depth + 1)
+      if (r) return r
+    }
+  }
+  return undefined
+}
+
+/** True if `v` can be sent to another thread. Never throws. */
+export function isSerializable(v: unknown): boolean {
+  return ok(v, 0)
+}
+
+/** @throws ERR_NOT_SERIALIZABLE naming the first offending path. */
+export function assertSerializable(v: unknown, what = 'message'): void {
+  if (ok(v, 0)) return
+  const [path, why] = explain(v, what, 0) ?? [what, 'an unsupported value']
+  throw makeError('ERR_NOT_SERIALIZABLE', path, why)
+}

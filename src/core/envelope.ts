@@ -1,0 +1,54 @@
+/**
+ * The shapes of the messages the runtime itself puts in a mailbox. Every message a behaviour
+ * receives from the runtime is a discriminated union on `type`.
+ */
+import type { NamedProcess, Pid, Ref } from './pid.ts'
+import type { ExitReason } from './exit.ts'
+
+/** A trapped exit signal (`trapExit` on): the linked process `from` ended with `reason`. */
+export interface ExitMessage {
+  readonly type: 'EXIT'
+  readonly from: Pid
+  readonly reason: ExitReason
+}
+
+/** A monitor fired: the process watched under `ref` ended with `reason`. */
+export interface DownMessage {
+  readonly type: 'DOWN'
+  readonly ref: Ref
+  readonly pid: Pid | NamedProcess
+  readonly reason: ExitReason
+}
+
+/** Where a reply goes: the caller and the call's ref. */
+export interface From {
+  readonly pid: Pid
+  readonly ref: Ref
+}
+
+/** A request made with `call`; answer it with `reply(from, value)`. */
+export interface CallMessage<Req = unknown> {
+  readonly type: '$call'
+  readonly from: From
+  readonly request: Req
+}
+
+/** A request made with `cast`: no reply. */
+export interface CastMessage<Req = unknown> {
+  readonly type: '$cast'
+  readonly request: Req
+}
+
+export type SystemMessage = ExitMessage | DownMessage | CallMessage | CastMessage
+
+export function isExitMessage(m: unknown): m is ExitMessage {
+  return typeof m === 'object' && m !== null && (m as { type?: unknown }).type === 'EXIT'
+}
+
+export function isDownMessage(m: unknown): m is DownMessage {
+  return typeof m === 'object' && m !== null && (m as { type?: unknown }).type === 'DOWN'
+}
+
+export function isCallMessage(m: unknown): m is CallMessage {
+  return typeof m === 'object' && m !== null && (m as { type?: unknown }).type === '$call'
+}

@@ -1,0 +1,91 @@
+/**
+ * One registry of coded errors. The `code` is the contract; messages may change.
+ * Errors cross threads through cbor (see codec), so callers recognise them by `code`,
+ * never by `instanceof`.
+ */
+
+export interface SkeinErrorFields {
+  readonly code: string
+  /** For call failures: the exit reason that ended the call (`'noproc'`, `'timeout'`, ...). */
+  reason?: unknown
+}
+
+type Base = ErrorConstructor | TypeErrorConstructor | RangeErrorConstructor
+
+interface Entry {
+  readonly message: (...args: never[]) => string
+  readonly base: Base
+}
+
+const registry = new Map<string, Entry>()
+
+function E<A extends unknown[]>(code: string, message: (...args: A) => string, base: Base = Error) {
+  registry.set(code, { message: message as unknown as (...args: never[]) => string, base })
+  return code
+}
+
+const show = (v: unknown): string => {
+  if (typeof v === 'string') return JSON.stringify(v)
+  if (typeof v === 'function') return `function ${v.name || '(anonymous)'}`
+  try {
+    return String(v)
+  } catch {
+    return Object.prototype.toString.call(v)
+  }
+}
+
+export const Codes = {
+  ERR_INVALID_ARG_TYPE: E('ERR_INVALID_ARG_TYPE', (what: string, expected: string, got: unknown) =>
+    `expected ${what} to be ${expected}, got: ${show(got)}`, TypeError),
+  ERR_INVALID_ARG_VALUE: E('ERR_INVALID_ARG_VALUE', (what: string, expected: string, got: unknown) =>
+    `expected ${what} to be ${expected}, got: ${show(got)}`, RangeError),
+  ERR_UNKNOWN_OPTION: E('ERR_UNKNOWN_OPTION', (where: string, key: string, known: readonly string[]) =>
+    `unknown option ${JSON.stringify(key)} for ${where}; known options: ${known.join(', ')}`, TypeError),
+  ERR_NOT_SERIALIZABLE: E('ERR_NOT_SERIALIZABLE', (path: string, why: string) =>
+    `message cannot cross threads: ${why} at ${path}`, TypeError),
+  ERR_UNKNOWN_NAME: E('ERR_UNKNOWN_NAME', (name: string) => `no process is registered as ${JSON.stringify(name)}`),
+  ERR_NAME_TAKEN: E('ERR_NAME_TAKEN', (name: string, owner: string) =>
+    `the name ${JSON.stringify(name)} is already registered to ${owner}`),
+  ERR_NAME_TOO_LONG: E('ERR_NAME_TOO_LONG', (name: string, max: number) =>
+    `the name ${JSON.stringify(name)} is longer than ${max} UTF-8 bytes`, RangeError),
+  ERR_REGISTRY_FULL: E('ERR_REGISTRY_FULL', (max: number) =>
+    `the name registry is full (${max} names); raise the maxNames option`, RangeError),
+  ERR_UNKNOWN_BEHAVIOUR: E('ERR_UNKNOWN_BEHAVIOUR', (module: string, exportName: string) =>
+    `no behaviour export ${JSON.stringify(exportName)} in module ${module}; is it listed in the node's modules option?`),
+  ERR_BEHAVIOUR_NOT_REGISTERED: E('ERR_BEHAVIOUR_NOT_REGISTERED', (name: string) =>
+    `class ${name} is not exported by any module in the node's modules option, so another thread cannot create it`),
+  ERR_NOT_A_BEHAVIOUR: E('ERR_NOT_A_BEHAVIOUR', (got: unknown) =>
+    `expected a behaviour class (extends Actor or Server), got: ${show(got)}`, TypeError),
+  ERR_NOPROC: E('ERR_NOPROC', (target: string) => `no process ${target}`),
+  ERR_CALL_EXIT: E('ERR_CALL_EXIT', (target: string, reason: unknown) =>
+    `process ${target} exited during the call with reason ${show(reason)}`),
+  ERR_CALL_TIMEOUT: E('ERR_CALL_TIMEOUT', (target: string, ms: number) => `call to ${target} timed out after ${ms} ms`),
+  ERR_PROCESS_TERMINATED: E('ERR_PROCESS_TERMINATED', (pid: string) => `process ${pid} has terminated`),
+  ERR_NOT_IN_PROCESS: E('ERR_NOT_IN_PROCESS', (what: string) =>
+    `${what} can only be used by a running process (this behaviour instance is not attached to one)`),
+  ERR_INIT_FAILED: E('ERR_INIT_FAILED', (pid: string, reason: unknown) => `init of ${pid} failed: ${show(reason)}`),
+  ERR_BAD_RETURN_VALUE: E('ERR_BAD_RETURN_VALUE', (callback: string, got: unknown) =>
+    `${callback} returned an unexpected value: ${show(got)}`),
+  ERR_NODE_STOPPED: E('ERR_NODE_STOPPED', () => 'the node is stopped'),
+  ERR_THREAD_FAILED: E('ERR_THREAD_FAILED', (thread: number, why: string) => `thread ${thread} failed to start: ${why}`),
+  ERR_NO_DISTRIBUTION: E('ERR_NO_DISTRIBUTION', (node: string) =>
+    `cannot reach node ${node}: distribution is not started on this node`),
+} as const
+
+export type ErrorCode = keyof typeof Codes
+
+export type SkeinError = Error & SkeinErrorFields
+
+/** Make the coded error `code` with the arguments its message takes. */
+export function makeError(code: ErrorCode, ...args: unknown[]): SkeinError {
+  const entry = registry.get(code)
+  if (entry === undefined) throw new Error(`unregistered error code ${code}`)
+  const error = new entry.base((entry.message as (...a: unknown[]) => string)(...args)) as SkeinError
+  Object.defineProperty(error, 'code', { value: code, enumerable: true, writable: false, configurable: true })
+  return error
+}
+
+/** True if `e` is an error (from any thread) carrying `code`. */
+export function hasCode(e: unknown, code: ErrorCode): boolean {
+  return typeof e === 'object' && e !== null && (e as { code?: unknown }).code === code
+}

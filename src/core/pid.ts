@@ -1,0 +1,102 @@
+/**
+ * Pids and refs: immutable, comparable by value, never reused within a node's life.
+ *
+ * A pid has the four fields of Erlang's NEW_PID_EXT. Within a node the thread that owns the
+ * process lives in the high 8 bits of `id`; the low 24 bits and `serial` together hold that
+ * thread slot's 53-bit spawn counter, which is shared memory and survives a thread restart,
+ * so a replacement thread never hands out a pid its predecessor used.
+ */
+
+export const LOCAL_NODE = 'nonode@nohost'
+export const THREAD_SHIFT = 24
+export const LOCAL_ID_MASK = 0xffffff
+const SERIAL_UNIT = 0x1000000 // 2 ** 24
+const KEY_UNIT = 0x100000000 // 2 ** 32
+
+export class Pid {
+  readonly node: string
+  readonly id: number
+  readonly serial: number
+  readonly creation: number
+  /** Unique number for this pid within its node: usable as a Map key. */
+  readonly key: number
+
+  constructor(node: string, id: number, serial: number, creation: number) {
+    this.node = node
+    this.id = id
+    this.serial = serial
+    this.creation = creation
+    this.key = serial * KEY_UNIT + id
+  }
+
+  /** Index of the scheduler thread that owns the process (0 is the main thread). */
+  get thread(): number {
+    return this.id >>> THREAD_SHIFT
+  }
+
+  /** The owning thread's spawn counter value: the key in that thread's process table. */
+  get localKey(): number {
+    return this.serial * SERIAL_UNIT + (this.id & LOCAL_ID_MASK)
+  }
+
+  equals(other: unknown): boolean {
+    return other instanceof Pid && other.key === this.key && other.node === this.node && other.creation === this.creation
+  }
+
+  toString(): string {
+    const node = this.node === LOCAL_NODE ? '0' : this.node
+    return `<${node}.${this.thread}.${this.id & LOCAL_ID_MASK}.${this.serial}>`
+  }
+
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return `Pid${this.toString()}`
+  }
+}
+
+/** Build the pid for spawn counter `counter` of thread `thread`. */
+export function pidFor(node: string, creation: number, thread: number, counter: number): Pid {
+  const id = ((thread << THREAD_SHIFT) | (counter % SERIAL_UNIT)) >>> 0
+  return new Pid(node, id, Math.floor(counter / SERIAL_UNIT), creation)
+}
+
+/**
+ * A unique reference. `key` packs the creating thread (low 8 bits) and that thread's ref counter;
+ * each thread incarnation starts its counter in a fresh range, so refs are never reused either.
+ */
+export class Ref {
+  readonly node: string
+  readonly key: number
+  readonly creation: number
+
+  constructor(node: string, key: number, creation: number) {
+    this.node = node
+    this.key = key
+    this.creation = creation
+  }
+
+  equals(other: unknown): boolean {
+    return other instanceof Ref && other.key === this.key && other.node === this.node && other.creation === this.creation
+  }
+
+  toString(): string {
+    const node = this.node === LOCAL_NODE ? '0' : this.node
+    return `#Ref<${node}.${this.key % 256}.${Math.floor(this.key / 256)}>`
+  }
+
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString()
+  }
+}
+
+/** A name-based process address as carried by a DOWN for a monitor made by name. */
+export interface NamedProcess {
+  readonly name: string
+  readonly node: string
+}
+
+/** Where a message may be sent: a pid or a registered name. */
+export type Address = Pid | string
+
+export function isPid(v: unknown): v is Pid {
+  return v instanceof Pid
+}

@@ -1,0 +1,93 @@
+/**
+ * The interface every behaviour programs against. The scheduler implements it for a process;
+ * a test harness may implement it with no threads at all. Behaviours import only `core`.
+ *
+ * The runtime drives a behaviour instance through three symbol-keyed hooks:
+ *   kInit(args)      once, before the first message
+ *   kDispatch(msg)   once per mailbox message, one at a time
+ *   kTerminate(r)    when the process ends by its own action or node shutdown (not when killed)
+ * Each may return a Promise; the process takes no next message until it settles.
+ */
+import type { Address, NamedProcess, Pid, Ref } from './pid.ts'
+import type { ExitReason } from './exit.ts'
+import type { From } from './envelope.ts'
+
+export const kContext = Symbol('skein.context')
+export const kInit = Symbol('skein.init')
+export const kDispatch = Symbol('skein.dispatch')
+export const kTerminate = Symbol('skein.terminate')
+/** Marks a class as a behaviour; its value names the kind ('actor', 'server', ...). */
+export const kBehaviour = Symbol.for('skein.behaviour')
+
+export type Settle = void | Promise<void>
+
+/** What the runtime needs from a behaviour instance. */
+export interface BehaviourInstance {
+  [kContext]: ProcessContext | undefined
+  [kInit](args: unknown): Settle
+  [kDispatch](message: unknown): Settle
+  [kTerminate](reason: ExitReason): Settle
+}
+
+/** A class the runtime can instantiate as a process; `Args` is what its init takes. */
+export type BehaviourClass<Args = unknown> = new () => BehaviourInstance & { init(args: Args): Settle }
+
+/** Where a process runs. Without placement it runs on the caller's thread. */
+export interface SpawnOptions {
+  /** Register the process under this name (unique across the node). */
+  name?: string
+  /** A thread index (0 is the main thread), or `'any'` for the least loaded worker thread. */
+  thread?: number | 'any'
+  /** Place by `hash(key) % workerThreads`; the same key always lands on the same thread. */
+  key?: string | number
+  /** Link the new process to the spawner (spawnLink). */
+  link?: boolean
+  /** Start with trapExit on, before init runs. */
+  trapExit?: boolean
+}
+
+export interface CallOptions {
+  /** Milliseconds to wait for the reply (default 5000); `Infinity` waits for ever. */
+  timeout?: number
+}
+
+export interface TimerRef {
+  /** True if it prevented the delivery; false if the message was already sent or dropped. */
+  cancel(): boolean
+}
+
+export interface MonitorTarget {
+  readonly pid: Pid | NamedProcess
+}
+
+/** Capabilities a running process has. */
+export interface ProcessContext {
+  readonly self: Pid
+  /** Send `message` to a pid or registered name. @throws ERR_UNKNOWN_NAME, ERR_NOT_SERIALIZABLE */
+  send(to: Address, message: unknown): void
+  /** Like send, but returns false instead of throwing for an unknown name. */
+  trySend(to: Address, message: unknown): boolean
+  /** Send `{type:'$call', from, request}` and resolve with the reply. */
+  call<R = unknown>(to: Address, request: unknown, options?: CallOptions): Promise<R>
+  /** Send `{type:'$cast', request}`. */
+  cast(to: Address, request: unknown): void
+  /** Answer a call. A reply to a caller that has gone or given up is dropped. */
+  reply(from: From, value: unknown): void
+  spawn<A>(behaviour: BehaviourClass<A>, args?: A, options?: SpawnOptions): Pid
+  spawnLink<A>(behaviour: BehaviourClass<A>, args?: A, options?: SpawnOptions): Pid
+  link(pid: Pid): void
+  unlink(pid: Pid): void
+  monitor(target: Address): Ref
+  demonitor(ref: Ref, options?: { flush?: boolean }): boolean
+  /** Send an exit signal to `pid` (PROC-R5). */
+  exit(pid: Pid, reason: ExitReason): void
+  /** End this process with `reason` once the current callback returns. */
+  stop(reason?: ExitReason): void
+  trapExit(on: boolean): boolean
+  sendAfter(to: Address, message: unknown, ms: number): TimerRef
+  register(name: string): void
+  unregister(name: string): boolean
+  whereis(name: string): Pid | undefined
+  links(): Pid[]
+  makeRef(): Ref
+}

@@ -1,0 +1,19 @@
+/**
+ * Skein's public entry. Everything a user imports comes from here (and the test kit from
+ * `skein/testing`).
+ */
+export { Node, type NodeStats, type Monitor } from './node/node.ts'
+export type { NodeOptions } from './node/options.ts'
+export { Actor } from './behaviours/actor.ts'
+export { Pid, Ref, type Address, type NamedProcess } from './core/pid.ts'
+export { hasCode, type ErrorCode, type SkeinError } from './core/errors.ts'
+export { isCleanReason, type ExitReason } from './core/exit.ts'
+export type {
+  ExitMessage, DownMessage, CallMessage, CastMessage, From, SystemMessage,
+} from './core/envelope.ts'
+export { isExitMessage, isDownMessage, isCallMessage } from './core/envelope.ts'
+export type {
+  ProcessContext, SpawnOptions, CallOptions, TimerRef, BehaviourClass,
+} from './core/process-context.ts'
+export type { BehaviourRef } from './process/behaviour-registry.ts'
+export type { ThreadStats } from './scheduler/scheduler.ts'

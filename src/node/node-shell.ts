@@ -1,0 +1,28 @@
+/**
+ * The node's own process on the main thread: the caller of `node.call`, the watcher of
+ * `node.monitor`, the spawner of `node.spawn`. It traps exits so a stray exit signal cannot end it.
+ */
+import { Actor } from '../behaviours/actor.ts'
+import { isDownMessage, type DownMessage } from '../core/envelope.ts'
+
+export class NodeShell extends Actor<void, unknown> {
+  readonly downs = new Map<number, (down: DownMessage) => void>()
+  /** Messages sent to the node's own pid that nobody awaited. */
+  unexpected = 0
+
+  override init(): void {
+    this.trapExit(true)
+  }
+
+  receive(message: unknown): void {
+    if (isDownMessage(message)) {
+      const resolve = this.downs.get(message.ref.key)
+      if (resolve !== undefined) {
+        this.downs.delete(message.ref.key)
+        resolve(message)
+        return
+      }
+    }
+    this.unexpected++
+  }
+}

@@ -1,0 +1,327 @@
+/**
+ * Node: the public facade over one OS process running Skein.
+ *
+ *   Node.start ─▶ shared memory (control, names, rings) ─▶ main scheduler (thread 0) + shell
+ *              └▶ N workers (threads 1..N), each loading `modules`, each a scheduler
+ *   node.spawn / send / call / monitor  act as the shell process on the main thread
+ *   a worker dies ─▶ its names are freed, every thread fires noconnection, a replacement starts
+ *   node.stop ─▶ every thread stops its processes (terminate runs) ─▶ workers end ─▶ no handle left
+ */
+import { EventEmitter } from 'node:events'
+import { randomInt } from 'node:crypto'
+import { BehaviourRegistry, type BehaviourRef } from '../process/behaviour-registry.ts'
+import { NameTable, nameTableBytes } from '../process/name-table.ts'
+import { Scheduler, type ThreadStats } from '../scheduler/scheduler.ts'
+import { controlBytes, controlViews, ringSab, slot, STATE, THREAD_DOWN, THREAD_UP } from '../mailbox/layout.ts'
+import { Proc } from '../process/proc.ts'
+import { LOCAL_NODE, pidFor, type Address, type Pid, type Ref } from '../core/pid.ts'
+import { makeError } from '../core/errors.ts'
+import type { DownMessage } from '../core/envelope.ts'
+import type { ExitReason } from '../core/exit.ts'
+import type { BehaviourClass, CallOptions, SpawnOptions, TimerRef } from '../core/process-context.ts'
+import type { WorkerInit } from '../workers/protocol.ts'
+import { ShardHost } from './shard-host.ts'
+import { NodeShell } from './node-shell.ts'
+import { resolveOptions, moduleUrl, type NodeOptions, type ResolvedOptions } from './options.ts'
+
+export interface NodeStats {
+  readonly threads: ThreadStats[]
+  readonly processes: number
+  readonly sentLocal: number
+  readonly sentRemote: number
+  readonly deadLetters: number
+  readonly threadRestarts: number
+}
+
+export interface Monitor {
+  readonly ref: Ref
+  /** Settles when the monitor fires. */
+  readonly down: Promise<DownMessage>
+}
+
+type SharedMemory = {
+  control: SharedArrayBuffer
+  names: SharedArrayBuffer
+  /** rings[from][to] */
+  rings: (SharedArrayBuffer | null)[][]
+}
+
+export class Node extends EventEmitter {
+  readonly #opts: ResolvedOptions
+  readonly #mem: SharedMemory
+  readonly #main: Scheduler
+  readonly #shell: Proc
+  readonly #hosts: (ShardHost | undefined)[] = []
+  readonly #generations: number[] = []
+  readonly #creation: number
+  #stopped = false
+  #stopping: Promise<void> | null = null
+  #restarts = 0
+  #keepAlive: ReturnType<typeof setInterval> | null
+
+  private constructor(opts: ResolvedOptions, mem: SharedMemory, main: Scheduler, creation: number) {
+    super()
+    this.#opts = opts
+    this.#mem = mem
+    this.#main = main
+    this.#creation = creation
+    const pid = main.spawn(null, NodeShell, undefined, undefined, false)
+    this.#shell = main.local(pid) as Proc
+    // While the node runs, the process stays alive even with no worker (threads: 0) or only
+    // unref'd timers pending; stop() clears it.
+    this.#keepAlive = setInterval(() => {}, 1 << 30)
+  }
+
+  /**
+   * Start a node: `threads` worker threads plus the main thread, each a scheduler.
+   * @throws ERR_UNKNOWN_OPTION, ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE, ERR_THREAD_FAILED
+   */
+  static async start(options?: NodeOptions): Promise<Node> {
+    const opts = resolveOptions(options)
+    const total = opts.threads + 1
+    const creation = randomInt(1, 2 ** 31)
+    const mem = allocate(total, opts)
+    const registry = new BehaviourRegistry()
+    for (const url of opts.modules) await registry.load(url)
+    const main = new Scheduler({ ...schedulerInit(0, total, creation, 0, mem, opts), control: controlViews(mem.control, total) }, registry)
+    const node = new Node(opts, mem, main, creation)
+    Atomics.store(controlViews(mem.control, total).i32, slot(0, STATE), THREAD_UP)
+    main.loop.kick()
+    try {
+      await Promise.all(Array.from({ length: opts.threads }, (_, k) => node.#startThread(k + 1)))
+    } catch (error) {
+      await node.stop()
+      throw error
+    }
+    return node
+  }
+
+  /** Worker threads (the main thread, index 0, comes on top). */
+  get threads(): number {
+    return this.#opts.threads
+  }
+
+  /** The pid of the node's own process (the sender of node.send, the caller of node.call). */
+  get pid(): Pid {
+    return this.#shell.self
+  }
+
+  /**
+   * Spawn a process and resolve with its pid once its init has completed.
+   * Without placement options it runs on the main thread; use `thread`, `key` or `thread: 'any'`.
+   * @throws ERR_NAME_TAKEN, ERR_UNKNOWN_BEHAVIOUR, ERR_BEHAVIOUR_NOT_REGISTERED, ERR_NOT_SERIALIZABLE;
+   *   rejects ERR_INIT_FAILED when init throws (the error's `reason` is what init threw)
+   */
+  async spawn<A>(behaviour: BehaviourClass<A> | BehaviourRef, args?: A, options?: SpawnOptions): Promise<Pid> {
+    this.#live()
+    const cls = isRef(behaviour)
+      ? this.#main.registry.resolve({ module: moduleUrl(behaviour.module), export: behaviour.export })
+      : behaviour
+    return this.#main.spawnAcked(this.#shell, cls as BehaviourClass, args, options)
+  }
+
+  /** Send a message. A dead pid drops it (counted in stats().deadLetters). @throws ERR_UNKNOWN_NAME, ERR_NOT_SERIALIZABLE */
+  send(to: Address, message: unknown): void {
+    this.#live()
+    this.#main.send(this.#shell, to, message, true)
+  }
+
+  /** Like send, but false instead of a throw for an unknown name. */
+  trySend(to: Address, message: unknown): boolean {
+    this.#live()
+    return this.#main.send(this.#shell, to, message, false)
+  }
+
+  /** Call a process: rejects ERR_NOPROC, ERR_CALL_EXIT (it died mid-call), ERR_CALL_TIMEOUT. */
+  call<R = unknown>(to: Address, request: unknown, options?: CallOptions): Promise<R> {
+    this.#live()
+    return this.#main.call(this.#shell, to, request, options) as Promise<R>
+  }
+
+  cast(to: Address, request: unknown): void {
+    this.#live()
+    this.#main.send(this.#shell, to, { type: '$cast', request }, true)
+  }
+
+  whereis(name: string): Pid | undefined {
+    this.#live()
+    return this.#main.whereis(name)
+  }
+
+  /** Registered names across the node. */
+  registered(): string[] {
+    return this.#main.names.names()
+  }
+
+  /** Monitor a process (by pid or name); `down` settles with the DOWN message. */
+  monitor(target: Address): Monitor {
+    this.#live()
+    const shell = this.#shell.instance as NodeShell
+    const ref = this.#main.monitor(this.#shell, target)
+    const down = new Promise<DownMessage>((resolve) => shell.downs.set(ref.key, resolve))
+    return { ref, down }
+  }
+
+  demonitor(ref: Ref): boolean {
+    ;(this.#shell.instance as NodeShell).downs.delete(ref.key)
+    return this.#main.demonitor(this.#shell, ref, true)
+  }
+
+  /** Send an exit signal to `pid` from the node's process (`'kill'` is untrappable). */
+  exit(pid: Pid, reason: ExitReason): void {
+    this.#live()
+    this.#main.exitSignal(this.#shell, pid, reason)
+  }
+
+  sendAfter(to: Address, message: unknown, ms: number): TimerRef {
+    this.#live()
+    return this.#main.sendAfter(this.#shell, to, message, ms)
+  }
+
+  /** Per-thread counters and node totals. */
+  async stats(): Promise<NodeStats> {
+    const per: ThreadStats[] = [this.#main.stats()]
+    const remote = await Promise.all(this.#hosts.map((h) => (h !== undefined && h.alive ? h.control.stats() : undefined)))
+    for (const s of remote) if (s !== undefined) per.push(s)
+    const sum = (k: keyof ThreadStats): number => per.reduce((a, s) => a + s[k], 0)
+    return {
+      threads: per,
+      processes: sum('processes') - 1,
+      sentLocal: sum('sentLocal'),
+      sentRemote: sum('sentRemote'),
+      deadLetters: sum('deadLetters'),
+      threadRestarts: this.#restarts,
+    }
+  }
+
+  /**
+   * Stop every process (their terminate runs, bounded by `shutdownTimeout`), then every
+   * thread. Leaves no handle open: a script that calls stop() exits by itself.
+   */
+  stop(): Promise<void> {
+    this.#stopping ??= this.#stop()
+    return this.#stopping
+  }
+
+  async #stop(): Promise<void> {
+    this.#stopped = true
+    const timeout = this.#opts.shutdownTimeout
+    const hosts = this.#hosts.filter((h): h is ShardHost => h !== undefined && h.alive)
+    await Promise.all([
+      this.#main.shutdown(timeout),
+      ...hosts.map((h) => raceExit(h, h.control.shutdown(timeout))),
+    ])
+    await Promise.all(hosts.map((h) => h.close()))
+    this.#main.close()
+    if (this.#keepAlive !== null) clearInterval(this.#keepAlive)
+    this.#keepAlive = null
+  }
+
+  #live(): void {
+    if (this.#stopped) throw makeError('ERR_NODE_STOPPED')
+  }
+
+  async #startThread(k: number): Promise<void> {
+    const total = this.#opts.threads + 1
+    const generation = this.#generations[k] ?? 0
+    const init: WorkerInit = schedulerInit(k, total, this.#creation, generation, this.#mem, this.#opts)
+    const host = await ShardHost.start(init, (h, code, error) => this.#onThreadExit(h, code, error))
+    this.#hosts[k] = host
+    Atomics.store(controlViews(this.#mem.control, total).i32, slot(k, STATE), THREAD_UP)
+  }
+
+  /** A worker died outside stop(): clean up after it everywhere, then replace it. */
+  #onThreadExit(host: ShardHost, code: number, error: unknown): void {
+    if (this.#stopped || this.#hosts[host.index] !== host) return
+    const k = host.index
+    const total = this.#opts.threads + 1
+    Atomics.store(controlViews(this.#mem.control, total).i32, slot(k, STATE), THREAD_DOWN)
+    new NameTable(this.#mem.names, LOCAL_NODE, this.#creation).removeThread(k)
+    this.#hosts[k] = undefined
+    const reason = error instanceof Error ? error : new Error(`thread ${k} exited with code ${code}`)
+    if (this.listenerCount('threadDown') > 0) this.emit('threadDown', k, reason)
+    else console.error(`skein: thread ${k} died (${reason.message}); its processes are gone`)
+    void this.#replace(k)
+  }
+
+  async #replace(k: number): Promise<void> {
+    const peers = this.#hosts.filter((h): h is ShardHost => h !== undefined && h.alive)
+    this.#main.threadDown(k)
+    await Promise.all(peers.map((h) => raceExit(h, h.control.threadDown(k))))
+    if (this.#stopped || !this.#opts.restartThreads) return
+    this.#generations[k] = (this.#generations[k] ?? 0) + 1
+    try {
+      await this.#startThread(k)
+    } catch (error) {
+      this.emit('threadFailed', k, error)
+      return
+    }
+    if (this.#stopped) return
+    this.#restarts++
+    this.#main.threadUp(k)
+    const now = this.#hosts.filter((h): h is ShardHost => h !== undefined && h.alive && h.index !== k)
+    await Promise.all(now.map((h) => raceExit(h, h.control.threadUp(k))))
+    this.emit('threadUp', k)
+  }
+
+  /** For the testing kit: the behaviour instance of a process on the main thread. */
+  localInstance(pid: Pid): unknown {
+    return this.#main.local(pid)?.instance
+  }
+
+  /** The pid thread `thread` would give its next process (tests use it to name a dead pid). */
+  peekPid(thread: number): Pid {
+    const views = controlViews(this.#mem.control, this.#opts.threads + 1)
+    return pidFor(LOCAL_NODE, this.#creation, thread, Number(Atomics.load(views.counters, thread)))
+  }
+}
+
+function isRef(v: unknown): v is BehaviourRef {
+  return typeof v === 'object' && v !== null && typeof (v as BehaviourRef).export === 'string' && 'module' in v
+}
+
+/** A control call to a thread that dies meanwhile would never settle; end it on exit. */
+function raceExit<T>(host: ShardHost, p: Promise<T>): Promise<T | undefined> {
+  if (!host.alive) return Promise.resolve(undefined)
+  return new Promise((resolve, reject) => {
+    const onExit = (): void => resolve(undefined)
+    host.worker.once('exit', onExit)
+    p.then((v) => {
+      host.worker.off('exit', onExit)
+      resolve(v)
+    }, (e: unknown) => {
+      host.worker.off('exit', onExit)
+      reject(e)
+    })
+  })
+}
+
+function allocate(total: number, opts: ResolvedOptions): SharedMemory {
+  let capacity = 16
+  while (capacity * 0.75 < opts.maxNames) capacity *= 2
+  const rings: (SharedArrayBuffer | null)[][] = []
+  for (let from = 0; from < total; from++) {
+    rings.push(Array.from({ length: total }, (_, to) => (from === to ? null : ringSab(opts.ringBytes))))
+  }
+  return { control: new SharedArrayBuffer(controlBytes(total)), names: new SharedArrayBuffer(nameTableBytes(capacity)), rings }
+}
+
+function schedulerInit(index: number, total: number, creation: number, generation: number, mem: SharedMemory,
+  opts: ResolvedOptions): WorkerInit {
+  return {
+    index,
+    threads: total,
+    node: LOCAL_NODE,
+    creation,
+    generation,
+    control: mem.control,
+    names: mem.names,
+    outRings: (mem.rings[index] ?? []).slice(),
+    inRings: mem.rings.map((row) => row[index] ?? null),
+    modules: opts.modules,
+    batch: opts.batch,
+    turnBudget: opts.turnBudget,
+    spinMicros: opts.spinMicros,
+  }
+}
+

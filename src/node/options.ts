@@ -1,0 +1,86 @@
+/** Node.start options: defaults, and validation with coded errors. */
+import { availableParallelism } from 'node:os'
+import { isAbsolute, resolve } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { makeError } from '../core/errors.ts'
+import { MAX_THREADS } from '../mailbox/layout.ts'
+
+export interface NodeOptions {
+  /** Worker threads, each a scheduler (default `os.availableParallelism()`); 0 runs on the main thread only. */
+  threads?: number
+  /** Modules every thread loads; their exported behaviour classes can be spawned on any thread. */
+  modules?: readonly (string | URL)[]
+  /** Bytes per ring (one per ordered pair of threads): a power of two, default 256 KiB. */
+  ringBytes?: number
+  /** Most names registered at once (default 8192). */
+  maxNames?: number
+  /** Messages a process handles per run before the next process gets the thread (default 64). */
+  batch?: number
+  /** Work units per scheduler turn before yielding to the event loop (default 4096). */
+  turnBudget?: number
+  /** How long an idle scheduler polls its rings before sleeping, in µs (default: 50, or 0 when threads outnumber cores). */
+  spinMicros?: number
+  /** How long `stop()` waits for terminate callbacks, in ms (default 5000). */
+  shutdownTimeout?: number
+  /** Start a replacement when a worker thread dies (default true). */
+  restartThreads?: boolean
+}
+
+export interface ResolvedOptions {
+  readonly threads: number
+  readonly modules: string[]
+  readonly ringBytes: number
+  readonly maxNames: number
+  readonly batch: number
+  readonly turnBudget: number
+  readonly spinMicros: number
+  readonly shutdownTimeout: number
+  readonly restartThreads: boolean
+}
+
+const KNOWN = ['threads', 'modules', 'ringBytes', 'maxNames', 'batch', 'turnBudget', 'spinMicros',
+  'shutdownTimeout', 'restartThreads'] as const
+
+function integer(name: string, v: unknown, min: number, max: number): number {
+  if (typeof v !== 'number' || !Number.isInteger(v)) throw makeError('ERR_INVALID_ARG_TYPE', name, 'an integer', v)
+  if (v < min || v > max) throw makeError('ERR_INVALID_ARG_VALUE', name, `an integer from ${min} to ${max}`, v)
+  return v
+}
+
+export function moduleUrl(m: string | URL): string {
+  if (m instanceof URL) return m.href
+  if (typeof m !== 'string' || m.length === 0) throw makeError('ERR_INVALID_ARG_TYPE', 'modules[]', 'a URL or a path', m)
+  if (/^[a-z][a-z0-9+.-]*:/i.test(m) && !/^[a-z]:[\\/]/i.test(m)) return m
+  return pathToFileURL(isAbsolute(m) ? m : resolve(m)).href
+}
+
+export function resolveOptions(options: NodeOptions | undefined): ResolvedOptions {
+  const o = options ?? {}
+  if (typeof o !== 'object' || o === null) throw makeError('ERR_INVALID_ARG_TYPE', 'options', 'an object', o)
+  for (const key of Object.keys(o)) {
+    if (!(KNOWN as readonly string[]).includes(key)) throw makeError('ERR_UNKNOWN_OPTION', 'Node.start', key, KNOWN)
+  }
+  const cores = availableParallelism()
+  const threads = o.threads === undefined ? cores : integer('threads', o.threads, 0, MAX_THREADS - 1)
+  const ringBytes = o.ringBytes === undefined ? 256 * 1024 : integer('ringBytes', o.ringBytes, 1024, 2 ** 30)
+  if ((ringBytes & (ringBytes - 1)) !== 0) {
+    throw makeError('ERR_INVALID_ARG_VALUE', 'ringBytes', 'a power of two from 1024 to 2^30', ringBytes)
+  }
+  if (o.modules !== undefined && !Array.isArray(o.modules)) {
+    throw makeError('ERR_INVALID_ARG_TYPE', 'modules', 'an array of URLs or paths', o.modules)
+  }
+  if (o.restartThreads !== undefined && typeof o.restartThreads !== 'boolean') {
+    throw makeError('ERR_INVALID_ARG_TYPE', 'restartThreads', 'a boolean', o.restartThreads)
+  }
+  return {
+    threads,
+    modules: (o.modules ?? []).map(moduleUrl),
+    ringBytes,
+    maxNames: o.maxNames === undefined ? 8192 : integer('maxNames', o.maxNames, 1, 2 ** 22),
+    batch: o.batch === undefined ? 64 : integer('batch', o.batch, 1, 1 << 20),
+    turnBudget: o.turnBudget === undefined ? 4096 : integer('turnBudget', o.turnBudget, 1, 1 << 24),
+    spinMicros: o.spinMicros === undefined ? (threads + 1 <= cores ? 50 : 0) : integer('spinMicros', o.spinMicros, 0, 1_000_000),
+    shutdownTimeout: o.shutdownTimeout === undefined ? 5000 : integer('shutdownTimeout', o.shutdownTimeout, 0, 2 ** 31 - 1),
+    restartThreads: o.restartThreads ?? true,
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * The main thread's handle on one worker thread: starts it, waits for READY, and wraps its
+ * control API. A worker that fails before READY rejects start() with ERR_THREAD_FAILED.
+ */
+import { Worker } from 'node:worker_threads'
+import * as Comlink from 'comlink'
+import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs'
+import { makeError } from '../core/errors.ts'
+import { READY, type ThreadControl, type WorkerInit } from '../workers/protocol.ts'
+
+const here = import.meta.url
+const workerEntry = new URL(here.endsWith('.ts') ? '../workers/worker-main.ts' : '../workers/worker-main.js', here)
+
+/**
+ * Under tsx (running Skein's own .ts sources, or a user's .ts modules), Node 20 does not carry
+ * the loader into worker threads, so the worker first registers tsx's ESM hooks itself.
+ */
+function tsxApi(): string | undefined {
+  const wanted = here.endsWith('.ts') || process.execArgv.some((a) => a.includes('tsx'))
+  if (!wanted) return undefined
+  try {
+    return import.meta.resolve('tsx/esm/api')
+  } catch {
+    return undefined
+  }
+}
+
+function spawnWorker(init: WorkerInit): Worker {
+  const options = { workerData: init, name: `skein-thread-${init.index}` }
+  const api = tsxApi()
+  if (api === undefined) return new Worker(workerEntry, options)
+  const boot = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(workerEntry.href)}) })`
+  return new Worker(boot, { ...options, eval: true })
+}
+
+export class ShardHost {
+  readonly index: number
+  readonly worker: Worker
+  readonly control: Comlink.Remote<ThreadControl>
+  alive = true
+
+  private constructor(index: number, worker: Worker) {
+    this.index = index
+    this.worker = worker
+    this.control = Comlink.wrap<ThreadControl>(nodeEndpoint(worker))
+  }
+
+  static async start(init: WorkerInit, onExit: (host: ShardHost, code: number, error: unknown) => void): Promise<ShardHost> {
+    const worker = spawnWorker(init)
+    const host = new ShardHost(init.index, worker)
+    let lastError: unknown = undefined
+    await new Promise<void>((resolve, reject) => {
+      const onMessage = (m: unknown): void => {
+        if (m !== READY) return
+        cleanup()
+        resolve()
+      }
+      const onError = (e: unknown): void => {
+        lastError = e
+      }
+      const onEarlyExit = (code: number): void => {
+        cleanup()
+        const why = lastError instanceof Error ? lastError.message : `exited with code ${code}`
+        const error = makeError('ERR_THREAD_FAILED', init.index, why)
+        if (lastError instanceof Error) error.cause = lastError
+        reject(error)
+      }
+      const cleanup = (): void => {
+        worker.off('message', onMessage)
+        worker.off('exit', onEarlyExit)
+      }
+      worker.on('message', onMessage)
+      worker.on('error', onError)
+      worker.once('exit', onEarlyExit)
+    })
+    worker.once('exit', (code) => {
+      host.alive = false
+      onExit(host, code, lastError)
+    })
+    return host
+  }
+
+  /** Terminate the worker and release the control proxy. */
+  async close(): Promise<void> {
+    this.control[Comlink.releaseProxy]()
+    if (this.alive) await this.worker.terminate()
+  }
+}

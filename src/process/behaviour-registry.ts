@@ -1,0 +1,55 @@
+/**
+ * Behaviour classes are identified across threads by `moduleURL#exportName`. Every thread
+ * imports the node's `modules` and registers each exported behaviour class under that key, so a
+ * SPAWN frame can name a class another thread will find.
+ */
+import { kDispatch, type BehaviourClass } from '../core/process-context.ts'
+import { makeError } from '../core/errors.ts'
+
+export interface BehaviourRef {
+  readonly module: string
+  readonly export: string
+}
+
+export function isBehaviourClass(v: unknown): v is BehaviourClass {
+  return typeof v === 'function' && typeof (v as { prototype?: Record<symbol, unknown> }).prototype?.[kDispatch] === 'function'
+}
+
+export class BehaviourRegistry {
+  readonly #byKey = new Map<string, BehaviourClass>()
+  readonly #byClass = new Map<BehaviourClass, string>()
+  readonly #modules = new Set<string>()
+
+  /** Import `url` and register its behaviour exports. */
+  async load(url: string): Promise<number> {
+    const ns = (await import(url)) as Record<string, unknown>
+    this.#modules.add(url)
+    let n = 0
+    for (const [name, value] of Object.entries(ns)) {
+      if (!isBehaviourClass(value)) continue
+      const key = `${url}#${name}`
+      this.#byKey.set(key, value)
+      if (!this.#byClass.has(value)) this.#byClass.set(value, key)
+      n++
+    }
+    return n
+  }
+
+  /** The key of a registered class, or undefined. */
+  keyOf(cls: BehaviourClass): string | undefined {
+    return this.#byClass.get(cls)
+  }
+
+  /** @throws ERR_UNKNOWN_BEHAVIOUR */
+  resolveKey(key: string): BehaviourClass {
+    const cls = this.#byKey.get(key)
+    if (cls !== undefined) return cls
+    const hash = key.lastIndexOf('#')
+    throw makeError('ERR_UNKNOWN_BEHAVIOUR', key.slice(0, hash), key.slice(hash + 1))
+  }
+
+  /** @throws ERR_UNKNOWN_BEHAVIOUR naming the module and export that were not found */
+  resolve(ref: BehaviourRef): BehaviourClass {
+    return this.resolveKey(`${ref.module}#${ref.export}`)
+  }
+}

@@ -1,0 +1,176 @@
+/**
+ * One process: its pid, mailbox, behaviour instance, links, monitors and pending calls.
+ * A Proc is also the ProcessContext its behaviour sees (one object per process keeps the idle
+ * footprint small); every capability delegates to the owning thread's ProcessHost.
+ */
+import { Fifo } from '../mailbox/fifo.ts'
+import type { Address, NamedProcess, Pid, Ref } from '../core/pid.ts'
+import type { ExitReason } from '../core/exit.ts'
+import type { From } from '../core/envelope.ts'
+import type {
+  BehaviourClass, BehaviourInstance, CallOptions, ProcessContext, SpawnOptions, TimerRef,
+} from '../core/process-context.ts'
+
+export const Status = {
+  /** Alive, nothing queued to run. */
+  IDLE: 0,
+  /** In the run queue. */
+  QUEUED: 1,
+  /** A callback is executing right now. */
+  RUNNING: 2,
+  /** A callback returned a Promise that has not settled; no next message until it does. */
+  SUSPENDED: 3,
+  /** terminate() is running (possibly async); no more messages. */
+  TERMINATING: 4,
+  DEAD: 5,
+} as const
+export type Status = (typeof Status)[keyof typeof Status]
+
+/** A monitor this process holds on another. */
+export interface MonitorEntry {
+  readonly ref: Ref
+  readonly target: Pid
+  readonly name: string | null
+}
+
+/** A monitor another process holds on this one. */
+export interface WatcherEntry {
+  readonly ref: Ref
+  readonly watcher: Pid
+  readonly name: string | null
+}
+
+/** A call (or spawn acknowledgement) waiting for its reply. */
+export interface PendingCall {
+  readonly target: Pid | string
+  readonly resolve: (value: unknown) => void
+  readonly reject: (error: Error) => void
+  timer: number
+  readonly kind: 'call' | 'spawn'
+}
+
+/** What a Proc needs from the thread that runs it (implemented by the scheduler). */
+export interface ProcessHost {
+  send(from: Proc, to: Address, message: unknown, strict: boolean): boolean
+  call(from: Proc, to: Address, request: unknown, options: CallOptions | undefined): Promise<unknown>
+  reply(from: Proc, to: From, value: unknown): void
+  spawn(parent: Proc, behaviour: BehaviourClass, args: unknown, options: SpawnOptions | undefined, link: boolean): Pid
+  link(p: Proc, pid: Pid): void
+  unlink(p: Proc, pid: Pid): void
+  monitor(p: Proc, target: Address): Ref
+  demonitor(p: Proc, ref: Ref, flush: boolean): boolean
+  exitSignal(p: Proc, pid: Pid, reason: ExitReason): void
+  requestStop(p: Proc, reason: ExitReason): void
+  sendAfter(p: Proc, to: Address, message: unknown, ms: number): TimerRef
+  register(p: Proc, name: string): void
+  unregister(p: Proc, name: string): boolean
+  whereis(name: string): Pid | undefined
+  makeRef(): Ref
+}
+
+export class Proc implements ProcessContext {
+  status: Status = Status.IDLE
+  trapExitFlag = false
+  readonly mailbox = new Fifo<unknown>(4)
+  linked: Map<number, Pid> | null = null
+  monitors: Map<number, MonitorEntry> | null = null
+  watchers: Map<number, WatcherEntry> | null = null
+  calls: Map<number, PendingCall> | null = null
+  names: string[] | null = null
+  /** Reason requested by stop() or a self-directed signal while a callback ran. */
+  pendingExit: { reason: ExitReason; runTerminate: boolean } | null = null
+
+  readonly self: Pid
+  readonly host: ProcessHost
+  readonly instance: BehaviourInstance
+
+  constructor(self: Pid, host: ProcessHost, instance: BehaviourInstance) {
+    this.self = self
+    this.host = host
+    this.instance = instance
+  }
+
+  send(to: Address, message: unknown): void {
+    this.host.send(this, to, message, true)
+  }
+
+  trySend(to: Address, message: unknown): boolean {
+    return this.host.send(this, to, message, false)
+  }
+
+  call<R = unknown>(to: Address, request: unknown, options?: CallOptions): Promise<R> {
+    return this.host.call(this, to, request, options) as Promise<R>
+  }
+
+  cast(to: Address, request: unknown): void {
+    this.host.send(this, to, { type: '$cast', request }, true)
+  }
+
+  reply(from: From, value: unknown): void {
+    this.host.reply(this, from, value)
+  }
+
+  spawn<A>(behaviour: BehaviourClass<A>, args?: A, options?: SpawnOptions): Pid {
+    return this.host.spawn(this, behaviour as BehaviourClass, args, options, options?.link === true)
+  }
+
+  spawnLink<A>(behaviour: BehaviourClass<A>, args?: A, options?: SpawnOptions): Pid {
+    return this.host.spawn(this, behaviour as BehaviourClass, args, options, true)
+  }
+
+  link(pid: Pid): void {
+    this.host.link(this, pid)
+  }
+
+  unlink(pid: Pid): void {
+    this.host.unlink(this, pid)
+  }
+
+  monitor(target: Address): Ref {
+    return this.host.monitor(this, target)
+  }
+
+  demonitor(ref: Ref, options?: { flush?: boolean }): boolean {
+    return this.host.demonitor(this, ref, options?.flush === true)
+  }
+
+  exit(pid: Pid, reason: ExitReason): void {
+    this.host.exitSignal(this, pid, reason)
+  }
+
+  stop(reason: ExitReason = 'normal'): void {
+    this.host.requestStop(this, reason)
+  }
+
+  trapExit(on: boolean): boolean {
+    const was = this.trapExitFlag
+    this.trapExitFlag = on
+    return was
+  }
+
+  sendAfter(to: Address, message: unknown, ms: number): TimerRef {
+    return this.host.sendAfter(this, to, message, ms)
+  }
+
+  register(name: string): void {
+    this.host.register(this, name)
+  }
+
+  unregister(name: string): boolean {
+    return this.host.unregister(this, name)
+  }
+
+  whereis(name: string): Pid | undefined {
+    return this.host.whereis(name)
+  }
+
+  links(): Pid[] {
+    return this.linked === null ? [] : [...this.linked.values()]
+  }
+
+  makeRef(): Ref {
+    return this.host.makeRef()
+  }
+}
+
+export type { NamedProcess }

@@ -1,0 +1,142 @@
+/**
+ * The thread's run loop: work, spin briefly, then sleep on the doorbell.
+ *
+ *   turn ─▶ work() until it reports nothing done or the budget is spent
+ *        ├─ budget spent ─────────────▶ setImmediate(turn)   (timers and sockets get served)
+ *        ├─ incoming within spin ─────▶ work again (bounded rounds per turn)
+ *        └─ nothing ─▶ announce SLEEPING ─▶ re-check ─▶ Atomics.waitAsync(doorbell)
+ * kick() (a local event: a send from outside a turn, a timer, a settled handler) wakes a sleeping
+ * loop by ringing its own doorbell, which also settles the pending waitAsync, so no waiter leaks.
+ */
+import { announceSleep, cancelSleep, ringDoorbell, waitForDoorbell } from '../mailbox/doorbell.ts'
+
+export interface LoopWork {
+  /** Do one round of work; return the number of things done (0 = idle). */
+  work(): number
+  /** True if anything could be done now without waiting (queued processes). */
+  hasLocalWork(): boolean
+  /** True if a peer published frames this thread has not read. */
+  hasIncoming(): boolean
+}
+
+export interface RunLoopOptions {
+  /** Work units per macrotask before yielding to the event loop. */
+  turnBudget: number
+  /** How long an idle loop polls its rings before sleeping, in microseconds. */
+  spinMicros: number
+  /** Spin-and-work rounds allowed in one macrotask before yielding. */
+  maxRounds: number
+}
+
+export class RunLoop {
+  readonly #work: LoopWork
+  readonly #bells: Int32Array
+  readonly #bell: number
+  readonly #opts: RunLoopOptions
+  #scheduled = false
+  #inTurn = false
+  #sleeping = false
+  #stopped = false
+  #immediate: ReturnType<typeof setImmediate> | null = null
+  turns = 0
+  sleeps = 0
+
+  constructor(work: LoopWork, bells: Int32Array, bell: number, opts: RunLoopOptions) {
+    this.#work = work
+    this.#bells = bells
+    this.#bell = bell
+    this.#opts = opts
+  }
+
+  get inTurn(): boolean {
+    return this.#inTurn
+  }
+
+  /** Make sure a turn will run soon. Cheap to call often. */
+  kick(): void {
+    if (this.#inTurn || this.#scheduled || this.#stopped) return
+    if (this.#sleeping) {
+      this.#sleeping = false
+      // Owner wakes itself: swaps SLEEPING→AWAKE and notifies, settling our own waitAsync.
+      ringDoorbell(this.#bells, this.#bell)
+    }
+    this.#scheduled = true
+    this.#immediate = setImmediate(this.#turn)
+  }
+
+  stop(): void {
+    this.#stopped = true
+    if (this.#immediate !== null) clearImmediate(this.#immediate)
+    this.#immediate = null
+    if (this.#sleeping) {
+      this.#sleeping = false
+      ringDoorbell(this.#bells, this.#bell)
+    }
+  }
+
+  readonly #turn = (): void => {
+    this.#scheduled = false
+    this.#immediate = null
+    if (this.#stopped) return
+    this.turns++
+    this.#inTurn = true
+    let yieldNow = false
+    try {
+      let done = 0
+      for (let round = 0; ; round++) {
+        let did: number
+        while ((did = this.#work.work()) > 0) {
+          done += did
+          if (done >= this.#opts.turnBudget) break
+        }
+        if (done >= this.#opts.turnBudget || this.#work.hasLocalWork()) {
+          yieldNow = true
+          break
+        }
+        if (round >= this.#opts.maxRounds || !this.#spin()) break
+      }
+    } finally {
+      this.#inTurn = false
+    }
+    if (yieldNow) this.kick()
+    else this.#sleep()
+  }
+
+  /** Poll for incoming frames for up to spinMicros; true if some arrived. */
+  #spin(): boolean {
+    if (this.#opts.spinMicros <= 0) return this.#work.hasIncoming()
+    const end = performance.now() + this.#opts.spinMicros / 1000
+    for (let i = 1; ; i++) {
+      if (this.#work.hasIncoming()) return true
+      if ((i & 31) === 0 && performance.now() >= end) return false
+    }
+  }
+
+  #sleep(): void {
+    if (this.#stopped) return
+    announceSleep(this.#bells, this.#bell)
+    // Re-check after announcing (see doorbell.ts): a frame published before our store is seen
+    // here; one published after it finds SLEEPING and rings.
+    if (this.#work.hasIncoming() || this.#work.hasLocalWork()) {
+      cancelSleep(this.#bells, this.#bell)
+      this.kick()
+      return
+    }
+    this.sleeps++
+    this.#sleeping = true
+    const wake = waitForDoorbell(this.#bells, this.#bell)
+    if (wake === undefined) {
+      this.#sleeping = false
+      this.kick()
+      return
+    }
+    void wake.then(this.#onWake)
+  }
+
+  readonly #onWake = (): void => {
+    if (!this.#sleeping) return
+    this.#sleeping = false
+    // Run at once rather than through setImmediate: this is the wake-up latency path.
+    if (!this.#scheduled && !this.#inTurn && !this.#stopped) this.#turn()
+  }
+}

@@ -1,0 +1,402 @@
+/**
+ * Links, monitors, exit signals, and request/reply: Erlang's rules (PROC-R5..R8, R11).
+ *
+ * Exit signal (from P, reason R) arriving at L:
+ *   sent by exit(L, 'kill')          → L dies with 'killed', trapping or not
+ *   L traps exits                    → message { type: 'EXIT', from: P, reason: R }
+ *   R is 'normal'                    → ignored (unless P is L itself: then L exits normal)
+ *   otherwise                        → L dies with R (no terminate callback: a signal is not L's act)
+ * A link-borne signal is dropped if the link is gone by the time it arrives (after unlink).
+ *
+ * Call:   caller ──MONITOR(ref)──▶ target, caller ──{$call, from:{pid, ref}}──▶ target
+ *         target ──REPLY(ref, v)──▶ caller       → resolve, demonitor
+ *         target ──DOWN(ref, R)──▶ caller        → reject ERR_NOPROC / ERR_CALL_EXIT at once
+ *         timer                                   → reject ERR_CALL_TIMEOUT; a late reply is dropped
+ * Replies bypass the mailbox, so a process awaiting a call inside a callback still gets them.
+ */
+import { Frame, ExitKind } from '../codec/frame.ts'
+import { isSerializable } from '../codec/validate.ts'
+import { Proc, Status, type PendingCall } from '../process/proc.ts'
+import { Pid, type Address, type NamedProcess, type Ref } from '../core/pid.ts'
+import { makeError } from '../core/errors.ts'
+import { NOCONNECTION, NOPROC, formatReason, type ExitReason } from '../core/exit.ts'
+import { isDownMessage, isExitMessage } from '../core/envelope.ts'
+import type { CallOptions } from '../core/process-context.ts'
+import type { Scheduler } from './scheduler.ts'
+
+const MAX_DEPTH = 64
+const DEFAULT_CALL_TIMEOUT = 5000
+
+export class Signals {
+  readonly #s: Scheduler
+  #depth = 0
+
+  constructor(scheduler: Scheduler) {
+    this.#s = scheduler
+  }
+
+  // ── exit signals ─────────────────────────────────────────────────────────────────────
+
+  /** exit(to, reason) called by `from`. */
+  exit(from: Pid, to: Pid, reason: ExitReason): void {
+    this.#signalExit(from, to, reason, ExitKind.CALL)
+  }
+
+  #signalExit(from: Pid, to: Pid, reason: ExitReason, kind: ExitKind): void {
+    const s = this.#s
+    if (s.isLocalThread(to)) {
+      const q = s.local(to)
+      if (q === undefined) return
+      if (this.#depth >= MAX_DEPTH) {
+        // A long chain of links would otherwise recurse once per process.
+        s.defer(() => this.deliverExit(q, from, reason, kind))
+        return
+      }
+      this.#depth++
+      try {
+        this.deliverExit(q, from, reason, kind)
+      } finally {
+        this.#depth--
+      }
+      return
+    }
+    s.sendFrame(to, Frame.EXIT, [from, wireReason(reason), kind], 'exit reason')
+  }
+
+  deliverExit(q: Proc, from: Pid, reason: ExitReason, kind: ExitKind): void {
+    if (q.status === Status.DEAD) return
+    if (kind === ExitKind.LINK) {
+      if (q.linked === null || !q.linked.delete(from.key)) return
+    }
+    if (kind === ExitKind.CALL && reason === 'kill') {
+      this.#s.terminate(q, 'killed', false)
+      return
+    }
+    if (q.status === Status.TERMINATING) return
+    if (q.trapExitFlag) {
+      this.#s.enqueue(q, { type: 'EXIT', from, reason })
+      return
+    }
+    if (reason === 'normal') {
+      if (kind === ExitKind.CALL && from.equals(q.self)) this.#s.terminate(q, 'normal', false)
+      return
+    }
+    this.#s.terminate(q, reason, false)
+  }
+
+  // ── links ────────────────────────────────────────────────────────────────────────────
+
+  link(p: Proc, pid: Pid): void {
+    if (p.status === Status.DEAD) return
+    if (!(pid instanceof Pid)) throw makeError('ERR_INVALID_ARG_TYPE', 'pid', 'a Pid', pid)
+    if (pid.equals(p.self)) return
+    if (p.linked?.has(pid.key)) return
+    const s = this.#s
+    if (s.isLocalThread(pid)) {
+      const q = s.local(pid)
+      if (q === undefined || q.status === Status.DEAD) {
+        if (p.trapExitFlag) {
+          s.enqueue(p, { type: 'EXIT', from: pid, reason: NOPROC })
+          return
+        }
+        const error = makeError('ERR_NOPROC', pid.toString())
+        error.reason = NOPROC
+        throw error
+      }
+      ;(p.linked ??= new Map()).set(pid.key, pid)
+      ;(q.linked ??= new Map()).set(p.self.key, p.self)
+      return
+    }
+    // Remote: if the target is gone, its thread answers with an exit signal 'noproc'.
+    ;(p.linked ??= new Map()).set(pid.key, pid)
+    if (!s.sendFrame(pid, Frame.LINK, p.self)) {
+      this.deliverExit(p, pid, s.transport.isUp(pid.thread) ? NOPROC : NOCONNECTION, ExitKind.LINK)
+    }
+  }
+
+  unlink(p: Proc, pid: Pid): void {
+    if (p.status === Status.DEAD || !(pid instanceof Pid)) return
+    p.linked?.delete(pid.key)
+    const s = this.#s
+    if (s.isLocalThread(pid)) s.local(pid)?.linked?.delete(p.self.key)
+    else s.sendFrame(pid, Frame.UNLINK, p.self)
+    // Erlang also drops an EXIT from that process already queued while trapping.
+    if (p.trapExitFlag) p.mailbox.removeFirst((m) => isExitMessage(m) && m.from instanceof Pid && m.from.equals(pid))
+  }
+
+  // ── monitors ─────────────────────────────────────────────────────────────────────────
+
+  monitor(p: Proc, target: Address): Ref {
+    const s = this.#s
+    const ref = s.makeRef()
+    if (typeof target === 'string') {
+      const pid = s.names.lookup(target)
+      if (pid === undefined) {
+        this.#downNow(p, ref, { name: target, node: s.node }, NOPROC)
+        return ref
+      }
+      this.monitorPid(p, pid, target, ref)
+      return ref
+    }
+    if (!(target instanceof Pid)) throw makeError('ERR_INVALID_ARG_TYPE', 'the monitor target', 'a Pid or a registered name', target)
+    this.monitorPid(p, target, null, ref)
+    return ref
+  }
+
+  monitorPid(p: Proc, target: Pid, name: string | null, ref: Ref): void {
+    const s = this.#s
+    ;(p.monitors ??= new Map()).set(ref.key, { ref, target, name })
+    const who: Pid | NamedProcess = name === null ? target : { name, node: s.node }
+    if (s.isLocalThread(target)) {
+      const q = s.local(target)
+      if (q === undefined || q.status === Status.DEAD) this.deliverDown(p, ref, who, NOPROC)
+      else (q.watchers ??= new Map()).set(ref.key, { ref, watcher: p.self, name })
+      return
+    }
+    if (!s.sendFrame(target, Frame.MONITOR, [p.self, ref, name])) {
+      this.deliverDown(p, ref, who, s.transport.isUp(target.thread) ? NOPROC : NOCONNECTION)
+    }
+  }
+
+  #downNow(p: Proc, ref: Ref, who: Pid | NamedProcess, reason: ExitReason): void {
+    const target = who instanceof Pid ? who : this.#s.pidFromWords(0, 0)
+    ;(p.monitors ??= new Map()).set(ref.key, { ref, target, name: who instanceof Pid ? null : who.name })
+    this.deliverDown(p, ref, who, reason)
+  }
+
+  demonitor(p: Proc, ref: Ref, flush: boolean): boolean {
+    const entry = p.monitors?.get(ref.key)
+    if (flush) p.mailbox.removeFirst((m) => isDownMessage(m) && m.ref.key === ref.key)
+    if (entry === undefined || p.monitors === null) return false
+    p.monitors.delete(ref.key)
+    const s = this.#s
+    if (s.isLocalThread(entry.target)) s.local(entry.target)?.watchers?.delete(ref.key)
+    else s.sendFrame(entry.target, Frame.DEMONITOR, ref)
+    return true
+  }
+
+  deliverDown(w: Proc, ref: Ref, who: Pid | NamedProcess, reason: ExitReason): void {
+    if (w.status === Status.DEAD || w.monitors === null || !w.monitors.delete(ref.key)) return
+    const pending = w.calls?.get(ref.key)
+    if (pending !== undefined) {
+      ;(w.calls as Map<number, PendingCall>).delete(ref.key)
+      this.#s.timers.cancel(pending.timer)
+      pending.reject(callFailure(pending, reason))
+      return
+    }
+    this.#s.enqueue(w, { type: 'DOWN', ref, pid: who, reason })
+  }
+
+  #signalDown(watcher: Pid, ref: Ref, who: Pid | NamedProcess, reason: ExitReason): void {
+    const s = this.#s
+    if (s.isLocalThread(watcher)) {
+      const w = s.local(watcher)
+      if (w !== undefined) this.deliverDown(w, ref, who, reason)
+      return
+    }
+    s.sendFrame(watcher, Frame.DOWN, [ref, who, wireReason(reason)], 'exit reason')
+  }
+
+  // ── calls ────────────────────────────────────────────────────────────────────────────
+
+  call(p: Proc, to: Address, request: unknown, options: CallOptions | undefined): Promise<unknown> {
+    const s = this.#s
+    if (p.status === Status.DEAD) return Promise.reject(makeError('ERR_PROCESS_TERMINATED', p.self.toString()))
+    const timeout = options?.timeout ?? DEFAULT_CALL_TIMEOUT
+    if (typeof timeout !== 'number' || !(timeout >= 0)) {
+      return Promise.reject(makeError('ERR_INVALID_ARG_VALUE', 'timeout', 'a non-negative number of milliseconds', timeout))
+    }
+    let target: Pid | undefined
+    try {
+      target = s.resolveAddress(to, false)
+    } catch (error) {
+      return Promise.reject(error)
+    }
+    if (target === undefined) {
+      const error = makeError('ERR_NOPROC', JSON.stringify(to))
+      error.reason = NOPROC
+      return Promise.reject(error)
+    }
+    const pid = target
+    return new Promise((resolve, reject) => {
+      const ref = s.makeRef()
+      const pending: PendingCall = { target: to, resolve, reject, timer: 0, kind: 'call' }
+      ;(p.calls ??= new Map()).set(ref.key, pending)
+      this.monitorPid(p, pid, null, ref)
+      if (!p.calls.has(ref.key)) return // the target was already dead: rejected with noproc
+      try {
+        s.route(pid, { type: '$call', from: { pid: p.self, ref }, request })
+      } catch (error) {
+        p.calls.delete(ref.key)
+        this.demonitor(p, ref, false)
+        reject(error)
+        return
+      }
+      if (timeout !== Infinity) pending.timer = s.timers.schedule(timeout, () => this.#callTimedOut(p, ref, timeout))
+    })
+  }
+
+  /** Wait for the ack that a spawned process finished init (node.spawn uses this). */
+  awaitStarted(p: Proc, pid: Pid, ref: Ref): Promise<Pid> {
+    return new Promise((resolve, reject) => {
+      ;(p.calls ??= new Map()).set(ref.key, {
+        target: pid, resolve: resolve as (v: unknown) => void, reject, timer: 0, kind: 'spawn',
+      })
+      ;(p.monitors ??= new Map()).set(ref.key, { ref, target: pid, name: null })
+    })
+  }
+
+  #callTimedOut(p: Proc, ref: Ref, ms: number): void {
+    const pending = p.calls?.get(ref.key)
+    if (pending === undefined) return
+    ;(p.calls as Map<number, PendingCall>).delete(ref.key)
+    this.demonitor(p, ref, false)
+    const error = makeError('ERR_CALL_TIMEOUT', describe(pending.target), ms)
+    error.reason = 'timeout'
+    pending.reject(error)
+  }
+
+  sendReply(p: Proc | null, to: Pid, ref: Ref, value: unknown): void {
+    const s = this.#s
+    if (s.isLocalThread(to)) {
+      const q = s.local(to)
+      if (q !== undefined) this.deliverReply(q, ref, value)
+      return
+    }
+    s.sendFrame(to, Frame.REPLY, [ref, value], 'reply')
+    void p
+  }
+
+  deliverReply(q: Proc, ref: Ref, value: unknown): void {
+    const pending = q.calls?.get(ref.key)
+    if (pending === undefined || q.status === Status.DEAD) {
+      this.#s.counts.lateReplies++
+      return
+    }
+    ;(q.calls as Map<number, PendingCall>).delete(ref.key)
+    this.#s.timers.cancel(pending.timer)
+    this.demonitor(q, ref, false)
+    pending.resolve(value)
+  }
+
+  // ── process exit ─────────────────────────────────────────────────────────────────────
+
+  /** Tell everyone linked to or watching `p` that it ended; drop what it held. */
+  processExited(p: Proc, reason: ExitReason): void {
+    const self = p.self
+    const s = this.#s
+    if (p.monitors !== null) {
+      for (const m of p.monitors.values()) {
+        if (s.isLocalThread(m.target)) s.local(m.target)?.watchers?.delete(m.ref.key)
+        else s.sendFrame(m.target, Frame.DEMONITOR, m.ref)
+      }
+      p.monitors = null
+    }
+    if (p.calls !== null) {
+      for (const c of p.calls.values()) s.timers.cancel(c.timer)
+      p.calls = null
+    }
+    const linked = p.linked
+    p.linked = null
+    if (linked !== null) for (const pid of linked.values()) this.#signalExit(self, pid, reason, ExitKind.LINK)
+    const watchers = p.watchers
+    p.watchers = null
+    if (watchers !== null) {
+      for (const w of watchers.values()) {
+        this.#signalDown(w.watcher, w.ref, w.name === null ? self : { name: w.name, node: s.node }, reason)
+      }
+    }
+  }
+
+  /** A process that could not even be constructed: report it to its link and its spawner. */
+  stillborn(pid: Pid, linkTo: Pid | null, ack: { ref: Ref; pid: Pid } | null, name: string | null, reason: unknown): void {
+    const s = this.#s
+    if (name !== null) s.names.unregister(name, pid)
+    if (linkTo !== null) this.#signalExit(pid, linkTo, reason, ExitKind.LINK)
+    if (ack !== null) this.#signalDown(ack.pid, ack.ref, pid, reason)
+  }
+
+  // ── frames ───────────────────────────────────────────────────────────────────────────
+
+  onSignalFrame(kind: number, q: Proc | undefined, a: number, b: number, value: unknown): void {
+    const s = this.#s
+    switch (kind) {
+      case Frame.EXIT: {
+        const [from, reason, how] = value as [Pid, ExitReason, ExitKind]
+        if (q !== undefined) this.deliverExit(q, from, reason, how)
+        return
+      }
+      case Frame.LINK: {
+        const from = value as Pid
+        if (q !== undefined && q.status !== Status.DEAD) (q.linked ??= new Map()).set(from.key, from)
+        else this.#signalExit(s.pidFromWords(a, b), from, NOPROC, ExitKind.LINK)
+        return
+      }
+      case Frame.UNLINK:
+        q?.linked?.delete((value as Pid).key)
+        return
+      case Frame.MONITOR: {
+        const [watcher, ref, name] = value as [Pid, Ref, string | null]
+        if (q !== undefined && q.status !== Status.DEAD) (q.watchers ??= new Map()).set(ref.key, { ref, watcher, name })
+        else this.#signalDown(watcher, ref, name === null ? s.pidFromWords(a, b) : { name, node: s.node }, NOPROC)
+        return
+      }
+      case Frame.DEMONITOR:
+        q?.watchers?.delete((value as Ref).key)
+        return
+      case Frame.DOWN: {
+        const [ref, who, reason] = value as [Ref, Pid | NamedProcess, ExitReason]
+        if (q !== undefined) this.deliverDown(q, ref, who, reason)
+        return
+      }
+      case Frame.REPLY: {
+        const [ref, reply] = value as [Ref, unknown]
+        if (q !== undefined) this.deliverReply(q, ref, reply)
+        else s.counts.lateReplies++
+        return
+      }
+      default:
+        throw new Error(`unknown frame kind ${kind}`)
+    }
+  }
+
+  /** Thread `k` died: every link and monitor to one of its processes fires 'noconnection'. */
+  threadDown(k: number): void {
+    const s = this.#s
+    for (const p of [...s.table.values()]) {
+      if (p.status === Status.DEAD) continue
+      if (p.watchers !== null) for (const [key, w] of p.watchers) if (w.watcher.thread === k) p.watchers.delete(key)
+      if (p.monitors !== null) {
+        for (const m of [...p.monitors.values()]) {
+          if (m.target.thread === k) this.deliverDown(p, m.ref, m.name === null ? m.target : { name: m.name, node: s.node }, NOCONNECTION)
+        }
+      }
+      if (p.linked !== null) {
+        for (const pid of [...p.linked.values()]) if (pid.thread === k) this.deliverExit(p, pid, NOCONNECTION, ExitKind.LINK)
+      }
+    }
+  }
+}
+
+/** A reason that cannot cross threads travels as a description of itself. */
+function wireReason(reason: ExitReason): ExitReason {
+  if (isSerializable(reason)) return reason
+  return makeError('ERR_NOT_SERIALIZABLE', 'exit reason', `an unserializable reason (${formatReason(reason)})`)
+}
+
+function describe(target: Address): string {
+  return typeof target === 'string' ? JSON.stringify(target) : target.toString()
+}
+
+function callFailure(pending: PendingCall, reason: ExitReason): Error {
+  const target = describe(pending.target)
+  if (pending.kind === 'spawn') {
+    const error = makeError('ERR_INIT_FAILED', target, reason)
+    error.reason = reason
+    if (reason instanceof Error) error.cause = reason
+    return error
+  }
+  const error = reason === NOPROC ? makeError('ERR_NOPROC', target) : makeError('ERR_CALL_EXIT', target, reason)
+  error.reason = reason
+  return error
+}

@@ -1,0 +1,142 @@
+/**
+ * A timer queue: a binary min-heap of deadlines behind one event-loop timer armed for the
+ * earliest. Call timeouts and sendAfter use it, so a call costs a heap push, not a setTimeout.
+ * Cancelled entries are removed lazily. The clock is injectable for deterministic tests.
+ */
+
+export interface Clock {
+  now(): number
+  setTimeout(fn: () => void, ms: number): unknown
+  clearTimeout(handle: unknown): void
+}
+
+export const realClock: Clock = {
+  now: () => performance.now(),
+  setTimeout: (fn, ms) => {
+    const t = setTimeout(fn, ms)
+    // The node's threads keep the process alive while it runs; a pending timer must not.
+    t.unref()
+    return t
+  },
+  clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
+}
+
+interface Entry {
+  at: number
+  seq: number
+  fn: (() => void) | null
+}
+
+export class TimerQueue {
+  readonly #clock: Clock
+  readonly #heap: Entry[] = []
+  readonly #byId = new Map<number, Entry>()
+  #seq = 0
+  #armedAt = Infinity
+  #handle: unknown = null
+
+  constructor(clock: Clock = realClock) {
+    this.#clock = clock
+  }
+
+  get size(): number {
+    return this.#byId.size
+  }
+
+  /** Run `fn` after `ms` milliseconds; returns an id for cancel(). */
+  schedule(ms: number, fn: () => void): number {
+    const entry: Entry = { at: this.#clock.now() + Math.max(0, ms), seq: ++this.#seq, fn }
+    this.#byId.set(entry.seq, entry)
+    this.#push(entry)
+    if (entry.at < this.#armedAt) this.#arm(entry.at)
+    return entry.seq
+  }
+
+  /** True if the timer was pending and will now never run. */
+  cancel(id: number): boolean {
+    const entry = this.#byId.get(id)
+    if (entry === undefined) return false
+    this.#byId.delete(id)
+    entry.fn = null
+    // Lazy deletion would let a flood of answered calls grow the heap to their timeout's worth
+    // of entries; rebuild once dead entries outnumber live ones.
+    if (this.#heap.length > 1024 && this.#heap.length > 2 * this.#byId.size) this.#compact()
+    return true
+  }
+
+  #compact(): void {
+    const live = this.#heap.filter((e) => e.fn !== null)
+    this.#heap.length = 0
+    for (const e of live) this.#push(e)
+  }
+
+  /** Drop every timer and the event-loop handle. */
+  clear(): void {
+    this.#heap.length = 0
+    this.#byId.clear()
+    if (this.#handle !== null) this.#clock.clearTimeout(this.#handle)
+    this.#handle = null
+    this.#armedAt = Infinity
+  }
+
+  /** Run every timer that is due. */
+  fire(): void {
+    const now = this.#clock.now()
+    const heap = this.#heap
+    while (heap.length > 0 && (heap[0] as Entry).at <= now) {
+      const entry = this.#pop()
+      if (entry.fn === null) continue
+      this.#byId.delete(entry.seq)
+      const fn = entry.fn
+      entry.fn = null
+      fn()
+    }
+    while (heap.length > 0 && (heap[0] as Entry).fn === null) this.#pop()
+    this.#handle = null
+    this.#armedAt = Infinity
+    if (heap.length > 0) this.#arm((heap[0] as Entry).at)
+  }
+
+  #arm(at: number): void {
+    if (this.#handle !== null) this.#clock.clearTimeout(this.#handle)
+    this.#armedAt = at
+    this.#handle = this.#clock.setTimeout(() => this.fire(), Math.max(0, at - this.#clock.now()))
+  }
+
+  #push(e: Entry): void {
+    const heap = this.#heap
+    heap.push(e)
+    let i = heap.length - 1
+    while (i > 0) {
+      const parent = (i - 1) >> 1
+      const p = heap[parent] as Entry
+      if (p.at < e.at || (p.at === e.at && p.seq < e.seq)) break
+      heap[i] = p
+      i = parent
+    }
+    heap[i] = e
+  }
+
+  #pop(): Entry {
+    const heap = this.#heap
+    const top = heap[0] as Entry
+    const last = heap.pop() as Entry
+    if (heap.length > 0) {
+      let i = 0
+      for (;;) {
+        const l = 2 * i + 1
+        if (l >= heap.length) break
+        const r = l + 1
+        let c = l
+        if (r < heap.length && ((heap[r] as Entry).at < (heap[l] as Entry).at ||
+          ((heap[r] as Entry).at === (heap[l] as Entry).at && (heap[r] as Entry).seq < (heap[l] as Entry).seq))) c = r
+        const child = heap[c] as Entry
+        if (last.at < child.at || (last.at === child.at && last.seq < child.seq)) break
+        heap[i] = child
+        i = c
+      }
+      heap[i] = last
+    }
+    return top
+  }
+}

@@ -1,0 +1,34 @@
+/**
+ * What the main thread hands a worker at start (workerData), and the control-plane API each
+ * worker exposes over comlink. The control plane is never on the message hot path: it serves
+ * start-up, stats, thread failure notices and orderly shutdown.
+ */
+import type { ThreadStats } from '../scheduler/scheduler.ts'
+
+export interface WorkerInit {
+  readonly index: number
+  readonly threads: number
+  readonly node: string
+  readonly creation: number
+  readonly generation: number
+  readonly control: SharedArrayBuffer
+  readonly names: SharedArrayBuffer
+  readonly outRings: (SharedArrayBuffer | null)[]
+  readonly inRings: (SharedArrayBuffer | null)[]
+  readonly modules: string[]
+  readonly batch: number
+  readonly turnBudget: number
+  readonly spinMicros: number
+}
+
+/** Posted once by a worker when its scheduler runs and its control API is exposed. */
+export const READY = 'skein:ready'
+
+export interface ThreadControl {
+  stats(): ThreadStats
+  /** Thread `k` died; resolves once this thread has forgotten its rings and fired noconnection. */
+  threadDown(k: number): void
+  threadUp(k: number): void
+  /** Stop every process on this thread (terminate runs), bounded by `timeoutMs`. */
+  shutdown(timeoutMs: number): Promise<void>
+}

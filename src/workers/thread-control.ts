@@ -1,0 +1,28 @@
+/** The control-plane API of one scheduler thread (exposed over comlink by workers). */
+import type { Scheduler, ThreadStats } from '../scheduler/scheduler.ts'
+import type { ThreadControl } from './protocol.ts'
+
+export class SchedulerControl implements ThreadControl {
+  readonly #s: Scheduler
+
+  constructor(scheduler: Scheduler) {
+    this.#s = scheduler
+  }
+
+  stats(): ThreadStats {
+    return this.#s.stats()
+  }
+
+  threadDown(k: number): void {
+    this.#s.threadDown(k)
+  }
+
+  threadUp(k: number): void {
+    this.#s.threadUp(k)
+  }
+
+  async shutdown(timeoutMs: number): Promise<void> {
+    await this.#s.shutdown(timeoutMs)
+    this.#s.close()
+  }
+}

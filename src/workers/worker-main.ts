@@ -1,0 +1,40 @@
+/**
+ * Entry of a scheduler worker thread: load the node's modules, build the scheduler over the
+ * shared rings, expose the control API, and say READY.
+ *
+ * A pending Atomics.waitAsync does not keep a worker alive; the control port (comlink's
+ * listener on parentPort) does, until the main thread terminates the worker.
+ */
+import { parentPort, workerData } from 'node:worker_threads'
+import * as Comlink from 'comlink'
+import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs'
+import { BehaviourRegistry } from '../process/behaviour-registry.ts'
+import { Scheduler } from '../scheduler/scheduler.ts'
+import { controlViews } from '../mailbox/layout.ts'
+import { SchedulerControl } from './thread-control.ts'
+import { READY, type WorkerInit } from './protocol.ts'
+
+const init = workerData as WorkerInit
+if (parentPort === null) throw new Error('worker-main.ts must run in a worker thread')
+
+const registry = new BehaviourRegistry()
+for (const url of init.modules) await registry.load(url)
+
+const scheduler = new Scheduler({
+  index: init.index,
+  threads: init.threads,
+  node: init.node,
+  creation: init.creation,
+  generation: init.generation,
+  control: controlViews(init.control, init.threads),
+  names: init.names,
+  outRings: init.outRings,
+  inRings: init.inRings,
+  batch: init.batch,
+  turnBudget: init.turnBudget,
+  spinMicros: init.spinMicros,
+}, registry)
+
+Comlink.expose(new SchedulerControl(scheduler), nodeEndpoint(parentPort))
+scheduler.loop.kick()
+parentPort.postMessage(READY)
