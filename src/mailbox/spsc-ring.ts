@@ -96,6 +96,11 @@ export class RingWriter {
     return true
   }
 
+  /** Free bytes now, reloading the reader's HEAD. */
+  freeBytes(): number {
+    return this.#refreshFree()
+  }
+
   /** Ask the reader to ring our doorbell when it frees space (we hold overflow). */
   setWaiting(on: boolean): void {
     // Writer sets, reader clears; a stale 1 only causes one spare wake-up.

@@ -18,7 +18,10 @@ export interface NodeOptions {
   batch?: number
   /** Work units per scheduler turn before yielding to the event loop (default 4096). */
   turnBudget?: number
-  /** How long an idle scheduler polls its rings before sleeping, in µs (default: 50, or 0 when threads outnumber cores). */
+  /**
+   * How long an idle scheduler polls its rings before sleeping, in µs. Default 50 while worker
+   * threads do not outnumber cores, else 0: spinning threads would steal cores from working ones.
+   */
   spinMicros?: number
   /** How long `stop()` waits for terminate callbacks, in ms (default 5000). */
   shutdownTimeout?: number
@@ -79,7 +82,7 @@ export function resolveOptions(options: NodeOptions | undefined): ResolvedOption
     maxNames: o.maxNames === undefined ? 8192 : integer('maxNames', o.maxNames, 1, 2 ** 22),
     batch: o.batch === undefined ? 64 : integer('batch', o.batch, 1, 1 << 20),
     turnBudget: o.turnBudget === undefined ? 4096 : integer('turnBudget', o.turnBudget, 1, 1 << 24),
-    spinMicros: o.spinMicros === undefined ? (threads + 1 <= cores ? 50 : 0) : integer('spinMicros', o.spinMicros, 0, 1_000_000),
+    spinMicros: o.spinMicros === undefined ? (threads <= cores ? 50 : 0) : integer('spinMicros', o.spinMicros, 0, 1_000_000),
     shutdownTimeout: o.shutdownTimeout === undefined ? 5000 : integer('shutdownTimeout', o.shutdownTimeout, 0, 2 ** 31 - 1),
     restartThreads: o.restartThreads ?? true,
   }

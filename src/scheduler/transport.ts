@@ -11,7 +11,7 @@
  *   only if that peer announced sleep.
  */
 import { RingReader, RingWriter } from '../mailbox/spsc-ring.ts'
-import { Fifo } from '../mailbox/fifo.ts'
+import { FrameQueue } from '../mailbox/frame-queue.ts'
 import { DOORBELL, FRAME_HEADER_BYTES, slot } from '../mailbox/layout.ts'
 import { ringDoorbell } from '../mailbox/doorbell.ts'
 import { makeStreamDecoder, makeStreamEncoder, type Decoder, type Encoder } from '../codec/codec.ts'
@@ -21,18 +21,13 @@ import { makeError } from '../core/errors.ts'
 
 export const NO_PAYLOAD: unique symbol = Symbol('no payload')
 
-interface QueuedFrame {
-  readonly kind: number
-  readonly a: number
-  readonly b: number
-  readonly bytes: Uint8Array | null
-}
-
 interface Outbox {
   readonly peer: number
   readonly writer: RingWriter
   encoder: Encoder
-  readonly overflow: Fifo<QueuedFrame>
+  readonly overflow: FrameQueue
+  /** Publish early once this many bytes are written but unpublished, so the reader starts. */
+  readonly publishAt: number
   dirty: boolean
   up: boolean
 }
@@ -71,7 +66,10 @@ export class Transport {
     this.#sink = sink
     outRings.forEach((sab, peer) => {
       if (sab === null || peer === self) return
-      this.#out[peer] = { peer, writer: new RingWriter(sab), encoder: makeStreamEncoder(), overflow: new Fifo(), dirty: false, up: true }
+      const writer = new RingWriter(sab)
+      this.#out[peer] = {
+        peer, writer, encoder: makeStreamEncoder(), overflow: new FrameQueue(), publishAt: writer.capacity >>> 2, dirty: false, up: true,
+      }
     })
     inRings.forEach((sab, peer) => {
       if (sab === null || peer === self) return
@@ -107,8 +105,15 @@ export class Transport {
       this.#dirty.push(out)
     }
     const size = FRAME_HEADER_BYTES + (bytes === null ? 0 : bytes.length)
-    if (out.overflow.length === 0 && size <= out.writer.maxFrameBytes && out.writer.tryWrite(kind, a, b, bytes)) return
+    if (out.overflow.length === 0 && size <= out.writer.maxFrameBytes && out.writer.tryWrite(kind, a, b, bytes)) {
+      if (out.writer.unpublished >= out.publishAt) this.#publish(out)
+      return
+    }
     this.#enqueue(out, kind, a, b, bytes)
+  }
+
+  #publish(out: Outbox): void {
+    if (out.writer.publish()) ringDoorbell(this.#bells, slot(out.peer, DOORBELL))
   }
 
   /** Publish every ring written this turn, drain overflow, ring sleeping peers. */
@@ -118,7 +123,7 @@ export class Transport {
     for (let i = 0; i < dirty.length; i++) {
       const out = dirty[i] as Outbox
       if (out.overflow.length > 0) this.#drain(out)
-      if (out.writer.publish()) ringDoorbell(this.#bells, slot(out.peer, DOORBELL))
+      this.#publish(out)
       if (out.overflow.length > 0) dirty[keep++] = out
       else out.dirty = false
     }
@@ -141,9 +146,20 @@ export class Transport {
     return n
   }
 
+  /**
+   * True if a poll or a flush would make progress now: a peer published frames, or a ring we
+   * hold overflow for has room again. The sleep re-check MUST use this, not only incoming
+   * data: a reader that freed space may have rung our doorbell while we were still awake.
+   */
   hasIncoming(): boolean {
     const inboxes = this.#in
     for (let i = 0; i < inboxes.length; i++) if ((inboxes[i] as Inbox).reader.hasData()) return true
+    const dirty = this.#dirty
+    for (let i = 0; i < dirty.length; i++) {
+      const out = dirty[i] as Outbox
+      const next = out.overflow.nextSize()
+      if (next > 0 && out.writer.freeBytes() >= next) return true
+    }
     return false
   }
 
@@ -194,28 +210,29 @@ export class Transport {
     if (bytes !== null && bytes.length > maxPayload) {
       let at = 0
       while (bytes.length - at > maxPayload) {
-        out.overflow.push({ kind: Frame.CHUNK, a: 0, b: 0, bytes: bytes.slice(at, at + maxPayload) })
+        out.overflow.push(Frame.CHUNK, 0, 0, bytes.subarray(at, at + maxPayload))
         at += maxPayload
       }
-      out.overflow.push({ kind: kind | CONTINUED, a, b, bytes: bytes.slice(at) })
+      out.overflow.push(kind | CONTINUED, a, b, bytes.subarray(at))
     } else {
-      out.overflow.push({ kind, a, b, bytes: bytes === null ? null : bytes.slice() })
+      out.overflow.push(kind, a, b, bytes)
     }
+    // Let the reader start on what is already in the ring while we queue the rest.
+    this.#publish(out)
     this.#drain(out)
   }
 
   #drain(out: Outbox): void {
     const writer = out.writer
-    for (;;) {
-      const f = out.overflow.peek()
-      if (f === undefined) break
-      if (!writer.tryWrite(f.kind, f.a, f.b, f.bytes)) {
-        // Ask the reader to wake us when it frees space, then look once more: it may have
-        // freed everything between our failed write and the flag becoming visible.
-        writer.setWaiting(true)
-        if (!writer.tryWrite(f.kind, f.a, f.b, f.bytes)) return
+    const before = writer.unpublished
+    if (!out.overflow.drainInto(writer)) {
+      // Ask the reader to wake us when it frees space, then look once more: it may have
+      // freed everything between our failed write and the flag becoming visible.
+      writer.setWaiting(true)
+      if (!out.overflow.drainInto(writer)) {
+        if (writer.unpublished > before) this.#publish(out)
+        return
       }
-      out.overflow.shift()
     }
     writer.setWaiting(false)
   }
