@@ -86,8 +86,14 @@ export class RttProbe extends Actor<void, RttMsg> {
     }
     this.samples.push((performance.now() - m.t) * 1000)
     if (--this.left > 0) {
-      if (this.gapMs > 0) setTimeout(() => this.#ping(), this.gapMs)
-      else this.#ping()
+      // The gap is a busy wait: only the receiver goes to sleep, the prober stays hot.
+      if (this.gapMs > 0) {
+        const until = performance.now() + this.gapMs
+        while (performance.now() < until) {
+          // busy
+        }
+      }
+      this.#ping()
     } else if (this.from !== null) {
       this.reply(this.from, this.samples.sort((a, b) => a - b))
     }

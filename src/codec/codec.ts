@@ -65,6 +65,19 @@ addExtension({
   },
 })
 
+/**
+ * cbor-x's RESET_BUFFER_MODE (not re-exported by its entry point): encode at the start of the
+ * encoder's own buffer every time. The result is valid until the next encode, which suits us:
+ * we copy it into a ring at once. Without it the encoder walks forward through its buffer and
+ * allocates a fresh 8 KiB one every few hundred small messages.
+ */
+export const RESET_BUFFER_MODE = 1024
+
+/** Encode `value` at the start of the encoder's buffer (see RESET_BUFFER_MODE). */
+export function encodeReset(encoder: Encoder, value: unknown): Uint8Array {
+  return (encoder as unknown as { encode(v: unknown, mode: number): Uint8Array }).encode(value, RESET_BUFFER_MODE)
+}
+
 export function makeStreamEncoder(): Encoder {
   return new Encoder({ sequential: true, useRecords: true })
 }

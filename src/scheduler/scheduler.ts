@@ -218,9 +218,15 @@ export class Scheduler implements ProcessHost {
   #runQueued(): number {
     const q = this.#runQueue
     let handled = 0
+    const transport = this.transport
     for (let n = q.length; n > 0; n--) {
       const p = q.shift() as Proc
-      if (p.status === Status.QUEUED) handled += this.#run(p)
+      if (p.status !== Status.QUEUED) continue
+      handled += this.#run(p)
+      // Between processes: publish what this one sent and pick up what arrived, so a busy
+      // thread answers within one process run rather than one pass over its run queue.
+      if (transport.hasPendingOutput()) transport.flush()
+      handled += transport.poll(4096)
     }
     return handled
   }

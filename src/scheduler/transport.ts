@@ -14,7 +14,7 @@ import { RingReader, RingWriter } from '../mailbox/spsc-ring.ts'
 import { FrameQueue } from '../mailbox/frame-queue.ts'
 import { DOORBELL, FRAME_HEADER_BYTES, slot } from '../mailbox/layout.ts'
 import { ringDoorbell } from '../mailbox/doorbell.ts'
-import { makeStreamDecoder, makeStreamEncoder, type Decoder, type Encoder } from '../codec/codec.ts'
+import { encodeReset, makeStreamDecoder, makeStreamEncoder, type Decoder, type Encoder } from '../codec/codec.ts'
 import { assertSerializable } from '../codec/validate.ts'
 import { CONTINUED, Frame, KIND_MASK } from '../codec/frame.ts'
 import { makeError } from '../core/errors.ts'
@@ -92,7 +92,7 @@ export class Transport {
     if (value !== NO_PAYLOAD) {
       assertSerializable(value, what)
       try {
-        bytes = out.encoder.encode(value)
+        bytes = encodeReset(out.encoder, value)
       } catch (e) {
         // The sequential encoder may have recorded shapes the reader will never see.
         this.#resetEncoder(out)
