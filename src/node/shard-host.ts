@@ -3,6 +3,9 @@
  * control API. A worker that fails before READY rejects start() with ERR_THREAD_FAILED.
  */
 import { Worker } from 'node:worker_threads'
+import { createRequire } from 'node:module'
+import { readFileSync } from 'node:fs'
+import { pathToFileURL } from 'node:url'
 import * as Comlink from 'comlink'
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs'
 import { makeError } from '../core/errors.ts'
@@ -19,7 +22,14 @@ function tsxApi(): string | undefined {
   const wanted = here.endsWith('.ts') || process.execArgv.some((a) => a.includes('tsx'))
   if (!wanted) return undefined
   try {
-    return import.meta.resolve('tsx/esm/api')
+    // import.meta.resolve is missing when a test runner loads this file through a CJS transform.
+    if (typeof import.meta.resolve === 'function') return import.meta.resolve('tsx/esm/api')
+    // Find the ESM entry through tsx's own exports map (require.resolve would give the CJS one).
+    const manifest = createRequire(here).resolve('tsx/package.json')
+    const pkg = JSON.parse(readFileSync(manifest, 'utf8')) as { exports: Record<string, unknown> }
+    const entry = pkg.exports['./esm/api'] as { import?: string | { default?: string } }
+    const file = typeof entry.import === 'string' ? entry.import : entry.import?.default
+    return file === undefined ? undefined : new URL(file, pathToFileURL(manifest)).href
   } catch {
     return undefined
   }
@@ -29,7 +39,7 @@ function spawnWorker(init: WorkerInit): Worker {
   const options = { workerData: init, name: `skein-thread-${init.index}` }
   const api = tsxApi()
   if (api === undefined) return new Worker(workerEntry, options)
-  const boot = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(workerEntry.href)}) })`
+  const boot = `import(${JSON.stringify(api)}).then((m) => { (m.register ?? m.default.register)(); return import(${JSON.stringify(workerEntry.href)}) })`
   return new Worker(boot, { ...options, eval: true })
 }
 

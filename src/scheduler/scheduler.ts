@@ -288,13 +288,17 @@ export class Scheduler implements ProcessHost {
     if (!this.loop.inTurn) this.loop.kick()
   }
 
+  /** The callback is over (it threw or rejected): end the process with what it threw. */
   #crashed(p: Proc, error: unknown): void {
+    p.status = Status.IDLE
     this.terminate(p, error, true)
   }
 
+  /** The callback is over: apply a stop or self-directed exit it asked for. */
   #applyPendingExit(p: Proc): void {
     const pending = p.pendingExit as NonNullable<Proc['pendingExit']>
     p.pendingExit = null
+    p.status = Status.IDLE
     this.terminate(p, pending.reason, pending.runTerminate)
   }
 
@@ -401,7 +405,8 @@ export class Scheduler implements ProcessHost {
       result = instance[kInit](args)
     } catch (error) {
       // OTP: a failed init does not run terminate.
-      this.terminate(p, error, false)
+      p.status = Status.IDLE
+      this.finalize(p, error)
       return
     }
     if (result !== undefined && isThenable(result)) {
@@ -409,7 +414,7 @@ export class Scheduler implements ProcessHost {
       result.then(
         () => this.#resume(p, initDone),
         (error: unknown) => {
-          if (p.status === Status.SUSPENDED) this.terminate(p, error, false)
+          if (p.status === Status.SUSPENDED) this.finalize(p, error)
         },
       )
       return
@@ -436,7 +441,9 @@ export class Scheduler implements ProcessHost {
    */
   terminate(p: Proc, reason: ExitReason, runTerminate: boolean): void {
     if (p.status === Status.DEAD || p.status === Status.TERMINATING) return
-    if (p.status === Status.RUNNING && this.#isSelfInCallback(p)) {
+    // RUNNING means its own callback is on the stack right now (one thread runs one process at
+    // a time): it signalled itself. Apply once the callback returns.
+    if (p.status === Status.RUNNING) {
       p.pendingExit = { reason, runTerminate }
       return
     }
@@ -460,11 +467,6 @@ export class Scheduler implements ProcessHost {
       return
     }
     this.finalize(p, reason)
-  }
-
-  /** A process whose status is RUNNING is inside a callback only while this thread runs it. */
-  #isSelfInCallback(p: Proc): boolean {
-    return p.status === Status.RUNNING
   }
 
   /** The process is gone: table, names, links, monitors, pending calls. */

@@ -1,0 +1,2 @@
+/** The test kit (`skein/testing`): probes to wait on events instead of sleeping. */
+export { Probe, ProbeActor, probe } from './probe.ts'

@@ -1,0 +1,90 @@
+/**
+ * Probe: a test-owned process on the main thread that records every message it receives, so a
+ * test can wait for an event instead of sleeping: `await probe.expect((m) => ..., 2000)`.
+ */
+import { Actor } from '../behaviours/actor.ts'
+import type { Pid } from '../core/pid.ts'
+
+interface Waiter {
+  readonly match: (m: unknown) => boolean
+  readonly resolve: (m: unknown) => void
+}
+
+export class ProbeActor extends Actor<void, unknown> {
+  readonly received: unknown[] = []
+  #waiters: Waiter[] = []
+
+  receive(message: unknown): void {
+    const i = this.#waiters.findIndex((w) => w.match(message))
+    if (i >= 0) {
+      const [w] = this.#waiters.splice(i, 1)
+      w?.resolve(message)
+      return
+    }
+    this.received.push(message)
+  }
+
+  /** Take the first recorded (or the next arriving) message matching `match`. */
+  take(match: (m: unknown) => boolean, timeoutMs: number): Promise<unknown> {
+    const at = this.received.findIndex(match)
+    if (at >= 0) return Promise.resolve(this.received.splice(at, 1)[0])
+    return new Promise((resolve, reject) => {
+      const waiter: Waiter = {
+        match,
+        resolve: (m) => {
+          clearTimeout(timer)
+          resolve(m)
+        },
+      }
+      const timer = setTimeout(() => {
+        this.#waiters = this.#waiters.filter((w) => w !== waiter)
+        reject(new Error(`probe: no matching message within ${timeoutMs} ms; got ${JSON.stringify(this.received.map(String))}`))
+      }, timeoutMs)
+      this.#waiters.push(waiter)
+    })
+  }
+}
+
+/** What a test holds: the probe's pid and its expectations. */
+export class Probe {
+  readonly pid: Pid
+  readonly #actor: ProbeActor
+
+  constructor(pid: Pid, actor: ProbeActor) {
+    this.pid = pid
+    this.#actor = actor
+  }
+
+  /** Resolve with the first message matching `match`; reject after `timeoutMs`. */
+  expect<T = unknown>(match: (m: T) => boolean, timeoutMs = 5000): Promise<T> {
+    return this.#actor.take(match as (m: unknown) => boolean, timeoutMs) as Promise<T>
+  }
+
+  /** Resolve if no message matching `match` arrives within `windowMs`. */
+  async expectNone(match: (m: unknown) => boolean, windowMs: number): Promise<void> {
+    let got: unknown
+    try {
+      got = await this.#actor.take(match, windowMs)
+    } catch {
+      return
+    }
+    throw new Error(`probe: unexpected message ${JSON.stringify(got)}`)
+  }
+
+  /** Every message recorded and not yet taken. */
+  get pending(): readonly unknown[] {
+    return this.#actor.received
+  }
+}
+
+/** What `probe()` needs from a node. */
+export interface ProbeHost {
+  spawn(behaviour: typeof ProbeActor, args?: undefined, options?: { thread: number }): Promise<Pid>
+  localInstance(pid: Pid): unknown
+}
+
+/** Spawn a probe on the main thread of `node`. */
+export async function probe(node: ProbeHost): Promise<Probe> {
+  const pid = await node.spawn(ProbeActor, undefined, { thread: 0 })
+  return new Probe(pid, node.localInstance(pid) as ProbeActor)
+}

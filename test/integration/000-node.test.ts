@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict'
+import { execFile } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { Node } from '../../src/index.ts'
+import { FIXTURES } from '../helpers.ts'
+
+describe('Node lifecycle', () => {
+  it('starts the requested worker threads plus the main thread and reports them in stats', async () => {
+    const node = await Node.start({ threads: 3, modules: [FIXTURES] })
+    try {
+      const stats = await node.stats()
+      assert.equal(node.threads, 3)
+      assert.deepEqual(stats.threads.map((t) => t.thread), [0, 1, 2, 3])
+      assert.equal(stats.processes, 0)
+    } finally {
+      await node.stop()
+    }
+  })
+
+  it('runs with no worker thread at all (threads: 0)', async () => {
+    const node = await Node.start({ threads: 0 })
+    assert.equal((await node.stats()).threads.length, 1)
+    await node.stop()
+  })
+
+  for (const [options, code] of [
+    [{ thread: 2 }, 'ERR_UNKNOWN_OPTION'],
+    [{ threads: -1 }, 'ERR_INVALID_ARG_VALUE'],
+    [{ threads: 1.5 }, 'ERR_INVALID_ARG_TYPE'],
+    [{ ringBytes: 3000 }, 'ERR_INVALID_ARG_VALUE'],
+    [{ ringBytes: 512 }, 'ERR_INVALID_ARG_VALUE'],
+    [{ modules: 'x.js' }, 'ERR_INVALID_ARG_TYPE'],
+    [{ restartThreads: 'yes' }, 'ERR_INVALID_ARG_TYPE'],
+  ] as const) {
+    it(`rejects ${JSON.stringify(options)} with ${code}`, async () => {
+      await assert.rejects(Node.start(options as never), { code })
+    })
+  }
+
+  it('fails to start, naming the module, when a module cannot be loaded', async () => {
+    await assert.rejects(Node.start({ threads: 1, modules: ['/nonexistent/skein-module.js'] }), (e: unknown) => {
+      assert.match(String((e as Error).message), /skein-module\.js/)
+      return true
+    })
+  })
+
+  it('refuses every call after stop with ERR_NODE_STOPPED, and stop is idempotent', async () => {
+    const node = await Node.start({ threads: 1 })
+    await node.stop()
+    await node.stop()
+    assert.throws(() => node.send(node.pid, 'x'), { code: 'ERR_NODE_STOPPED' })
+    assert.throws(() => node.whereis('x'), { code: 'ERR_NODE_STOPPED' })
+  })
+
+  it('runs every process terminate on stop, then the script exits by itself', async function () {
+    this.timeout(30_000)
+    const script = fileURLToPath(new URL('../fixtures/stop-script.ts', import.meta.url))
+    const { stdout, code } = await new Promise<{ stdout: string; code: number | null }>((resolve) => {
+      const child = execFile(process.execPath, ['--import', 'tsx', script], { timeout: 20_000 }, (error, out) => {
+        resolve({ stdout: out, code: error === null ? 0 : (error as { code?: number }).code ?? -1 })
+      })
+      void child
+    })
+    assert.equal(code, 0, `child did not exit cleanly: ${stdout}`)
+    for (const t of ['t0', 't1', 't2']) assert.match(stdout, new RegExp(`terminate ${t} shutdown`))
+    assert.match(stdout, /stopped/)
+  })
+})
