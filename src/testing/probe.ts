@@ -2,8 +2,13 @@
  * Probe: a test-owned process on the main thread that records every message it receives, so a
  * test can wait for an event instead of sleeping: `await probe.expect((m) => ..., 2000)`.
  */
+import { inspect } from 'node:util'
 import { Actor } from '../behaviours/actor.ts'
 import type { Pid } from '../core/pid.ts'
+
+function describe(messages: unknown[]): string {
+  return inspect(messages, { depth: 4, breakLength: Infinity })
+}
 
 interface Waiter {
   readonly match: (m: unknown) => boolean
@@ -38,7 +43,7 @@ export class ProbeActor extends Actor<void, unknown> {
       }
       const timer = setTimeout(() => {
         this.#waiters = this.#waiters.filter((w) => w !== waiter)
-        reject(new Error(`probe: no matching message within ${timeoutMs} ms; got ${JSON.stringify(this.received.map(String))}`))
+        reject(new Error(`probe: no matching message within ${timeoutMs} ms; unmatched: ${describe(this.received)}`))
       }, timeoutMs)
       this.#waiters.push(waiter)
     })

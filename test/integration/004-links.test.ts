@@ -18,6 +18,13 @@ describe('links and exit signals', () => {
     node.send(a, { cmd: 'link', pid: b })
     await probe.expect(ev('linked', a))
   }
+  /**
+   * Have `via` send `command` to `target`. Links are asynchronous across threads, as in Erlang;
+   * sending through the linking process keeps the LINK ahead of the command (one sender, one ring).
+   */
+  const relay = (via: Pid, target: Pid, command: unknown): void => {
+    node.send(via, { cmd: 'send', to: target, msg: command })
+  }
 
   for (const [where, ta, tb] of [['within a thread', 1, 1], ['across threads', 1, 2]] as const) {
     describe(where, () => {
@@ -26,7 +33,7 @@ describe('links and exit signals', () => {
         const b = await spawn(tb)
         await link(a, b)
         const ma = node.monitor(a)
-        node.send(b, { cmd: 'stop', reason: 'boom' })
+        relay(a, b, { cmd: 'stop', reason: 'boom' })
         assert.equal((await ma.down).reason, 'boom')
       })
 
@@ -34,8 +41,8 @@ describe('links and exit signals', () => {
         const a = await spawn(ta, true)
         const b = await spawn(tb)
         await link(a, b)
-        node.send(b, { cmd: 'send', to: a, msg: 'x', count: 50 })
-        node.send(b, { cmd: 'stop', reason: 'boom' })
+        relay(a, b, { cmd: 'send', to: a, msg: 'x', count: 50 })
+        relay(a, b, { cmd: 'stop', reason: 'boom' })
         const r = await probe.expect<Report>(got(a, isExit(b, 'boom')))
         assert.ok(r.from.equals(a))
         const beforeExit = probe.pending.filter((m) => (m as Report).event === 'got' && (m as Report).from.equals(a))
@@ -48,7 +55,7 @@ describe('links and exit signals', () => {
         const b = await spawn(tb)
         await link(a, b)
         const mb = node.monitor(b)
-        node.send(b, { cmd: 'stop' })
+        relay(a, b, { cmd: 'stop' })
         assert.equal((await mb.down).reason, 'normal')
         node.send(a, { cmd: 'links' })
         const r = await probe.expect<Report>(ev('links', a))
@@ -60,7 +67,7 @@ describe('links and exit signals', () => {
         const c = await spawn(tb, true)
         await link(c, a)
         const ma = node.monitor(a)
-        node.exit(a, 'kill')
+        node.send(c, { cmd: 'exit', pid: a, reason: 'kill' })
         assert.equal((await ma.down).reason, 'killed')
         await probe.expect(got(c, isExit(a, 'killed')))
       })
@@ -133,14 +140,14 @@ describe('links and exit signals', () => {
     const a = await spawn(1, true)
     const b1 = await spawn(2)
     await link(a, b1)
-    node.send(b1, { cmd: 'stop', reason: 'first' })
+    relay(a, b1, { cmd: 'stop', reason: 'first' })
     await probe.expect(got(a, isExit(b1, 'first')))
     node.send(a, { cmd: 'trap', on: false })
     await probe.expect(ev('trapping', a))
     const b2 = await spawn(2)
     await link(a, b2)
     const ma = node.monitor(a)
-    node.send(b2, { cmd: 'stop', reason: 'second' })
+    relay(a, b2, { cmd: 'stop', reason: 'second' })
     assert.equal((await ma.down).reason, 'second')
   })
 
@@ -149,6 +156,7 @@ describe('links and exit signals', () => {
     node.send(parent, { cmd: 'spawnLink', thread: 2, args: { report: probe.pid, tag: 'child' } })
     const child = (await probe.expect<Report>(ev('spawned', parent))).value as Pid
     assert.equal(child.thread, 2)
+    await probe.expect(ev('started', child))
     const mp = node.monitor(parent)
     node.exit(child, 'boom')
     assert.equal((await mp.down).reason, 'boom')
@@ -159,7 +167,7 @@ describe('links and exit signals', () => {
     const watcher = await spawn(1, true)
     await link(watcher, a)
     const ma = node.monitor(a)
-    node.send(a, { cmd: 'throw', message: 'handler blew up' })
+    relay(watcher, a, { cmd: 'throw', message: 'handler blew up' })
     const { reason } = await ma.down
     assert.ok(reason instanceof Error)
     assert.equal(reason.message, 'handler blew up')
