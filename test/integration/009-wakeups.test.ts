@@ -1,0 +1,38 @@
+import assert from 'node:assert/strict'
+import { Node } from '../../src/index.ts'
+import { Pinger } from '../../bench/actors.ts'
+import { Puppet, SeqCounter } from '../fixtures/actors.ts'
+import { probe } from '../../src/testing/index.ts'
+import { FIXTURES, until } from '../helpers.ts'
+
+const BENCH_ACTORS = new URL('../../bench/actors.ts', import.meta.url)
+
+/**
+ * With spinMicros 0 a scheduler announces sleep every time it runs out of work, so each round
+ * trip below crosses the sleep/wake race twice. A lost wake-up would hang the test.
+ */
+describe('doorbell: no lost wake-ups', () => {
+  let node: Node
+  before(async () => {
+    node = await Node.start({ threads: 2, spinMicros: 0, ringBytes: 1024, modules: [FIXTURES, BENCH_ACTORS] })
+  })
+  after(() => node.stop())
+
+  it('completes 5000 cross-thread round trips with both threads sleeping between them', async () => {
+    const a = await node.spawn(Pinger, undefined, { thread: 1 })
+    const b = await node.spawn(Pinger, undefined, { thread: 2 })
+    assert.equal(await node.call(a, { peer: b, rounds: 5000 }, { timeout: 60_000 }), 'done')
+    const stats = await node.stats()
+    assert.ok((stats.threads[2]?.sleeps ?? 0) > 1000, 'the receiver really slept between messages')
+  })
+
+  it('wakes a writer holding overflow when its reader frees space, again and again', async () => {
+    const p = await probe(node)
+    const counter = await node.spawn(SeqCounter, undefined, { thread: 2 })
+    const sender = await node.spawn(Puppet, { report: p.pid }, { thread: 1 })
+    // 10000 frames of ~40 bytes through a 1 KiB ring: the writer parks on overflow hundreds of times.
+    node.send(sender, { cmd: 'send', to: counter, msg: 'overflowing', count: 10_000 })
+    await until(async () => (await node.call<{ count: number }>(counter, 'count')).count === 10_000, 30_000)
+    assert.deepEqual(await node.call(counter, 'count'), { count: 10_000, outOfOrder: 0 })
+  })
+})
