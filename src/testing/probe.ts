@@ -76,6 +76,11 @@ export class Probe {
     throw new Error(`probe: unexpected message ${JSON.stringify(got)}`)
   }
 
+  /** Forget every recorded message not yet taken. */
+  clear(): void {
+    this.#actor.received.length = 0
+  }
+
   /** Every message recorded and not yet taken. */
   get pending(): readonly unknown[] {
     return this.#actor.received

@@ -47,7 +47,7 @@ describe('links and exit signals', () => {
         assert.ok(r.from.equals(a))
         const beforeExit = probe.pending.filter((m) => (m as Report).event === 'got' && (m as Report).from.equals(a))
         assert.equal(beforeExit.length, 50, 'all 50 messages arrived before the EXIT')
-        probe.pending.length = 0
+        probe.clear()
       })
 
       it('ignores a normal exit in a linked process that does not trap (PROC-T7, D1)', async () => {

@@ -100,8 +100,10 @@ describe('scheduling', () => {
     const other = await node.spawn(Puppet, { report: probe.pid, tag: 'other' }, { thread: 2 })
     const feeder = await node.spawn(Puppet, { report: probe.pid }, { thread: 2 })
     // One callback queues 2000 messages for the hog, then one for the other process.
-    node.send(feeder, { cmd: 'send', to: hog, msg: 'work', count: 2000 })
-    node.send(feeder, { cmd: 'send', to: other, msg: { ping: 1 } })
+    node.send(feeder, { cmd: 'batch', commands: [
+      { cmd: 'send', to: hog, msg: 'work', count: 2000 },
+      { cmd: 'send', to: other, msg: { ping: 1 } },
+    ] })
     const first = await probe.expect<Report>((m) => (m as Report).tag === 'other' && (m as Report).event === 'got')
     assert.ok(first.from.equals(other))
     const hogBefore = probe.pending.filter((m) => (m as Report).tag === 'hog').length
