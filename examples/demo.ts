@@ -29,7 +29,9 @@ const t0 = performance.now()
 for (let i = 0; i < items; i++) reference = (reference + work(i, rounds)) >>> 0
 const singleMs = performance.now() - t0
 
-const node = await Node.start({ threads, modules: [new URL('./demo-actors.ts', import.meta.url)] })
+// The actors' module, as .ts under tsx or as the compiled .js beside this file.
+const actors = new URL(import.meta.url.endsWith('.ts') ? './demo-actors.ts' : './demo-actors.js', import.meta.url)
+const node = await Node.start({ threads, modules: [actors] })
 const coordinator = await node.spawn(Coordinator)
 const c = node.localInstance(coordinator) as Coordinator
 const started = performance.now()
