@@ -9,12 +9,14 @@
  *   init(args)        void | Promise<void>    a throw or rejection ends the process (no terminate)
  *   receive(msg)      void | Promise<void>    a throw ends it with the Error as reason
  *   terminate(r)      void | Promise<void>    a throw replaces the reason
+ *   handleDirect(req) value | Promise<value>  answers node.direct; a throw goes back to the
+ *                                             requester and the process lives on
  *
  * Calls reach an Actor as `{ type: '$call', from, request }`; answer with `this.reply(from, v)`.
  * Trapped exits arrive as `{ type: 'EXIT', from, reason }`, monitors as `{ type: 'DOWN', ... }`.
  */
 import {
-  kBehaviour, kContext, kDispatch, kInit, kTerminate,
+  kBehaviour, kContext, kDirect, kDispatch, kInit, kTerminate,
   type BehaviourInstance, type CallOptions, type ProcessContext, type Settle, type SpawnOptions,
   type TimerRef, type BehaviourClass,
 } from '../core/process-context.ts'
@@ -35,6 +37,18 @@ export abstract class Actor<Args = void, Msg = unknown> implements BehaviourInst
 
   /** Called when the process ends by its own act or by node shutdown. */
   terminate(_reason: ExitReason): Settle {}
+
+  /**
+   * Answer a direct request (`node.direct`): served before mailbox messages, one at a time.
+   * @throws ERR_UNSUPPORTED_REQUEST unless overridden
+   */
+  handleDirect(_request: unknown): unknown {
+    throw makeError('ERR_UNSUPPORTED_REQUEST', this.self.toString())
+  }
+
+  [kDirect](request: unknown): unknown {
+    return this.handleDirect(request)
+  }
 
   [kInit](args: unknown): Settle {
     return this.init(args as Args)
@@ -139,5 +153,33 @@ export abstract class Actor<Args = void, Msg = unknown> implements BehaviourInst
 
   makeRef(): Ref {
     return this.context.makeRef()
+  }
+
+  /** A new alias (a Ref): messages sent to it reach this process until deleteAlias or exit. */
+  createAlias(): Ref {
+    return this.context.createAlias()
+  }
+
+  /** @throws ERR_ALIAS_OWNER when this process did not create `alias` */
+  deleteAlias(alias: Ref): void {
+    this.context.deleteAlias(alias)
+  }
+
+  isAlias(alias: unknown): boolean {
+    return this.context.isAlias(alias)
+  }
+
+  /** Own value, else inherited from the parent at spawn, else the node's. */
+  env(key: string): unknown {
+    return this.context.env(key)
+  }
+
+  /** Set this process's own value; `undefined` removes it (the inherited value shows again). */
+  setEnv(key: string, value: unknown): void {
+    this.context.setEnv(key, value)
+  }
+
+  envList(): Record<string, unknown> {
+    return this.context.envList()
   }
 }

@@ -4,14 +4,16 @@
  * carries the rest.
  *
  *   SEND       payload: message
- *   SPAWN      payload: [behaviourKey, args, flags, linkTo | null, ackRef | null, ackPid | null, name | null]
+ *   SPAWN      payload: [behaviourKey, args, flags, linkTo | null, ackRef | null, ackPid | null, name | null,
+ *                         options | null]
  *   LINK       payload: from pid                         (create the reverse half of a link)
  *   UNLINK     payload: from pid
  *   EXIT       payload: [from, reason, EXIT_* kind]       (exit signal)
  *   MONITOR    payload: [watcher, ref, name | null]
  *   DEMONITOR  payload: ref
  *   DOWN       payload: [ref, pid | {name,node}, reason]
- *   REPLY      payload: [ref, value]
+ *   REPLY      payload: [ref, value, isError]
+ *   DIRECT     payload: { type: '$direct', from, request }   (into the directbox, not the mailbox)
  *   CHUNK      payload: a piece of a frame too large for the ring; the piece that ends it has
  *              the CONTINUED bit set on its own kind.
  *   CODEC_RESET  no payload: the writer started a fresh encoder; start a fresh decoder.
@@ -28,6 +30,7 @@ export const Frame = {
   REPLY: 9,
   CHUNK: 10,
   CODEC_RESET: 11,
+  DIRECT: 12,
 } as const
 
 export const CONTINUED = 0x100

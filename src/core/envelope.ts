@@ -39,7 +39,22 @@ export interface CastMessage<Req = unknown> {
   readonly request: Req
 }
 
-export type SystemMessage = ExitMessage | DownMessage | CallMessage | CastMessage
+/** A message that found the target's mailbox full, forwarded to its `fallback` process. */
+export interface FallbackMessage {
+  readonly type: 'fallback'
+  readonly process: Pid
+  readonly tag: string
+  readonly message: unknown
+}
+
+/** A direct request (node.direct); the runtime routes it to the behaviour's direct hook. */
+export interface DirectMessage {
+  readonly type: '$direct'
+  readonly from: From
+  readonly request: unknown
+}
+
+export type SystemMessage = ExitMessage | DownMessage | CallMessage | CastMessage | FallbackMessage
 
 export function isExitMessage(m: unknown): m is ExitMessage {
   return typeof m === 'object' && m !== null && (m as { type?: unknown }).type === 'EXIT'

@@ -68,6 +68,11 @@ export const Codes = {
     `${callback} returned an unexpected value: ${show(got)}`),
   ERR_NODE_STOPPED: E('ERR_NODE_STOPPED', () => 'the node is stopped'),
   ERR_THREAD_FAILED: E('ERR_THREAD_FAILED', (thread: number, why: string) => `thread ${thread} failed to start: ${why}`),
+  ERR_ALIAS_OWNER: E('ERR_ALIAS_OWNER', (alias: string) => `only the process that created alias ${alias} may delete it`),
+  ERR_UNKNOWN_ALIAS: E('ERR_UNKNOWN_ALIAS', (alias: string) => `alias ${alias} is not active`),
+  ERR_MAILBOX_FULL: E('ERR_MAILBOX_FULL', (pid: string, size: number) => `mailbox of ${pid} is full (${size} messages)`, RangeError),
+  ERR_PROCESS_BUSY: E('ERR_PROCESS_BUSY', (pid: string, size: number) => `direct requests to ${pid} are full (${size} waiting)`),
+  ERR_UNSUPPORTED_REQUEST: E('ERR_UNSUPPORTED_REQUEST', (pid: string) => `process ${pid} does not handle direct requests (no handleDirect)`),
   ERR_NO_DISTRIBUTION: E('ERR_NO_DISTRIBUTION', (node: string) =>
     `cannot reach node ${node}: distribution is not started on this node`),
 } as const

@@ -94,8 +94,13 @@ export interface NamedProcess {
   readonly node: string
 }
 
-/** Where a message may be sent: a pid or a registered name. */
-export type Address = Pid | string
+/** Where a message may be sent: a pid, a registered name, or an alias (a Ref made by createAlias). */
+export type Address = Pid | string | Ref
+
+/** The registry key of an alias: a name no user can register (user names may not start with NUL). */
+export function aliasName(ref: Ref): string {
+  return `\u0000alias:${ref.key}:${ref.creation}`
+}
 
 export function isPid(v: unknown): v is Pid {
   return v instanceof Pid

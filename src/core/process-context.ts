@@ -16,6 +16,8 @@ export const kContext = Symbol('skein.context')
 export const kInit = Symbol('skein.init')
 export const kDispatch = Symbol('skein.dispatch')
 export const kTerminate = Symbol('skein.terminate')
+/** Optional hook: answer a direct request (node.direct); a throw goes back to the requester. */
+export const kDirect = Symbol('skein.direct')
 /** Marks a class as a behaviour; its value names the kind ('actor', 'server', ...). */
 export const kBehaviour = Symbol.for('skein.behaviour')
 
@@ -27,6 +29,7 @@ export interface BehaviourInstance {
   [kInit](args: unknown): Settle
   [kDispatch](message: unknown): Settle
   [kTerminate](reason: ExitReason): Settle
+  [kDirect]?(request: unknown): unknown
 }
 
 /** A class the runtime can instantiate as a process; `Args` is what its init takes. */
@@ -44,6 +47,14 @@ export interface SpawnOptions {
   link?: boolean
   /** Start with trapExit on, before init runs. */
   trapExit?: boolean
+  /** Most messages waiting in the mailbox; beyond it a send fails (or goes to `fallback`). */
+  mailboxSize?: number
+  /** Where messages go when the mailbox is full: `{ type: 'fallback', process, tag, message }` to `name`. */
+  fallback?: { name: string; tag: string }
+  /** Most direct requests waiting (default 100); beyond it node.direct fails with ERR_PROCESS_BUSY. */
+  directboxSize?: number
+  /** The process's own environment; it overrides what it inherits from its parent and the node. */
+  env?: Record<string, unknown>
 }
 
 export interface CallOptions {
@@ -90,4 +101,15 @@ export interface ProcessContext {
   whereis(name: string): Pid | undefined
   links(): Pid[]
   makeRef(): Ref
+  /** A new alias: messages sent to it reach this process until deleteAlias or exit. */
+  createAlias(): Ref
+  /** @throws ERR_ALIAS_OWNER when called by another process than the creator */
+  deleteAlias(alias: Ref): void
+  isAlias(alias: unknown): boolean
+  /** Environment lookup: own value, else inherited from the parent at spawn, else the node's. */
+  env(key: string): unknown
+  /** Set (or with undefined, remove) this process's own value for `key`. */
+  setEnv(key: string, value: unknown): void
+  /** Every visible environment entry, own values winning. */
+  envList(): Record<string, unknown>
 }

@@ -148,9 +148,19 @@ export class Node extends EventEmitter {
     return this.#main.whereis(name)
   }
 
-  /** Registered names across the node. */
+  /** Registered names across the node (aliases are not names and are not listed). */
   registered(): string[] {
-    return this.#main.names.names()
+    return this.#main.names.names().filter((n) => !n.startsWith('\u0000'))
+  }
+
+  /**
+   * A direct request: answered by the process's `handleDirect`, ahead of its mailbox, from its
+   * bounded directbox. Rejects ERR_UNSUPPORTED_REQUEST (no handler), ERR_PROCESS_BUSY (directbox
+   * full), ERR_CALL_TIMEOUT, ERR_NOPROC, or with whatever handleDirect threw.
+   */
+  direct<R = unknown>(to: Address, request: unknown, options?: CallOptions): Promise<R> {
+    this.#live()
+    return this.#main.signals.call(this.#shell, to, request, options, 'direct') as Promise<R>
   }
 
   /** Monitor a process (by pid or name); `down` settles with the DOWN message. */
@@ -322,6 +332,7 @@ function schedulerInit(index: number, total: number, creation: number, generatio
     batch: opts.batch,
     turnBudget: opts.turnBudget,
     spinMicros: opts.spinMicros,
+    env: opts.env,
   }
 }
 

@@ -27,6 +27,8 @@ export interface NodeOptions {
   shutdownTimeout?: number
   /** Start a replacement when a worker thread dies (default true). */
   restartThreads?: boolean
+  /** The node's environment: what `env(key)` finds when neither the process nor its parent set it. */
+  env?: Record<string, unknown>
 }
 
 export interface ResolvedOptions {
@@ -39,10 +41,11 @@ export interface ResolvedOptions {
   readonly spinMicros: number
   readonly shutdownTimeout: number
   readonly restartThreads: boolean
+  readonly env: Record<string, unknown>
 }
 
 const KNOWN = ['threads', 'modules', 'ringBytes', 'maxNames', 'batch', 'turnBudget', 'spinMicros',
-  'shutdownTimeout', 'restartThreads'] as const
+  'shutdownTimeout', 'restartThreads', 'env'] as const
 
 function integer(name: string, v: unknown, min: number, max: number): number {
   if (typeof v !== 'number' || !Number.isInteger(v)) throw makeError('ERR_INVALID_ARG_TYPE', name, 'an integer', v)
@@ -72,6 +75,9 @@ export function resolveOptions(options: NodeOptions | undefined): ResolvedOption
   if (o.modules !== undefined && !Array.isArray(o.modules)) {
     throw makeError('ERR_INVALID_ARG_TYPE', 'modules', 'an array of URLs or paths', o.modules)
   }
+  if (o.env !== undefined && (typeof o.env !== 'object' || o.env === null || Array.isArray(o.env))) {
+    throw makeError('ERR_INVALID_ARG_TYPE', 'env', 'an object', o.env)
+  }
   if (o.restartThreads !== undefined && typeof o.restartThreads !== 'boolean') {
     throw makeError('ERR_INVALID_ARG_TYPE', 'restartThreads', 'a boolean', o.restartThreads)
   }
@@ -85,5 +91,6 @@ export function resolveOptions(options: NodeOptions | undefined): ResolvedOption
     spinMicros: o.spinMicros === undefined ? (threads <= cores ? 50 : 0) : integer('spinMicros', o.spinMicros, 0, 1_000_000),
     shutdownTimeout: o.shutdownTimeout === undefined ? 5000 : integer('shutdownTimeout', o.shutdownTimeout, 0, 2 ** 31 - 1),
     restartThreads: o.restartThreads ?? true,
+    env: { ...o.env },
   }
 }

@@ -6,7 +6,7 @@
 import { Fifo } from '../mailbox/fifo.ts'
 import type { Address, NamedProcess, Pid, Ref } from '../core/pid.ts'
 import type { ExitReason } from '../core/exit.ts'
-import type { From } from '../core/envelope.ts'
+import type { DirectMessage, From } from '../core/envelope.ts'
 import type {
   BehaviourClass, BehaviourInstance, CallOptions, ProcessContext, SpawnOptions, TimerRef,
 } from '../core/process-context.ts'
@@ -26,6 +26,16 @@ export const Status = {
 } as const
 export type Status = (typeof Status)[keyof typeof Status]
 
+/** Per-process limits and environment from the spawn options (absent for most processes). */
+export interface ProcOptions {
+  readonly mailboxSize?: number
+  readonly fallback?: { readonly name: string; readonly tag: string }
+  readonly directboxSize?: number
+  /** The parent's visible environment at spawn time, less the node's (every thread has that). */
+  readonly envInherited?: Record<string, unknown>
+  readonly envOwn?: Record<string, unknown>
+}
+
 /** A monitor this process holds on another. */
 export interface MonitorEntry {
   readonly ref: Ref
@@ -42,11 +52,11 @@ export interface WatcherEntry {
 
 /** A call (or spawn acknowledgement) waiting for its reply. */
 export interface PendingCall {
-  readonly target: Pid | string
+  readonly target: Address
   readonly resolve: (value: unknown) => void
   readonly reject: (error: Error) => void
   timer: number
-  readonly kind: 'call' | 'spawn'
+  readonly kind: 'call' | 'spawn' | 'direct'
 }
 
 /** What a Proc needs from the thread that runs it (implemented by the scheduler). */
@@ -66,6 +76,10 @@ export interface ProcessHost {
   unregister(p: Proc, name: string): boolean
   whereis(name: string): Pid | undefined
   makeRef(): Ref
+  createAlias(p: Proc): Ref
+  deleteAlias(p: Proc, alias: Ref): void
+  isAlias(v: unknown): boolean
+  readonly nodeEnv: Readonly<Record<string, unknown>>
 }
 
 export class Proc implements ProcessContext {
@@ -77,6 +91,12 @@ export class Proc implements ProcessContext {
   watchers: Map<number, WatcherEntry> | null = null
   calls: Map<number, PendingCall> | null = null
   names: string[] | null = null
+  /** Limits from the spawn options; null when none were given. */
+  limits: ProcOptions | null = null
+  /** Direct requests waiting: served before mailbox messages, bounded by directboxSize. */
+  directbox: Fifo<DirectMessage> | null = null
+  envOwn: Map<string, unknown> | null = null
+  envInherited: Record<string, unknown> | null = null
   /** Reason requested by stop() or a self-directed signal while a callback ran. */
   pendingExit: { reason: ExitReason; runTerminate: boolean } | null = null
 
@@ -170,6 +190,40 @@ export class Proc implements ProcessContext {
 
   makeRef(): Ref {
     return this.host.makeRef()
+  }
+
+  createAlias(): Ref {
+    return this.host.createAlias(this)
+  }
+
+  deleteAlias(alias: Ref): void {
+    this.host.deleteAlias(this, alias)
+  }
+
+  isAlias(alias: unknown): boolean {
+    return this.host.isAlias(alias)
+  }
+
+  env(key: string): unknown {
+    if (this.envOwn !== null && this.envOwn.has(key)) return this.envOwn.get(key)
+    if (this.envInherited !== null && Object.hasOwn(this.envInherited, key)) return this.envInherited[key]
+    return this.host.nodeEnv[key]
+  }
+
+  setEnv(key: string, value: unknown): void {
+    if (value === undefined) this.envOwn?.delete(key)
+    else (this.envOwn ??= new Map()).set(key, value)
+  }
+
+  envList(): Record<string, unknown> {
+    return { ...this.host.nodeEnv, ...this.envForChild() }
+  }
+
+  /** What a child inherits: everything visible here except the node's own environment. */
+  envForChild(): Record<string, unknown> {
+    const out: Record<string, unknown> = { ...this.envInherited }
+    if (this.envOwn !== null) for (const [k, v] of this.envOwn) out[k] = v
+    return out
   }
 }
 

@@ -14,18 +14,19 @@ import { Fifo } from '../mailbox/fifo.ts'
 import { LOAD, slot } from '../mailbox/layout.ts'
 import { Frame, SpawnFlag } from '../codec/frame.ts'
 import { assertSerializable } from '../codec/validate.ts'
-import { Proc, Status, type ProcessHost } from '../process/proc.ts'
+import { Proc, Status, type ProcOptions, type ProcessHost } from '../process/proc.ts'
+import { Fifo as DirectQueue } from '../mailbox/fifo.ts'
 import { NameTable } from '../process/name-table.ts'
 import { BehaviourRegistry, isBehaviourClass } from '../process/behaviour-registry.ts'
-import { Pid, Ref, pidFor, type Address } from '../core/pid.ts'
+import { Pid, Ref, aliasName, pidFor, type Address } from '../core/pid.ts'
 import { makeError } from '../core/errors.ts'
 import { formatReason, type ExitReason } from '../core/exit.ts'
 import { hashKey } from '../core/hash.ts'
 import {
-  kContext, kDispatch, kInit, kTerminate,
+  kContext, kDirect, kDispatch, kInit, kTerminate,
   type BehaviourClass, type CallOptions, type SpawnOptions, type TimerRef,
 } from '../core/process-context.ts'
-import type { From } from '../core/envelope.ts'
+import type { DirectMessage, From } from '../core/envelope.ts'
 import { NO_PAYLOAD, Transport } from './transport.ts'
 import { RunLoop } from './run-loop.ts'
 import { TimerQueue, type Clock } from './timers.ts'
@@ -46,6 +47,8 @@ export interface SchedulerConfig {
   readonly batch: number
   readonly turnBudget: number
   readonly spinMicros: number
+  /** The node's environment, the last place a process's env lookup falls back to. */
+  readonly env?: Record<string, unknown>
   readonly clock?: Clock
 }
 
@@ -58,6 +61,7 @@ export interface ThreadStats {
   delivered: number
   deadLetters: number
   lateReplies: number
+  mailboxFull: number
   framesIn: number
   overflowed: number
   ringFull: number
@@ -66,8 +70,24 @@ export interface ThreadStats {
   sleeps: number
 }
 
+const hasMessages = (p: Proc): boolean => p.mailbox.length > 0 || (p.directbox !== null && p.directbox.length > 0)
+
 const isThenable = (v: unknown): v is PromiseLike<unknown> =>
   v !== null && typeof v === 'object' && typeof (v as { then?: unknown }).then === 'function'
+
+/** The per-process options a spawn carries (null when it needs none: the common case). */
+function procOptions(options: SpawnOptions | undefined, parent: Proc | null): ProcOptions | null {
+  const inherited = parent === null ? null : parent.envForChild()
+  const hasInherited = inherited !== null && Object.keys(inherited).length > 0
+  if (options === undefined && !hasInherited) return null
+  const out: { -readonly [K in keyof ProcOptions]: ProcOptions[K] } = {}
+  if (options?.mailboxSize !== undefined) out.mailboxSize = options.mailboxSize
+  if (options?.fallback !== undefined) out.fallback = { name: options.fallback.name, tag: options.fallback.tag }
+  if (options?.directboxSize !== undefined) out.directboxSize = options.directboxSize
+  if (options?.env !== undefined) out.envOwn = { ...options.env }
+  if (hasInherited) out.envInherited = inherited
+  return Object.keys(out).length === 0 ? null : out
+}
 
 export class Scheduler implements ProcessHost {
   readonly index: number
@@ -89,7 +109,8 @@ export class Scheduler implements ProcessHost {
   #refCounter: number
   #anyCursor = 0
   stopping = false
-  readonly counts = { sentLocal: 0, sentRemote: 0, delivered: 0, deadLetters: 0, lateReplies: 0 }
+  readonly counts = { sentLocal: 0, sentRemote: 0, delivered: 0, deadLetters: 0, lateReplies: 0, mailboxFull: 0 }
+  readonly nodeEnv: Readonly<Record<string, unknown>>
 
   constructor(cfg: SchedulerConfig, registry: BehaviourRegistry) {
     this.index = cfg.index
@@ -97,6 +118,7 @@ export class Scheduler implements ProcessHost {
     this.node = cfg.node
     this.creation = cfg.creation
     this.registry = registry
+    this.nodeEnv = Object.freeze({ ...cfg.env })
     this.#control = cfg.control
     this.#batch = cfg.batch
     // Each thread incarnation takes a fresh 2^40 range of ref numbers.
@@ -153,33 +175,52 @@ export class Scheduler implements ProcessHost {
       return pid
     }
     if (to instanceof Pid) return to
-    throw makeError('ERR_INVALID_ARG_TYPE', 'the destination', 'a Pid or a registered name', to)
+    if (to instanceof Ref) {
+      const pid = this.names.lookup(aliasName(to))
+      if (pid === undefined && strict) throw makeError('ERR_UNKNOWN_ALIAS', to.toString())
+      return pid
+    }
+    throw makeError('ERR_INVALID_ARG_TYPE', 'the destination', 'a Pid, a registered name or an alias', to)
   }
 
   send(from: Proc | null, to: Address, message: unknown, strict: boolean): boolean {
     if (from !== null && from.status === Status.DEAD) return false
     const pid = this.resolveAddress(to, strict)
     if (pid === undefined) return false
-    this.route(pid, message)
-    return true
+    if (this.route(pid, message)) return true
+    if (strict) throw makeError('ERR_MAILBOX_FULL', pid.toString(), this.local(pid)?.limits?.mailboxSize ?? 0)
+    return false
   }
 
-  /** Deliver `message` to `pid` wherever it lives; a dead pid drops it (counted). */
-  route(pid: Pid, message: unknown): void {
+  /**
+   * Deliver `message` to `pid` wherever it lives; a dead pid drops it (counted). Returns false
+   * only when a local target's mailbox is full and it has no fallback.
+   */
+  route(pid: Pid, message: unknown): boolean {
     if (pid.thread === this.index && pid.node === this.node) {
       const q = pid.creation === this.creation ? this.table.get(pid.localKey) : undefined
       this.counts.sentLocal++
-      if (q === undefined) this.counts.deadLetters++
-      else this.enqueue(q, message)
-      return
+      if (q === undefined) {
+        this.counts.deadLetters++
+        return true
+      }
+      return this.enqueue(q, message, true)
     }
     if (this.sendFrame(pid, Frame.SEND, message)) this.counts.sentRemote++
+    return true
   }
 
-  enqueue(q: Proc, message: unknown): void {
+  /**
+   * Put a message in q's mailbox. A user message (`limited`) to a full mailbox goes to the
+   * fallback process if there is one; otherwise it is refused (false) and counted.
+   */
+  enqueue(q: Proc, message: unknown, limited = false): boolean {
     if (q.status === Status.DEAD || q.status === Status.TERMINATING) {
       this.counts.deadLetters++
-      return
+      return true
+    }
+    if (limited && q.limits !== null && q.limits.mailboxSize !== undefined && q.mailbox.length >= q.limits.mailboxSize) {
+      return this.#overflowMailbox(q, message, q.limits)
     }
     this.counts.delivered++
     q.mailbox.push(message)
@@ -188,6 +229,63 @@ export class Scheduler implements ProcessHost {
       this.#runQueue.push(q)
       if (!this.loop.inTurn) this.loop.kick()
     }
+    return true
+  }
+
+  #overflowMailbox(q: Proc, message: unknown, limits: ProcOptions): boolean {
+    const fb = limits.fallback
+    const to = fb === undefined ? undefined : this.names.lookup(fb.name)
+    if (fb === undefined || to === undefined || to.equals(q.self)) {
+      this.counts.mailboxFull++
+      return false
+    }
+    return this.route(to, { type: 'fallback', process: q.self, tag: fb.tag, message })
+  }
+
+  /** Deliver a direct request into its target's directbox (bounded by directboxSize). */
+  routeDirect(pid: Pid, request: DirectMessage): void {
+    if (!this.isLocalThread(pid)) {
+      this.sendFrame(pid, Frame.DIRECT, request, 'request')
+      return
+    }
+    const q = this.local(pid)
+    if (q === undefined || q.status === Status.DEAD || q.status === Status.TERMINATING) {
+      this.counts.deadLetters++
+      return // the caller's monitor answers noproc
+    }
+    const box = (q.directbox ??= new DirectQueue<DirectMessage>(4))
+    const max = q.limits?.directboxSize ?? 100
+    if (box.length >= max) {
+      this.signals.sendReply(q, request.from.pid, request.from.ref, makeError('ERR_PROCESS_BUSY', pid.toString(), max), true)
+      return
+    }
+    box.push(request)
+    if (q.status === Status.IDLE) {
+      q.status = Status.QUEUED
+      this.#runQueue.push(q)
+      if (!this.loop.inTurn) this.loop.kick()
+    }
+  }
+
+  createAlias(p: Proc): Ref {
+    const ref = this.makeRef()
+    const name = aliasName(ref)
+    this.names.register(name, p.self)
+    ;(p.names ??= []).push(name)
+    return ref
+  }
+
+  deleteAlias(p: Proc, alias: Ref): void {
+    const name = aliasName(alias)
+    const owner = this.names.lookup(name)
+    if (owner === undefined) return
+    if (!owner.equals(p.self)) throw makeError('ERR_ALIAS_OWNER', alias.toString())
+    this.names.unregister(name, p.self)
+    if (p.names !== null) p.names = p.names.filter((n) => n !== name)
+  }
+
+  isAlias(v: unknown): boolean {
+    return v instanceof Ref && this.names.lookup(aliasName(v)) !== undefined
   }
 
   /** Run `fn` at the next work round (used to bound recursion of signal cascades). */
@@ -233,6 +331,7 @@ export class Scheduler implements ProcessHost {
 
   #run(p: Proc): number {
     p.status = Status.RUNNING
+    if (p.directbox !== null && p.directbox.length > 0 && this.#runDirect(p)) return 1
     const mailbox = p.mailbox
     const instance = p.instance
     let n = 0
@@ -255,13 +354,41 @@ export class Scheduler implements ProcessHost {
         return n
       }
     }
-    if (mailbox.length > 0) {
+    if (hasMessages(p)) {
       p.status = Status.QUEUED
       this.#runQueue.push(p)
     } else {
       p.status = Status.IDLE
     }
     return n
+  }
+
+  /**
+   * Answer one direct request. What the hook returns (or the Promise resolves to) is the reply;
+   * what it throws goes back to the requester, and the process lives on (Ergo's HandleDirect).
+   * Returns true if the process is now suspended on an async answer.
+   */
+  #runDirect(p: Proc): boolean {
+    const request = (p.directbox as DirectQueue<DirectMessage>).shift() as DirectMessage
+    const { pid, ref } = request.from
+    const hook = p.instance[kDirect]
+    let result: unknown
+    try {
+      if (hook === undefined) throw makeError('ERR_UNSUPPORTED_REQUEST', p.self.toString())
+      result = hook.call(p.instance, request.request)
+    } catch (error) {
+      this.signals.sendReply(p, pid, ref, error, true)
+      return false
+    }
+    if (result !== null && typeof result === 'object' && isThenable(result)) {
+      this.#suspend(p, Promise.resolve(result).then(
+        (value) => this.signals.sendReply(p, pid, ref, value, false),
+        (error: unknown) => this.signals.sendReply(p, pid, ref, error, true),
+      ), null)
+      return true
+    }
+    this.signals.sendReply(p, pid, ref, result, false)
+    return false
   }
 
   #suspend(p: Proc, result: PromiseLike<unknown>, afterInit: (() => void) | null): void {
@@ -279,7 +406,7 @@ export class Scheduler implements ProcessHost {
     if (afterInit !== null) afterInit()
     if (p.pendingExit !== null) {
       this.#applyPendingExit(p)
-    } else if (p.mailbox.length > 0) {
+    } else if (hasMessages(p)) {
       p.status = Status.QUEUED
       this.#runQueue.push(p)
     } else {
@@ -321,6 +448,8 @@ export class Scheduler implements ProcessHost {
     if (remote) {
       if (key === undefined) throw makeError('ERR_BEHAVIOUR_NOT_REGISTERED', behaviour.name)
       assertSerializable(args, 'spawn args')
+      if (options?.env !== undefined) assertSerializable(options.env, 'spawn env')
+      if (parent !== null) assertSerializable(parent.envForChild(), 'inherited env')
     }
     const counter = Number(Atomics.add(this.#control.counters, thread, 1n))
     const pid = pidFor(this.node, this.creation, thread, counter)
@@ -330,11 +459,12 @@ export class Scheduler implements ProcessHost {
     if (linkTo !== null) ((parent as Proc).linked ??= new Map()).set(pid.key, pid)
     ack?.before?.(pid)
     const flags = options?.trapExit === true ? SpawnFlag.TRAP_EXIT : 0
+    const extra = procOptions(options, parent)
     if (!remote) {
-      this.start(pid, behaviour, args, flags, linkTo, ack, name)
+      this.start(pid, behaviour, args, flags, linkTo, ack, name, extra)
       return pid
     }
-    const payload = [key, args, flags, linkTo, ack?.ref ?? null, ack?.pid ?? null, name]
+    const payload = [key, args, flags, linkTo, ack?.ref ?? null, ack?.pid ?? null, name, extra]
     if (this.transport.isUp(thread)) this.sendFrame(pid, Frame.SPAWN, payload, 'spawn args')
     else this.#park(thread, () => this.sendFrame(pid, Frame.SPAWN, payload, 'spawn args'))
     return pid
@@ -382,7 +512,7 @@ export class Scheduler implements ProcessHost {
 
   /** Start a process on this thread (from a local spawn or a SPAWN frame). */
   start(pid: Pid, behaviour: BehaviourClass, args: unknown, flags: number, linkTo: Pid | null,
-    ack: { ref: Ref; pid: Pid } | null, name: string | null): void {
+    ack: { ref: Ref; pid: Pid } | null, name: string | null, extra: ProcOptions | null): void {
     let instance
     try {
       instance = new behaviour()
@@ -398,6 +528,11 @@ export class Scheduler implements ProcessHost {
     if (linkTo !== null) p.linked = new Map([[linkTo.key, linkTo]])
     if (ack !== null) p.watchers = new Map([[ack.ref.key, { ref: ack.ref, watcher: ack.pid, name: null }]])
     if ((flags & SpawnFlag.TRAP_EXIT) !== 0) p.trapExitFlag = true
+    if (extra !== null) {
+      p.limits = extra
+      if (extra.envInherited !== undefined) p.envInherited = extra.envInherited
+      if (extra.envOwn !== undefined) p.envOwn = new Map(Object.entries(extra.envOwn))
+    }
     const initDone = ack === null ? null : () => this.signals.sendReply(p, ack.pid, ack.ref, pid)
     p.status = Status.RUNNING
     let result: unknown
@@ -421,7 +556,7 @@ export class Scheduler implements ProcessHost {
     }
     if (initDone !== null) initDone()
     if (p.pendingExit !== null) this.#applyPendingExit(p)
-    else if (p.mailbox.length > 0) {
+    else if (hasMessages(p)) {
       p.status = Status.QUEUED
       this.#runQueue.push(p)
       if (!this.loop.inTurn) this.loop.kick()
@@ -560,12 +695,14 @@ export class Scheduler implements ProcessHost {
     const q = this.table.get((b >>> 0) * 0x1000000 + (a & 0xffffff))
     switch (kind) {
       case Frame.SEND:
+        // A full mailbox without fallback drops the message here (counted in mailboxFull): the
+        // sender on another thread cannot be told synchronously.
         if (q === undefined) this.counts.deadLetters++
-        else this.enqueue(q, value)
+        else this.enqueue(q, value, true)
         return
       case Frame.SPAWN: {
-        const [key, args, flags, linkTo, ackRef, ackPid, name] = value as
-          [string, unknown, number, Pid | null, Ref | null, Pid | null, string | null]
+        const [key, args, flags, linkTo, ackRef, ackPid, name, extra] = value as
+          [string, unknown, number, Pid | null, Ref | null, Pid | null, string | null, ProcOptions | null]
         const pid = this.pidFromWords(a, b)
         let behaviour: BehaviourClass
         try {
@@ -574,9 +711,12 @@ export class Scheduler implements ProcessHost {
           this.signals.stillborn(pid, linkTo, ackRef && ackPid ? { ref: ackRef, pid: ackPid } : null, name, error)
           return
         }
-        this.start(pid, behaviour, args, flags, linkTo, ackRef && ackPid ? { ref: ackRef, pid: ackPid } : null, name)
+        this.start(pid, behaviour, args, flags, linkTo, ackRef && ackPid ? { ref: ackRef, pid: ackPid } : null, name, extra)
         return
       }
+      case Frame.DIRECT:
+        this.routeDirect(this.pidFromWords(a, b), value as DirectMessage)
+        return
       default:
         this.signals.onSignalFrame(kind, q, a, b, value)
     }
@@ -636,6 +776,7 @@ export class Scheduler implements ProcessHost {
       delivered: this.counts.delivered,
       deadLetters: this.counts.deadLetters,
       lateReplies: this.counts.lateReplies,
+      mailboxFull: this.counts.mailboxFull,
       framesIn: t.framesIn,
       overflowed: t.overflowed,
       ringFull: t.ringFull,

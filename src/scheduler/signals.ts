@@ -199,7 +199,7 @@ export class Signals {
 
   // ── calls ────────────────────────────────────────────────────────────────────────────
 
-  call(p: Proc, to: Address, request: unknown, options: CallOptions | undefined): Promise<unknown> {
+  call(p: Proc, to: Address, request: unknown, options: CallOptions | undefined, kind: 'call' | 'direct' = 'call'): Promise<unknown> {
     const s = this.#s
     if (p.status === Status.DEAD) return Promise.reject(makeError('ERR_PROCESS_TERMINATED', p.self.toString()))
     const timeout = options?.timeout ?? DEFAULT_CALL_TIMEOUT
@@ -220,12 +220,16 @@ export class Signals {
     const pid = target
     return new Promise((resolve, reject) => {
       const ref = s.makeRef()
-      const pending: PendingCall = { target: to, resolve, reject, timer: 0, kind: 'call' }
+      const pending: PendingCall = { target: to, resolve, reject, timer: 0, kind }
       ;(p.calls ??= new Map()).set(ref.key, pending)
       this.monitorPid(p, pid, null, ref)
       if (!p.calls.has(ref.key)) return // the target was already dead: rejected with noproc
       try {
-        s.route(pid, { type: '$call', from: { pid: p.self, ref }, request })
+        const from = { pid: p.self, ref }
+        if (kind === 'direct') s.routeDirect(pid, { type: '$direct', from, request })
+        else if (!s.route(pid, { type: '$call', from, request })) {
+          throw makeError('ERR_MAILBOX_FULL', pid.toString(), s.local(pid)?.limits?.mailboxSize ?? 0)
+        }
       } catch (error) {
         p.calls.delete(ref.key)
         this.demonitor(p, ref, false)
@@ -256,18 +260,18 @@ export class Signals {
     pending.reject(error)
   }
 
-  sendReply(p: Proc | null, to: Pid, ref: Ref, value: unknown): void {
+  /** Answer `ref` at `to`; with `isError`, the caller's promise rejects with `value`. */
+  sendReply(_p: Proc | null, to: Pid, ref: Ref, value: unknown, isError = false): void {
     const s = this.#s
     if (s.isLocalThread(to)) {
       const q = s.local(to)
-      if (q !== undefined) this.deliverReply(q, ref, value)
+      if (q !== undefined) this.deliverReply(q, ref, value, isError)
       return
     }
-    s.sendFrame(to, Frame.REPLY, [ref, value], 'reply')
-    void p
+    s.sendFrame(to, Frame.REPLY, [ref, isError ? wireReason(value) : value, isError], 'reply')
   }
 
-  deliverReply(q: Proc, ref: Ref, value: unknown): void {
+  deliverReply(q: Proc, ref: Ref, value: unknown, isError = false): void {
     const pending = q.calls?.get(ref.key)
     if (pending === undefined || q.status === Status.DEAD) {
       this.#s.counts.lateReplies++
@@ -276,7 +280,8 @@ export class Signals {
     ;(q.calls as Map<number, PendingCall>).delete(ref.key)
     this.#s.timers.cancel(pending.timer)
     this.demonitor(q, ref, false)
-    pending.resolve(value)
+    if (isError) pending.reject(value instanceof Error ? value : new Error(String(value)))
+    else pending.resolve(value)
   }
 
   // ── process exit ─────────────────────────────────────────────────────────────────────
@@ -350,8 +355,8 @@ export class Signals {
         return
       }
       case Frame.REPLY: {
-        const [ref, reply] = value as [Ref, unknown]
-        if (q !== undefined) this.deliverReply(q, ref, reply)
+        const [ref, reply, isError] = value as [Ref, unknown, boolean]
+        if (q !== undefined) this.deliverReply(q, ref, reply, isError)
         else s.counts.lateReplies++
         return
       }

@@ -2,7 +2,7 @@
 import { makeError } from '../core/errors.ts'
 import type { SpawnOptions } from '../core/process-context.ts'
 
-const KNOWN = ['name', 'thread', 'key', 'link', 'trapExit'] as const
+const KNOWN = ['name', 'thread', 'key', 'link', 'trapExit', 'mailboxSize', 'fallback', 'directboxSize', 'env'] as const
 
 export function checkSpawnOptions(options: SpawnOptions | undefined, threads: number): void {
   if (options === undefined) return
@@ -15,6 +15,9 @@ export function checkSpawnOptions(options: SpawnOptions | undefined, threads: nu
   const { name, thread, key, link, trapExit } = options
   if (name !== undefined && (typeof name !== 'string' || name.length === 0)) {
     throw makeError('ERR_INVALID_ARG_TYPE', 'name', 'a non-empty string', name)
+  }
+  if (name !== undefined && name.startsWith('\u0000')) {
+    throw makeError('ERR_INVALID_ARG_VALUE', 'name', 'a name not starting with NUL (reserved for aliases)', name)
   }
   if (thread !== undefined && thread !== 'any') {
     if (typeof thread !== 'number' || !Number.isInteger(thread)) {
@@ -33,5 +36,18 @@ export function checkSpawnOptions(options: SpawnOptions | undefined, threads: nu
   if (link !== undefined && typeof link !== 'boolean') throw makeError('ERR_INVALID_ARG_TYPE', 'link', 'a boolean', link)
   if (trapExit !== undefined && typeof trapExit !== 'boolean') {
     throw makeError('ERR_INVALID_ARG_TYPE', 'trapExit', 'a boolean', trapExit)
+  }
+  for (const key of ['mailboxSize', 'directboxSize'] as const) {
+    const v = options[key]
+    if (v !== undefined && (typeof v !== 'number' || !Number.isInteger(v) || v < 1)) {
+      throw makeError(typeof v === 'number' ? 'ERR_INVALID_ARG_VALUE' : 'ERR_INVALID_ARG_TYPE', key, 'a positive integer', v)
+    }
+  }
+  const fb = options.fallback
+  if (fb !== undefined && (typeof fb !== 'object' || fb === null || typeof fb.name !== 'string' || typeof fb.tag !== 'string')) {
+    throw makeError('ERR_INVALID_ARG_TYPE', 'fallback', 'an object { name: string, tag: string }', fb)
+  }
+  if (options.env !== undefined && (typeof options.env !== 'object' || options.env === null)) {
+    throw makeError('ERR_INVALID_ARG_TYPE', 'env', 'an object', options.env)
   }
 }

@@ -19,6 +19,7 @@ export interface WorkerInit {
   readonly batch: number
   readonly turnBudget: number
   readonly spinMicros: number
+  readonly env: Record<string, unknown>
 }
 
 /** Posted once by a worker when its scheduler runs and its control API is exposed. */

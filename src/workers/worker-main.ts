@@ -33,6 +33,7 @@ const scheduler = new Scheduler({
   batch: init.batch,
   turnBudget: init.turnBudget,
   spinMicros: init.spinMicros,
+  env: init.env,
 }, registry)
 
 Comlink.expose(new SchedulerControl(scheduler), nodeEndpoint(parentPort))
