@@ -102,6 +102,13 @@ export class Scheduler implements ProcessHost {
   readonly signals: Signals
   readonly table = new Map<number, Proc>()
   readonly #runQueue = new Fifo<Proc>(64)
+  /**
+   * One process readied by a frame from another thread runs next, ahead of the queue (Go's
+   * runnext): a busy thread then answers a cross-thread request within one batch. One slot only,
+   * so queued processes wait at most one extra batch per poll.
+   */
+  #runNext: Proc | null = null
+  #polling = false
   readonly #later = new Fifo<() => void>()
   readonly #parked = new Map<number, (() => void)[]>()
   readonly #control: SchedulerConfig['control']
@@ -130,7 +137,7 @@ export class Scheduler implements ProcessHost {
       (peer, kind, a, b, value) => this.#onFrame(peer, kind, a, b, value))
     this.loop = new RunLoop({
       work: () => this.#work(),
-      hasLocalWork: () => this.#runQueue.length > 0 || this.#later.length > 0,
+      hasLocalWork: () => this.#runQueue.length > 0 || this.#runNext !== null || this.#later.length > 0,
       hasIncoming: () => this.transport.hasIncoming(),
     }, cfg.control.i32, slot(cfg.index, 0), { turnBudget: cfg.turnBudget, spinMicros: cfg.spinMicros, maxRounds: 64 })
   }
@@ -224,12 +231,24 @@ export class Scheduler implements ProcessHost {
     }
     this.counts.delivered++
     q.mailbox.push(message)
-    if (q.status === Status.IDLE) {
-      q.status = Status.QUEUED
-      this.#runQueue.push(q)
-      if (!this.loop.inTurn) this.loop.kick()
-    }
+    if (q.status === Status.IDLE) this.#ready(q)
     return true
+  }
+
+  #ready(q: Proc): void {
+    q.status = Status.QUEUED
+    if (this.#polling && this.#runNext === null) this.#runNext = q
+    else this.#runQueue.push(q)
+    if (!this.loop.inTurn) this.loop.kick()
+  }
+
+  #poll(): number {
+    this.#polling = true
+    try {
+      return this.transport.poll(4096)
+    } finally {
+      this.#polling = false
+    }
   }
 
   #overflowMailbox(q: Proc, message: unknown, limits: ProcOptions): boolean {
@@ -260,11 +279,7 @@ export class Scheduler implements ProcessHost {
       return
     }
     box.push(request)
-    if (q.status === Status.IDLE) {
-      q.status = Status.QUEUED
-      this.#runQueue.push(q)
-      if (!this.loop.inTurn) this.loop.kick()
-    }
+    if (q.status === Status.IDLE) this.#ready(q)
   }
 
   createAlias(p: Proc): Ref {
@@ -301,7 +316,7 @@ export class Scheduler implements ProcessHost {
   // ── the run loop's work ──────────────────────────────────────────────────────────────
 
   #work(): number {
-    let did = this.transport.poll(4096)
+    let did = this.#poll()
     const later = this.#later
     for (let n = later.length; n > 0; n--) {
       ;(later.shift() as () => void)()
@@ -317,14 +332,21 @@ export class Scheduler implements ProcessHost {
     const q = this.#runQueue
     let handled = 0
     const transport = this.transport
-    for (let n = q.length; n > 0; n--) {
-      const p = q.shift() as Proc
+    for (let n = q.length; ;) {
+      let p: Proc
+      if (this.#runNext !== null) {
+        p = this.#runNext
+        this.#runNext = null
+      } else {
+        if (n-- <= 0) break
+        p = q.shift() as Proc
+      }
       if (p.status !== Status.QUEUED) continue
       handled += this.#run(p)
       // Between processes: publish what this one sent and pick up what arrived, so a busy
       // thread answers within one process run rather than one pass over its run queue.
       if (transport.hasPendingOutput()) transport.flush()
-      handled += transport.poll(4096)
+      handled += this.#poll()
     }
     return handled
   }
@@ -353,6 +375,8 @@ export class Scheduler implements ProcessHost {
         this.#applyPendingExit(p)
         return n
       }
+      // Cut the batch short when another thread is waiting on us: frames have arrived.
+      if ((n & 15) === 0 && this.transport.hasFrames()) break
     }
     if (hasMessages(p)) {
       p.status = Status.QUEUED
@@ -770,7 +794,7 @@ export class Scheduler implements ProcessHost {
     return {
       thread: this.index,
       processes: this.table.size,
-      runQueue: this.#runQueue.length,
+      runQueue: this.#runQueue.length + (this.#runNext === null ? 0 : 1),
       sentLocal: this.counts.sentLocal,
       sentRemote: this.counts.sentRemote,
       delivered: this.counts.delivered,

@@ -146,6 +146,13 @@ export class Transport {
     return n
   }
 
+  /** True if a peer published frames not yet read (one atomic load per peer). */
+  hasFrames(): boolean {
+    const inboxes = this.#in
+    for (let i = 0; i < inboxes.length; i++) if ((inboxes[i] as Inbox).reader.hasData()) return true
+    return false
+  }
+
   /**
    * True if a poll or a flush would make progress now: a peer published frames, or a ring we
    * hold overflow for has room again. The sleep re-check MUST use this, not only incoming

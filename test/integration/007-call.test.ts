@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import type { Node, Pid } from '../../src/index.ts'
 import type { Probe } from '../../src/testing/index.ts'
 import { Puppet, Slow, type Report } from '../fixtures/actors.ts'
-import { ev, startNode, until } from '../helpers.ts'
+import { ev, got, startNode, until } from '../helpers.ts'
 
 describe('call: request/reply plumbing', () => {
   let node: Node
@@ -108,5 +108,23 @@ describe('scheduling', () => {
     assert.ok(first.from.equals(other))
     const hogBefore = probe.pending.filter((m) => (m as Report).tag === 'hog').length
     assert.ok(hogBefore < 2000, `other ran before the hog finished (${hogBefore} hog messages first)`)
+  })
+})
+
+describe('yielding to the event loop', () => {
+  it('serves timers on a thread whose processes never run out of messages', async () => {
+    const { Busy } = await import('../../bench/actors.ts')
+    const { node, probe } = await startNode({ modules: [new URL('../fixtures/actors.ts', import.meta.url), new URL('../../bench/actors.ts', import.meta.url)] })
+    try {
+      const busy = await node.spawn(Busy, undefined, { thread: 1 })
+      const timed = await node.spawn(Puppet, { report: probe.pid }, { thread: 1 })
+      node.send(timed, { cmd: 'sendAfter', to: timed, msg: { fired: true }, ms: 20, id: 1 })
+      await probe.expect(got(timed, (v) => v.fired === true))
+      // and the busy thread still answers calls from other threads
+      assert.deepEqual((await node.call<{ echo: string }>(timed, { echo: 'alive' })).echo, 'alive')
+      node.exit(busy, 'kill')
+    } finally {
+      await node.stop()
+    }
   })
 })
