@@ -65,7 +65,7 @@ export class Node extends EventEmitter {
     this.#mem = mem
     this.#main = main
     this.#creation = creation
-    const pid = main.spawn(null, NodeShell, undefined, undefined, false)
+    const pid = main.spawner.spawn(null, NodeShell, undefined, undefined, false)
     this.#shell = main.local(pid) as Proc
     // While the node runs, the process stays alive even with no worker (threads: 0) or only
     // unref'd timers pending; stop() clears it.
@@ -117,7 +117,7 @@ export class Node extends EventEmitter {
     const cls = isRef(behaviour)
       ? this.#main.registry.resolve({ module: moduleUrl(behaviour.module), export: behaviour.export })
       : behaviour
-    return this.#main.spawnAcked(this.#shell, cls as BehaviourClass, args, options)
+    return this.#main.spawner.spawnAcked(this.#shell, cls as BehaviourClass, args, options)
   }
 
   /** Send a message. A dead pid drops it (counted in stats().deadLetters). @throws ERR_UNKNOWN_NAME, ERR_NOT_SERIALIZABLE */
@@ -135,7 +135,7 @@ export class Node extends EventEmitter {
   /** Call a process: rejects ERR_NOPROC, ERR_CALL_EXIT (it died mid-call), ERR_CALL_TIMEOUT. */
   call<R = unknown>(to: Address, request: unknown, options?: CallOptions): Promise<R> {
     this.#live()
-    return this.#main.call(this.#shell, to, request, options) as Promise<R>
+    return this.#main.services.call(this.#shell, to, request, options) as Promise<R>
   }
 
   cast(to: Address, request: unknown): void {
@@ -145,7 +145,7 @@ export class Node extends EventEmitter {
 
   whereis(name: string): Pid | undefined {
     this.#live()
-    return this.#main.whereis(name)
+    return this.#main.services.whereis(name)
   }
 
   /** Registered names across the node (aliases are not names and are not listed). */
@@ -167,25 +167,25 @@ export class Node extends EventEmitter {
   monitor(target: Address): Monitor {
     this.#live()
     const shell = this.#shell.instance as NodeShell
-    const ref = this.#main.monitor(this.#shell, target)
+    const ref = this.#main.services.monitor(this.#shell, target)
     const down = new Promise<DownMessage>((resolve) => shell.downs.set(ref.key, resolve))
     return { ref, down }
   }
 
   demonitor(ref: Ref): boolean {
     ;(this.#shell.instance as NodeShell).downs.delete(ref.key)
-    return this.#main.demonitor(this.#shell, ref, true)
+    return this.#main.services.demonitor(this.#shell, ref, true)
   }
 
   /** Send an exit signal to `pid` from the node's process (`'kill'` is untrappable). */
   exit(pid: Pid, reason: ExitReason): void {
     this.#live()
-    this.#main.exitSignal(this.#shell, pid, reason)
+    this.#main.services.exitSignal(this.#shell, pid, reason)
   }
 
   sendAfter(to: Address, message: unknown, ms: number): TimerRef {
     this.#live()
-    return this.#main.sendAfter(this.#shell, to, message, ms)
+    return this.#main.services.sendAfter(this.#shell, to, message, ms)
   }
 
   /** Per-thread counters and node totals. */

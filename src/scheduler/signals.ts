@@ -49,7 +49,7 @@ export class Signals {
       if (q === undefined) return
       if (this.#depth >= MAX_DEPTH) {
         // A long chain of links would otherwise recurse once per process.
-        s.defer(() => this.deliverExit(q, from, reason, kind))
+        s.runner.defer(() => this.deliverExit(q, from, reason, kind))
         return
       }
       this.#depth++
@@ -158,10 +158,9 @@ export class Signals {
     }
   }
 
-  #downNow(p: Proc, ref: Ref, who: Pid | NamedProcess, reason: ExitReason): void {
-    const target = who instanceof Pid ? who : this.#s.pidFromWords(0, 0)
-    ;(p.monitors ??= new Map()).set(ref.key, { ref, target, name: who instanceof Pid ? null : who.name })
-    this.deliverDown(p, ref, who, reason)
+  /** A monitor that fires as it is made (an unknown name): only the DOWN message exists. */
+  #downNow(p: Proc, ref: Ref, who: NamedProcess, reason: ExitReason): void {
+    this.#s.enqueue(p, { type: 'DOWN', ref, pid: who, reason })
   }
 
   demonitor(p: Proc, ref: Ref, flush: boolean): boolean {
@@ -226,7 +225,7 @@ export class Signals {
       if (!p.calls.has(ref.key)) return // the target was already dead: rejected with noproc
       try {
         const from = { pid: p.self, ref }
-        if (kind === 'direct') s.routeDirect(pid, { type: '$direct', from, request })
+        if (kind === 'direct') s.services.routeDirect(pid, { type: '$direct', from, request })
         else if (!s.route(pid, { type: '$call', from, request })) {
           throw makeError('ERR_MAILBOX_FULL', pid.toString(), s.local(pid)?.limits?.mailboxSize ?? 0)
         }

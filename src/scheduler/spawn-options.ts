@@ -1,6 +1,7 @@
 /** Validation of spawn options: unknown keys and bad values fail with coded errors. */
 import { makeError } from '../core/errors.ts'
 import type { SpawnOptions } from '../core/process-context.ts'
+import type { Proc, ProcOptions } from '../process/proc.ts'
 
 const KNOWN = ['name', 'thread', 'key', 'link', 'trapExit', 'mailboxSize', 'fallback', 'directboxSize', 'env'] as const
 
@@ -50,4 +51,18 @@ export function checkSpawnOptions(options: SpawnOptions | undefined, threads: nu
   if (options.env !== undefined && (typeof options.env !== 'object' || options.env === null)) {
     throw makeError('ERR_INVALID_ARG_TYPE', 'env', 'an object', options.env)
   }
+}
+
+/** The per-process options a spawn carries (null when it needs none: the common case). */
+export function procOptions(options: SpawnOptions | undefined, parent: Proc | null): ProcOptions | null {
+  const inherited = parent === null ? null : parent.envForChild()
+  const hasInherited = inherited !== null && Object.keys(inherited).length > 0
+  if (options === undefined && !hasInherited) return null
+  const out: { -readonly [K in keyof ProcOptions]: ProcOptions[K] } = {}
+  if (options?.mailboxSize !== undefined) out.mailboxSize = options.mailboxSize
+  if (options?.fallback !== undefined) out.fallback = { name: options.fallback.name, tag: options.fallback.tag }
+  if (options?.directboxSize !== undefined) out.directboxSize = options.directboxSize
+  if (options?.env !== undefined) out.envOwn = { ...options.env }
+  if (hasInherited) out.envInherited = inherited
+  return Object.keys(out).length === 0 ? null : out
 }

@@ -1,0 +1,156 @@
+/**
+ * What a process's context delegates to: every capability of ProcessContext, implemented over
+ * this thread's scheduler. Each refuses quietly (or throws ERR_PROCESS_TERMINATED) once the
+ * process is dead: a killed process's late code has no effect.
+ */
+import { Fifo } from '../mailbox/fifo.ts'
+import { Frame } from '../codec/frame.ts'
+import { assertSerializable } from '../codec/validate.ts'
+import { Status, type Proc, type ProcessHost } from '../process/proc.ts'
+import { Pid, Ref, aliasName, type Address } from '../core/pid.ts'
+import { makeError } from '../core/errors.ts'
+import type { ExitReason } from '../core/exit.ts'
+import type { DirectMessage, From } from '../core/envelope.ts'
+import type { BehaviourClass, CallOptions, SpawnOptions, TimerRef } from '../core/process-context.ts'
+import type { Scheduler } from './scheduler.ts'
+
+export class ProcessServices implements ProcessHost {
+  readonly #s: Scheduler
+  readonly nodeEnv: Readonly<Record<string, unknown>>
+
+  constructor(scheduler: Scheduler, env: Record<string, unknown> | undefined) {
+    this.#s = scheduler
+    this.nodeEnv = Object.freeze({ ...env })
+  }
+
+  send(from: Proc, to: Address, message: unknown, strict: boolean): boolean {
+    return this.#s.send(from, to, message, strict)
+  }
+
+  call(p: Proc, to: Address, request: unknown, options: CallOptions | undefined): Promise<unknown> {
+    return this.#s.signals.call(p, to, request, options)
+  }
+
+  reply(p: Proc, to: From, value: unknown): void {
+    if (p.status === Status.DEAD) return
+    this.#s.signals.sendReply(p, to.pid, to.ref, value)
+  }
+
+  spawn(parent: Proc, behaviour: BehaviourClass, args: unknown, options: SpawnOptions | undefined, link: boolean): Pid {
+    return this.#s.spawner.spawn(parent, behaviour, args, options, link)
+  }
+
+  link(p: Proc, pid: Pid): void {
+    this.#s.signals.link(p, pid)
+  }
+
+  unlink(p: Proc, pid: Pid): void {
+    this.#s.signals.unlink(p, pid)
+  }
+
+  monitor(p: Proc, target: Address): Ref {
+    return this.#s.signals.monitor(p, target)
+  }
+
+  demonitor(p: Proc, ref: Ref, flush: boolean): boolean {
+    return this.#s.signals.demonitor(p, ref, flush)
+  }
+
+  exitSignal(p: Proc, pid: Pid, reason: ExitReason): void {
+    if (p.status === Status.DEAD) return
+    this.#s.signals.exit(p.self, pid, reason)
+  }
+
+  requestStop(p: Proc, reason: ExitReason): void {
+    if (p.status === Status.DEAD || p.status === Status.TERMINATING) return
+    if (p.status === Status.RUNNING || p.status === Status.SUSPENDED) p.pendingExit = { reason, runTerminate: true }
+    else this.#s.terminate(p, reason, true)
+  }
+
+  sendAfter(p: Proc | null, to: Address, message: unknown, ms: number): TimerRef {
+    const s = this.#s
+    if (typeof ms !== 'number' || !(ms >= 0)) throw makeError('ERR_INVALID_ARG_VALUE', 'ms', 'a non-negative number', ms)
+    if (typeof to !== 'string' && !(to instanceof Pid) && !(to instanceof Ref)) {
+      throw makeError('ERR_INVALID_ARG_TYPE', 'the destination', 'a Pid, a registered name or an alias', to)
+    }
+    // A name or alias may resolve to any thread at fire time, so its message must be able to travel.
+    if (!(to instanceof Pid) || !s.isLocalThread(to)) assertSerializable(message)
+    const id = s.timers.schedule(ms, () => {
+      // D11: dropped if the sender is dead; a dead or unknown destination drops it too.
+      if (p !== null && p.status === Status.DEAD) return
+      const pid = s.resolveAddress(to, false)
+      if (pid !== undefined) s.route(pid, message)
+      if (!s.loop.inTurn) s.loop.kick()
+    })
+    return { cancel: () => s.timers.cancel(id) }
+  }
+
+  register(p: Proc, name: string): void {
+    if (typeof name !== 'string' || name.length === 0 || name.startsWith('\u0000')) {
+      throw makeError('ERR_INVALID_ARG_TYPE', 'name', 'a non-empty string not starting with NUL', name)
+    }
+    this.#s.names.register(name, p.self)
+    ;(p.names ??= []).push(name)
+  }
+
+  unregister(_p: Proc, name: string): boolean {
+    const s = this.#s
+    const owner = s.names.lookup(name)
+    if (owner === undefined || !s.names.unregister(name, owner)) return false
+    const q = s.local(owner)
+    if (q?.names) q.names = q.names.filter((n) => n !== name)
+    return true
+  }
+
+  whereis(name: string): Pid | undefined {
+    return this.#s.names.lookup(name)
+  }
+
+  makeRef(): Ref {
+    return this.#s.makeRef()
+  }
+
+  /** An alias is a Ref bound in the shared name table, so every thread resolves it at once. */
+  createAlias(p: Proc): Ref {
+    const ref = this.#s.makeRef()
+    const name = aliasName(ref)
+    this.#s.names.register(name, p.self)
+    ;(p.names ??= []).push(name)
+    return ref
+  }
+
+  deleteAlias(p: Proc, alias: Ref): void {
+    const name = aliasName(alias)
+    const owner = this.#s.names.lookup(name)
+    if (owner === undefined) return
+    if (!owner.equals(p.self)) throw makeError('ERR_ALIAS_OWNER', alias.toString())
+    this.#s.names.unregister(name, p.self)
+    if (p.names !== null) p.names = p.names.filter((n) => n !== name)
+  }
+
+  isAlias(v: unknown): boolean {
+    return v instanceof Ref && this.#s.names.lookup(aliasName(v)) !== undefined
+  }
+
+  /** Deliver a direct request into its target's directbox (bounded by directboxSize). */
+  routeDirect(pid: Pid, request: DirectMessage): void {
+    const s = this.#s
+    if (!s.isLocalThread(pid)) {
+      s.sendFrame(pid, Frame.DIRECT, request, 'request')
+      return
+    }
+    const q = s.local(pid)
+    if (q === undefined || q.status === Status.DEAD || q.status === Status.TERMINATING) {
+      s.counts.deadLetters++
+      return // the caller's monitor answers noproc
+    }
+    const box = (q.directbox ??= new Fifo<DirectMessage>(4))
+    const max = q.limits?.directboxSize ?? 100
+    if (box.length >= max) {
+      s.signals.sendReply(q, request.from.pid, request.from.ref, makeError('ERR_PROCESS_BUSY', pid.toString(), max), true)
+      return
+    }
+    box.push(request)
+    if (q.status === Status.IDLE) s.runner.ready(q)
+  }
+}

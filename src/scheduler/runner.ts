@@ -1,0 +1,222 @@
+/**
+ * The run queue and the running of processes: each queued process handles at most `batch`
+ * messages (fewer if frames arrive meanwhile), then goes to the back of the queue. A callback
+ * that returns a Promise suspends only its own process until it settles.
+ *
+ *   IDLE ──message──▶ QUEUED ──turn──▶ RUNNING ──returns──▶ IDLE | QUEUED
+ *                                        ├── returns a Promise ──▶ SUSPENDED ──settles──▶ ...
+ *                                        └── throws, or stop() ──▶ terminate (scheduler.ts)
+ */
+import { Fifo } from '../mailbox/fifo.ts'
+import { Proc, Status } from '../process/proc.ts'
+import { makeError } from '../core/errors.ts'
+import { kDirect, kDispatch } from '../core/process-context.ts'
+import type { DirectMessage } from '../core/envelope.ts'
+import type { Scheduler } from './scheduler.ts'
+
+export const hasMessages = (p: Proc): boolean => p.mailbox.length > 0 || (p.directbox !== null && p.directbox.length > 0)
+
+export const isThenable = (v: unknown): v is PromiseLike<unknown> =>
+  v !== null && typeof v === 'object' && typeof (v as { then?: unknown }).then === 'function'
+
+export class Runner {
+  readonly #s: Scheduler
+  readonly #batch: number
+  readonly #queue = new Fifo<Proc>(64)
+  /**
+   * One process readied by a frame from another thread runs next, ahead of the queue (Go's
+   * runnext): a busy thread then answers a cross-thread request within one batch. One slot only,
+   * so queued processes wait at most one extra batch per poll.
+   */
+  #next: Proc | null = null
+  #polling = false
+  readonly #later = new Fifo<() => void>()
+
+  constructor(scheduler: Scheduler, batch: number) {
+    this.#s = scheduler
+    this.#batch = batch
+  }
+
+  get queued(): number {
+    return this.#queue.length + (this.#next === null ? 0 : 1)
+  }
+
+  hasLocalWork(): boolean {
+    return this.#queue.length > 0 || this.#next !== null || this.#later.length > 0
+  }
+
+  /** An IDLE process got something to do. */
+  ready(q: Proc): void {
+    q.status = Status.QUEUED
+    if (this.#polling && this.#next === null) this.#next = q
+    else this.#queue.push(q)
+    const loop = this.#s.loop
+    if (!loop.inTurn) loop.kick()
+  }
+
+  /** Run `fn` at the next work round (used to bound recursion of signal cascades). */
+  defer(fn: () => void): void {
+    this.#later.push(fn)
+    if (!this.#s.loop.inTurn) this.#s.loop.kick()
+  }
+
+  /** One round: read the rings, run deferred work and every queued process once, publish. */
+  work(): number {
+    let did = this.#poll()
+    const later = this.#later
+    for (let n = later.length; n > 0; n--) {
+      ;(later.shift() as () => void)()
+      did++
+    }
+    did += this.#runQueued()
+    this.#s.transport.flush()
+    return did
+  }
+
+  #poll(): number {
+    this.#polling = true
+    try {
+      return this.#s.transport.poll(4096)
+    } finally {
+      this.#polling = false
+    }
+  }
+
+  /** Run each process queued at the start (and each run-next), once; returns messages handled. */
+  #runQueued(): number {
+    const q = this.#queue
+    const transport = this.#s.transport
+    let handled = 0
+    for (let n = q.length; ;) {
+      let p: Proc
+      if (this.#next !== null) {
+        p = this.#next
+        this.#next = null
+      } else {
+        if (n-- <= 0) break
+        p = q.shift() as Proc
+      }
+      if (p.status !== Status.QUEUED) continue
+      handled += this.#run(p)
+      // Between processes: publish what this one sent and pick up what arrived, so a busy
+      // thread answers within one process run rather than one pass over its run queue.
+      if (transport.hasPendingOutput()) transport.flush()
+      handled += this.#poll()
+    }
+    return handled
+  }
+
+  #run(p: Proc): number {
+    p.status = Status.RUNNING
+    if (p.directbox !== null && p.directbox.length > 0 && this.#runDirect(p)) return 1
+    const mailbox = p.mailbox
+    const instance = p.instance
+    const transport = this.#s.transport
+    let n = 0
+    while (n < this.#batch && mailbox.length > 0) {
+      const message = mailbox.shift()
+      n++
+      let result: unknown
+      try {
+        result = instance[kDispatch](message)
+      } catch (error) {
+        this.crashed(p, error)
+        return n
+      }
+      if (result !== undefined && isThenable(result)) {
+        this.suspend(p, result, null)
+        return n
+      }
+      if (p.pendingExit !== null) {
+        this.applyPendingExit(p)
+        return n
+      }
+      // Cut the batch short when another thread is waiting on us: frames have arrived.
+      if ((n & 15) === 0 && transport.hasFrames()) break
+    }
+    this.#settle(p)
+    return n
+  }
+
+  /** After a callback: back in the queue if there is more to do, else IDLE. */
+  #settle(p: Proc): void {
+    if (hasMessages(p)) {
+      p.status = Status.QUEUED
+      this.#queue.push(p)
+    } else {
+      p.status = Status.IDLE
+    }
+  }
+
+  /**
+   * Answer one direct request. What the hook returns (or the Promise resolves to) is the reply;
+   * what it throws goes back to the requester, and the process lives on (Ergo's HandleDirect).
+   * Returns true if the process is now suspended on an async answer.
+   */
+  #runDirect(p: Proc): boolean {
+    const request = (p.directbox as Fifo<DirectMessage>).shift() as DirectMessage
+    const { pid, ref } = request.from
+    const signals = this.#s.signals
+    const hook = p.instance[kDirect]
+    let result: unknown
+    try {
+      if (hook === undefined) throw makeError('ERR_UNSUPPORTED_REQUEST', p.self.toString())
+      result = hook.call(p.instance, request.request)
+    } catch (error) {
+      signals.sendReply(p, pid, ref, error, true)
+      return false
+    }
+    if (isThenable(result)) {
+      this.suspend(p, Promise.resolve(result).then(
+        (value) => signals.sendReply(p, pid, ref, value, false),
+        (error: unknown) => signals.sendReply(p, pid, ref, error, true),
+      ), null)
+      return true
+    }
+    signals.sendReply(p, pid, ref, result, false)
+    return false
+  }
+
+  /**
+   * The callback returned a Promise: no next message until it settles. A rejection crashes the
+   * process; for `init` (OTP) without running terminate. `afterInit` runs once init has settled.
+   */
+  suspend(p: Proc, result: PromiseLike<unknown>, afterInit: (() => void) | null, inInit = false): void {
+    p.status = Status.SUSPENDED
+    result.then(
+      () => this.#resume(p, afterInit),
+      (error: unknown) => {
+        if (p.status !== Status.SUSPENDED) return
+        if (inInit) this.#s.finalize(p, error)
+        else this.crashed(p, error)
+      },
+    )
+  }
+
+  #resume(p: Proc, afterInit: (() => void) | null): void {
+    if (p.status !== Status.SUSPENDED) return
+    if (afterInit !== null) afterInit()
+    this.afterCallback(p)
+    if (!this.#s.loop.inTurn) this.#s.loop.kick()
+  }
+
+  /** A callback is over: apply a pending stop, or queue the process if it has more to do. */
+  afterCallback(p: Proc): void {
+    if (p.pendingExit !== null) this.applyPendingExit(p)
+    else this.#settle(p)
+  }
+
+  /** The callback is over (it threw or rejected): end the process with what it threw. */
+  crashed(p: Proc, error: unknown): void {
+    p.status = Status.IDLE
+    this.#s.terminate(p, error, true)
+  }
+
+  /** The callback is over: apply a stop or self-directed exit it asked for. */
+  applyPendingExit(p: Proc): void {
+    const pending = p.pendingExit as NonNullable<Proc['pendingExit']>
+    p.pendingExit = null
+    p.status = Status.IDLE
+    this.#s.terminate(p, pending.reason, pending.runTerminate)
+  }
+}

@@ -1,0 +1,172 @@
+/**
+ * Spawning: placement, pid allocation, name registration, and starting a process on this
+ * thread (from a local spawn or a SPAWN frame).
+ *
+ * The pid comes from the target thread's shared spawn counter, so it is known at once wherever
+ * the process will run; the name is registered at the spawn site, so a taken name fails there
+ * and the process never runs. A spawn aimed at a thread that is restarting waits (parked) until
+ * the thread is back.
+ */
+import { LOAD, slot } from '../mailbox/layout.ts'
+import { Frame, SpawnFlag } from '../codec/frame.ts'
+import { assertSerializable } from '../codec/validate.ts'
+import { Proc, Status, type ProcOptions } from '../process/proc.ts'
+import { isBehaviourClass } from '../process/behaviour-registry.ts'
+import { pidFor, type Pid, type Ref } from '../core/pid.ts'
+import { makeError } from '../core/errors.ts'
+import { hashKey } from '../core/hash.ts'
+import { kContext, kInit, type BehaviourClass, type SpawnOptions } from '../core/process-context.ts'
+import { checkSpawnOptions, procOptions } from './spawn-options.ts'
+import { isThenable } from './runner.ts'
+import type { Scheduler } from './scheduler.ts'
+
+export interface Ack {
+  readonly ref: Ref
+  readonly pid: Pid
+  /** Called with the new pid once it is allocated and its name registered. */
+  readonly before?: (pid: Pid) => void
+}
+
+export class Spawner {
+  readonly #s: Scheduler
+  readonly #control: { readonly i32: Int32Array; readonly counters: BigInt64Array }
+  readonly #parked = new Map<number, (() => void)[]>()
+  #anyCursor = 0
+
+  constructor(scheduler: Scheduler, control: { readonly i32: Int32Array; readonly counters: BigInt64Array }) {
+    this.#s = scheduler
+    this.#control = control
+  }
+
+  /** Create a process; returns its pid at once (init runs later, on its thread). */
+  spawn(parent: Proc | null, behaviour: BehaviourClass, args: unknown, options: SpawnOptions | undefined,
+    link: boolean, ack: Ack | null = null): Pid {
+    const s = this.#s
+    if (parent !== null && parent.status === Status.DEAD) throw makeError('ERR_PROCESS_TERMINATED', parent.self.toString())
+    if (s.stopping) throw makeError('ERR_NODE_STOPPED')
+    if (!isBehaviourClass(behaviour)) throw makeError('ERR_NOT_A_BEHAVIOUR', behaviour)
+    checkSpawnOptions(options, s.threads)
+    const thread = this.#place(options)
+    const remote = thread !== s.index
+    const key = s.registry.keyOf(behaviour)
+    const extra = procOptions(options, parent)
+    if (remote) {
+      if (key === undefined) throw makeError('ERR_BEHAVIOUR_NOT_REGISTERED', behaviour.name)
+      assertSerializable(args, 'spawn args')
+      if (extra !== null) assertSerializable(extra, 'spawn env')
+    }
+    const pid = pidFor(s.node, s.creation, thread, Number(Atomics.add(this.#control.counters, thread, 1n)))
+    const name = options?.name ?? null
+    if (name !== null) s.names.register(name, pid)
+    const linkTo = link && parent !== null ? parent.self : null
+    if (linkTo !== null) ((parent as Proc).linked ??= new Map()).set(pid.key, pid)
+    ack?.before?.(pid)
+    const flags = options?.trapExit === true ? SpawnFlag.TRAP_EXIT : 0
+    if (!remote) {
+      this.start(pid, behaviour, args, flags, linkTo, ack, name, extra)
+      return pid
+    }
+    const payload = [key, args, flags, linkTo, ack?.ref ?? null, ack?.pid ?? null, name, extra]
+    const send = (): void => void s.sendFrame(pid, Frame.SPAWN, payload, 'spawn args')
+    if (s.transport.isUp(thread)) send()
+    else this.#park(thread, send)
+    return pid
+  }
+
+  /** Spawn and resolve once the new process's init has completed (rejects with ERR_INIT_FAILED). */
+  spawnAcked(p: Proc, behaviour: BehaviourClass, args: unknown, options: SpawnOptions | undefined): Promise<Pid> {
+    const ref = this.#s.makeRef()
+    let started: Promise<Pid> | undefined
+    this.spawn(p, behaviour, args, options, false, {
+      ref, pid: p.self, before: (pid) => { started = this.#s.signals.awaitStarted(p, pid, ref) },
+    })
+    return started as Promise<Pid>
+  }
+
+  /** Start a process on this thread. */
+  start(pid: Pid, behaviour: BehaviourClass, args: unknown, flags: number, linkTo: Pid | null,
+    ack: Ack | null, name: string | null, extra: ProcOptions | null): void {
+    const s = this.#s
+    let instance
+    try {
+      instance = new behaviour()
+    } catch (error) {
+      s.signals.stillborn(pid, linkTo, ack, name, error)
+      return
+    }
+    const p = new Proc(pid, s.services, instance)
+    instance[kContext] = p
+    s.table.set(pid.localKey, p)
+    this.publishLoad()
+    if (name !== null) p.names = [name]
+    if (linkTo !== null) p.linked = new Map([[linkTo.key, linkTo]])
+    if (ack !== null) p.watchers = new Map([[ack.ref.key, { ref: ack.ref, watcher: ack.pid, name: null }]])
+    if ((flags & SpawnFlag.TRAP_EXIT) !== 0) p.trapExitFlag = true
+    if (extra !== null) {
+      p.limits = extra
+      if (extra.envInherited !== undefined) p.envInherited = extra.envInherited
+      if (extra.envOwn !== undefined) p.envOwn = new Map(Object.entries(extra.envOwn))
+    }
+    const initDone = ack === null ? null : () => s.signals.sendReply(p, ack.pid, ack.ref, pid)
+    p.status = Status.RUNNING
+    let result: unknown
+    try {
+      result = instance[kInit](args)
+    } catch (error) {
+      // OTP: a failed init does not run terminate.
+      p.status = Status.IDLE
+      s.finalize(p, error)
+      return
+    }
+    if (result !== undefined && isThenable(result)) {
+      s.runner.suspend(p, result, initDone, true)
+      return
+    }
+    if (initDone !== null) initDone()
+    s.runner.afterCallback(p)
+    if (!s.loop.inTurn) s.loop.kick()
+  }
+
+  /** Owner writes its live process count; placement on other threads reads it (a hint only). */
+  publishLoad(): void {
+    Atomics.store(this.#control.i32, slot(this.#s.index, LOAD), this.#s.table.size)
+  }
+
+  /** Thread `k` is back: send what was parked for it. */
+  unpark(k: number): void {
+    const list = this.#parked.get(k)
+    this.#parked.delete(k)
+    if (list !== undefined) for (const fn of list) fn()
+  }
+
+  #park(thread: number, fn: () => void): void {
+    let list = this.#parked.get(thread)
+    if (list === undefined) this.#parked.set(thread, (list = []))
+    list.push(fn)
+  }
+
+  #place(options: SpawnOptions | undefined): number {
+    const s = this.#s
+    if (options === undefined) return s.index
+    const workers = s.threads - 1
+    if (options.key !== undefined) return workers === 0 ? 0 : 1 + (hashKey(options.key) % workers)
+    const t = options.thread
+    if (t === undefined) return s.index
+    if (t !== 'any') return t
+    if (workers === 0) return 0
+    // Least loaded worker by live process count; the cursor breaks ties round-robin.
+    let best = -1
+    let bestLoad = Infinity
+    for (let k = 0; k < workers; k++) {
+      const w = 1 + ((this.#anyCursor + k) % workers)
+      if (!s.transport.isUp(w) && w !== s.index) continue
+      const load = Atomics.load(this.#control.i32, slot(w, LOAD))
+      if (load < bestLoad) {
+        best = w
+        bestLoad = load
+      }
+    }
+    this.#anyCursor = (this.#anyCursor + 1) % workers
+    return best < 0 ? 1 + this.#anyCursor : best
+  }
+}
