@@ -15,14 +15,14 @@
  * Replies bypass the mailbox, so a process awaiting a call inside a callback still gets them.
  */
 import { Frame, ExitKind } from '../codec/frame.ts'
-import { isSerializable } from '../codec/validate.ts'
 import { Proc, Status, type PendingCall } from '../process/proc.ts'
 import { Pid, type Address, type NamedProcess, type Ref } from '../core/pid.ts'
 import { makeError } from '../core/errors.ts'
-import { NOCONNECTION, NOPROC, formatReason, type ExitReason } from '../core/exit.ts'
+import { NOCONNECTION, NOPROC, type ExitReason } from '../core/exit.ts'
 import { isDownMessage, isExitMessage } from '../core/envelope.ts'
 import type { CallOptions } from '../core/process-context.ts'
 import type { Scheduler } from './scheduler.ts'
+import { callFailure, describe, wireReason } from './call-errors.ts'
 
 const MAX_DEPTH = 64
 const DEFAULT_CALL_TIMEOUT = 5000
@@ -380,27 +380,4 @@ export class Signals {
       }
     }
   }
-}
-
-/** A reason that cannot cross threads travels as a description of itself. */
-function wireReason(reason: ExitReason): ExitReason {
-  if (isSerializable(reason)) return reason
-  return makeError('ERR_NOT_SERIALIZABLE', 'exit reason', `an unserializable reason (${formatReason(reason)})`)
-}
-
-function describe(target: Address): string {
-  return typeof target === 'string' ? JSON.stringify(target) : target.toString()
-}
-
-function callFailure(pending: PendingCall, reason: ExitReason): Error {
-  const target = describe(pending.target)
-  if (pending.kind === 'spawn') {
-    const error = makeError('ERR_INIT_FAILED', target, reason)
-    error.reason = reason
-    if (reason instanceof Error) error.cause = reason
-    return error
-  }
-  const error = reason === NOPROC ? makeError('ERR_NOPROC', target) : makeError('ERR_CALL_EXIT', target, reason)
-  error.reason = reason
-  return error
 }
