@@ -191,7 +191,7 @@ export class Node extends EventEmitter {
   /** Per-thread counters and node totals. */
   async stats(): Promise<NodeStats> {
     const per: ThreadStats[] = [this.#main.stats()]
-    const remote = await Promise.all(this.#hosts.map((h) => (h !== undefined && h.alive ? h.control.stats() : undefined)))
+    const remote = await Promise.all(this.#hosts.map((h) => (h !== undefined && h.alive ? raceExit(h, h.control.stats()) : undefined)))
     for (const s of remote) if (s !== undefined) per.push(s)
     const sum = (k: keyof ThreadStats): number => per.reduce((a, s) => a + s[k], 0)
     return {

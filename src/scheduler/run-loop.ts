@@ -6,9 +6,10 @@
  *        ├─ incoming within spin ─────▶ work again (bounded rounds per turn)
  *        └─ nothing ─▶ announce SLEEPING ─▶ re-check ─▶ Atomics.waitAsync(doorbell)
  * kick() (a local event: a send from outside a turn, a timer, a settled handler) wakes a sleeping
- * loop by ringing its own doorbell, which also settles the pending waitAsync, so no waiter leaks.
+ * loop with a plain store of AWAKE and runs a turn as a microtask. At most one waitAsync is ever
+ * outstanding: a later sleep reuses it, and stop() settles it, so no waiter leaks.
  */
-import { announceSleep, cancelSleep, ringDoorbell, waitForDoorbell } from '../mailbox/doorbell.ts'
+import { announceSleep, cancelSleep, waitForDoorbell } from '../mailbox/doorbell.ts'
 
 const MAX_MICRO_TURNS = 16
 
@@ -93,9 +94,11 @@ export class RunLoop {
     this.#stopped = true
     if (this.#immediate !== null) clearImmediate(this.#immediate)
     this.#immediate = null
-    if (this.#sleeping) {
+    if (this.#sleeping || this.#waiting) {
       this.#sleeping = false
-      ringDoorbell(this.#bells, this.#bell)
+      // Owner, at stop: settle our own outstanding waitAsync so no promise is left pending.
+      cancelSleep(this.#bells, this.#bell)
+      Atomics.notify(this.#bells, this.#bell)
     }
   }
 
