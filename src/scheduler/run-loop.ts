@@ -12,6 +12,7 @@
 import { announceSleep, cancelSleep, waitForDoorbell } from '../mailbox/doorbell.ts'
 
 const MAX_MICRO_TURNS = 16
+const WOKE_SPIN_FACTOR = 4
 
 export interface LoopWork {
   /** Do one round of work; return the number of things done (0 = idle). */
@@ -20,6 +21,8 @@ export interface LoopWork {
   hasLocalWork(): boolean
   /** True if a peer published frames this thread has not read. */
   hasIncoming(): boolean
+  /** True if this thread woke a sleeping peer since the last call (clears the flag). */
+  wokePeer(): boolean
 }
 
 export interface RunLoopOptions {
@@ -131,10 +134,16 @@ export class RunLoop {
     else this.#sleep()
   }
 
-  /** Poll for incoming frames for up to spinMicros; true if some arrived. */
+  /**
+   * Poll for incoming frames for up to spinMicros; true if some arrived. After waking a
+   * sleeping peer, spin longer (WOKE_SPIN_FACTOR x): its answer comes after its wake-up, and
+   * catching it here saves this thread a wake-up of its own.
+   */
   #spin(): boolean {
+    const woke = this.#work.wokePeer()
     if (this.#opts.spinMicros <= 0) return this.#work.hasIncoming()
-    const end = performance.now() + this.#opts.spinMicros / 1000
+    const micros = woke ? this.#opts.spinMicros * WOKE_SPIN_FACTOR : this.#opts.spinMicros
+    const end = performance.now() + micros / 1000
     for (let i = 1; ; i++) {
       if (this.#work.hasIncoming()) return true
       if ((i & 31) === 0 && performance.now() >= end) return false

@@ -102,6 +102,7 @@ export class Scheduler {
       work: () => this.runner.work(),
       hasLocalWork: () => this.runner.hasLocalWork(),
       hasIncoming: () => this.transport.hasIncoming(),
+      wokePeer: () => this.transport.takeWokePeer(),
     }, cfg.control.i32, slot(cfg.index, DOORBELL), { turnBudget: cfg.turnBudget, spinMicros: cfg.spinMicros, maxRounds: 64 })
   }
 

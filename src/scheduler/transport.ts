@@ -57,6 +57,7 @@ export class Transport {
   readonly #dirty: Outbox[] = []
   readonly #bells: Int32Array
   readonly #sink: FrameSink
+  #wokePeer = false
   readonly stats: TransportStats = { framesOut: 0, framesIn: 0, overflowed: 0, ringFull: 0, codecResets: 0 }
 
   constructor(self: number, outRings: readonly (SharedArrayBuffer | null)[], inRings: readonly (SharedArrayBuffer | null)[],
@@ -113,7 +114,14 @@ export class Transport {
   }
 
   #publish(out: Outbox): void {
-    if (out.writer.publish()) ringDoorbell(this.#bells, slot(out.peer, DOORBELL))
+    if (out.writer.publish() && ringDoorbell(this.#bells, slot(out.peer, DOORBELL))) this.#wokePeer = true
+  }
+
+  /** True if a publish since the last call woke a sleeping peer (its answer will take a wake-up). */
+  takeWokePeer(): boolean {
+    const woke = this.#wokePeer
+    this.#wokePeer = false
+    return woke
   }
 
   /** Publish every ring written this turn, drain overflow, ring sleeping peers. */
