@@ -11,7 +11,6 @@
  *
  * Control SAB (one per node), a 64-byte line per thread slot t:
  *   DOORBELL  AWAKE | SLEEPING, written by the owner (going to sleep) and by anyone waking it
- *   STATE     THREAD_DOWN | THREAD_UP, written by the main thread only
  *   LOAD      live process count, written by the owner only
  * followed by one BigInt64 spawn counter per thread slot (Atomics.add by any spawner).
  */
@@ -25,14 +24,10 @@ export const RING_DATA_OFFSET = 3 * 64
 export const FRAME_HEADER_BYTES = 16
 
 export const DOORBELL = 0
-export const STATE = 1
 export const LOAD = 2
 
 export const AWAKE = 0
 export const SLEEPING = 1
-
-export const THREAD_DOWN = 0
-export const THREAD_UP = 1
 
 export const MAX_THREADS = 256
 

@@ -10,11 +10,11 @@
 import { EventEmitter } from 'node:events'
 import { randomInt } from 'node:crypto'
 import { BehaviourRegistry, type BehaviourRef } from '../process/behaviour-registry.ts'
-import { NameTable, nameTableBytes } from '../process/name-table.ts'
+import { nameTableBytes } from '../process/name-table.ts'
 import { Scheduler, type ThreadStats } from '../scheduler/scheduler.ts'
-import { controlBytes, controlViews, ringSab, slot, STATE, THREAD_DOWN, THREAD_UP } from '../mailbox/layout.ts'
+import { controlBytes, controlViews, ringSab } from '../mailbox/layout.ts'
 import { Proc } from '../process/proc.ts'
-import { LOCAL_NODE, pidFor, type Address, type Pid, type Ref } from '../core/pid.ts'
+import { LOCAL_NODE, type Address, type Pid, type Ref } from '../core/pid.ts'
 import { makeError } from '../core/errors.ts'
 import type { DownMessage } from '../core/envelope.ts'
 import type { ExitReason } from '../core/exit.ts'
@@ -85,7 +85,6 @@ export class Node extends EventEmitter {
     for (const url of opts.modules) await registry.load(url)
     const main = new Scheduler({ ...schedulerInit(0, total, creation, 0, mem, opts), control: controlViews(mem.control, total) }, registry)
     const node = new Node(opts, mem, main, creation)
-    Atomics.store(controlViews(mem.control, total).i32, slot(0, STATE), THREAD_UP)
     main.loop.kick()
     try {
       await Promise.all(Array.from({ length: opts.threads }, (_, k) => node.#startThread(k + 1)))
@@ -237,16 +236,13 @@ export class Node extends EventEmitter {
     const init: WorkerInit = schedulerInit(k, total, this.#creation, generation, this.#mem, this.#opts)
     const host = await ShardHost.start(init, (h, code, error) => this.#onThreadExit(h, code, error))
     this.#hosts[k] = host
-    Atomics.store(controlViews(this.#mem.control, total).i32, slot(k, STATE), THREAD_UP)
   }
 
   /** A worker died outside stop(): clean up after it everywhere, then replace it. */
   #onThreadExit(host: ShardHost, code: number, error: unknown): void {
     if (this.#stopped || this.#hosts[host.index] !== host) return
     const k = host.index
-    const total = this.#opts.threads + 1
-    Atomics.store(controlViews(this.#mem.control, total).i32, slot(k, STATE), THREAD_DOWN)
-    new NameTable(this.#mem.names, LOCAL_NODE, this.#creation).removeThread(k)
+    this.#main.names.removeThread(k)
     this.#hosts[k] = undefined
     const reason = error instanceof Error ? error : new Error(`thread ${k} exited with code ${code}`)
     if (this.listenerCount('threadDown') > 0) this.emit('threadDown', k, reason)
@@ -258,11 +254,16 @@ export class Node extends EventEmitter {
     const peers = this.#hosts.filter((h): h is ShardHost => h !== undefined && h.alive)
     this.#main.threadDown(k)
     await Promise.all(peers.map((h) => raceExit(h, h.control.threadDown(k))))
-    if (this.#stopped || !this.#opts.restartThreads) return
+    if (this.#stopped) return
+    if (!this.#opts.restartThreads) {
+      await this.#gone(k)
+      return
+    }
     this.#generations[k] = (this.#generations[k] ?? 0) + 1
     try {
       await this.#startThread(k)
     } catch (error) {
+      await this.#gone(k)
       this.emit('threadFailed', k, error)
       return
     }
@@ -274,16 +275,19 @@ export class Node extends EventEmitter {
     this.emit('threadUp', k)
   }
 
+  /** Thread `k` stays down: every thread fails spawns aimed at it from now on. */
+  async #gone(k: number): Promise<void> {
+    this.#main.threadGone(k)
+    const peers = this.#hosts.filter((h): h is ShardHost => h !== undefined && h.alive)
+    await Promise.all(peers.map((h) => raceExit(h, h.control.threadGone(k))))
+    this.emit('threadGone', k)
+  }
+
   /** For the testing kit: the behaviour instance of a process on the main thread. */
   localInstance(pid: Pid): unknown {
     return this.#main.local(pid)?.instance
   }
 
-  /** The pid thread `thread` would give its next process (tests use it to name a dead pid). */
-  peekPid(thread: number): Pid {
-    const views = controlViews(this.#mem.control, this.#opts.threads + 1)
-    return pidFor(LOCAL_NODE, this.#creation, thread, Number(Atomics.load(views.counters, thread)))
-  }
 }
 
 function isRef(v: unknown): v is BehaviourRef {

@@ -311,6 +311,14 @@ export class Scheduler {
     this.loop.kick()
   }
 
+  /** Thread `k` will not come back: fail what was parked for it, and refuse spawns onto it. */
+  threadGone(k: number): void {
+    this.spawner.gone(k)
+    // Spawn acknowledgements made while it was down watch pids on it: they fire now.
+    this.signals.threadDown(k)
+    this.loop.kick()
+  }
+
   /**
    * Stop every process, newest first: each runs terminate('shutdown'), bounded by
    * `timeoutMs` in all; whatever is still running then is dropped.

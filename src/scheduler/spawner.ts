@@ -31,6 +31,8 @@ export class Spawner {
   readonly #s: Scheduler
   readonly #control: { readonly i32: Int32Array; readonly counters: BigInt64Array }
   readonly #parked = new Map<number, (() => void)[]>()
+  /** Threads that died and will not be restarted. */
+  readonly #gone = new Set<number>()
   #anyCursor = 0
 
   constructor(scheduler: Scheduler, control: { readonly i32: Int32Array; readonly counters: BigInt64Array }) {
@@ -47,6 +49,7 @@ export class Spawner {
     if (!isBehaviourClass(behaviour)) throw makeError('ERR_NOT_A_BEHAVIOUR', behaviour)
     checkSpawnOptions(options, s.threads)
     const thread = this.#place(options)
+    if (this.#gone.has(thread)) throw makeError('ERR_THREAD_DOWN', thread)
     const remote = thread !== s.index
     const key = s.registry.keyOf(behaviour)
     const extra = procOptions(options, parent)
@@ -139,6 +142,12 @@ export class Spawner {
     if (list !== undefined) for (const fn of list) fn()
   }
 
+  /** Thread `k` will not come back: drop what was parked for it (its acks fire noconnection). */
+  gone(k: number): void {
+    this.#gone.add(k)
+    this.#parked.delete(k)
+  }
+
   #park(thread: number, fn: () => void): void {
     let list = this.#parked.get(thread)
     if (list === undefined) this.#parked.set(thread, (list = []))
@@ -159,7 +168,7 @@ export class Spawner {
     let bestLoad = Infinity
     for (let k = 0; k < workers; k++) {
       const w = 1 + ((this.#anyCursor + k) % workers)
-      if (!s.transport.isUp(w) && w !== s.index) continue
+      if (this.#gone.has(w) || (!s.transport.isUp(w) && w !== s.index)) continue
       const load = Atomics.load(this.#control.i32, slot(w, LOAD))
       if (load < bestLoad) {
         best = w

@@ -30,6 +30,8 @@ export interface ThreadControl {
   /** Thread `k` died; resolves once this thread has forgotten its rings and fired noconnection. */
   threadDown(k: number): void
   threadUp(k: number): void
+  /** Thread `k` will not come back: spawns aimed at it fail (ERR_THREAD_DOWN). */
+  threadGone(k: number): void
   /** Stop every process on this thread (terminate runs), bounded by `timeoutMs`. */
   shutdown(timeoutMs: number): Promise<void>
 }

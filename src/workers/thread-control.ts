@@ -21,6 +21,10 @@ export class SchedulerControl implements ThreadControl {
     this.#s.threadUp(k)
   }
 
+  threadGone(k: number): void {
+    this.#s.threadGone(k)
+  }
+
   async shutdown(timeoutMs: number): Promise<void> {
     await this.#s.shutdown(timeoutMs)
     this.#s.close()

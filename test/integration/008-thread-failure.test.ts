@@ -74,3 +74,22 @@ describe('thread failure', () => {
     await probe.expect((m) => (m as Report).tag === 'parked' && (m as Report).event === 'started')
   })
 })
+
+describe('thread failure without restart (restartThreads: false)', () => {
+  it('leaves the thread down and fails spawns aimed at it with ERR_THREAD_DOWN', async () => {
+    const { node, probe } = await startNode({ threads: 2, restartThreads: false })
+    try {
+      node.on('threadDown', () => {})
+      const killer = await node.spawn(ThreadKiller, { how: 'exit' }, { thread: 2 })
+      const gone = once(node, 'threadGone')
+      node.send(killer, { how: 'exit' })
+      assert.deepEqual(await gone, [2])
+      await assert.rejects(node.spawn(Puppet, { report: probe.pid }, { thread: 2 }), { code: 'ERR_THREAD_DOWN' })
+      const any = await node.spawn(Puppet, { report: probe.pid }, { thread: 'any' })
+      assert.equal(any.thread, 1, "thread: 'any' skips the dead thread")
+      assert.equal((await node.stats()).threads.length, 2, 'stats cover the live threads')
+    } finally {
+      await node.stop()
+    }
+  })
+})
