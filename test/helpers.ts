@@ -31,3 +31,10 @@ export async function until(cond: () => boolean | Promise<boolean>, timeoutMs = 
     await new Promise((resolve) => setTimeout(resolve, 5))
   }
 }
+
+/** Kill `pid` and wait until it is gone. */
+export async function kill(node: Node, pid: Pid): Promise<void> {
+  const m = node.monitor(pid)
+  node.exit(pid, 'kill')
+  await m.down
+}

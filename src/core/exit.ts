@@ -1,6 +1,6 @@
 /**
  * Exit reasons are data. Clean reasons (OTP's "normal-ish" set) are exactly
- * `'normal' | 'shutdown' | { shutdown: any }`; anything else, an Error included, is abnormal.
+ * `'normal' | 'shutdown' | { shutdown: _ }`; anything else, an Error included, is abnormal.
  * `'kill'` is only ever a signal; the reason a killed process ends with is `'killed'`.
  */
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { Actor, Pid, type Node } from '../../src/index.ts'
 import type { Probe } from '../../src/testing/index.ts'
 import { BadInit, Puppet } from '../fixtures/actors.ts'
-import { FIXTURES, ev, startNode } from '../helpers.ts'
+import { FIXTURES, ev, startNode, kill } from '../helpers.ts'
 
 /** Not exported by any module in `modules`: can only run on the thread that spawns it. */
 class LocalOnly extends Actor<void, unknown> {
@@ -93,9 +93,7 @@ describe('spawn', () => {
     const pid = await node.spawn(Puppet, { report: probe.pid }, { thread: 3 })
     const after = await node.stats()
     assert.equal(after.processes, before.processes + 1)
-    const m = node.monitor(pid)
-    node.exit(pid, 'kill')
-    await m.down
+    await kill(node, pid)
     assert.equal((await node.stats()).processes, before.processes)
   })
 })

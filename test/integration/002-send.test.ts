@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { Actor, type Node, type Pid } from '../../src/index.ts'
 import type { Probe } from '../../src/testing/index.ts'
 import { Puppet, SeqCounter } from '../fixtures/actors.ts'
-import { ev, got, startNode, until } from '../helpers.ts'
+import { ev, got, startNode, until, kill } from '../helpers.ts'
 
 class Keeper extends Actor<void, unknown> {
   static last: unknown
@@ -35,9 +35,7 @@ describe('send', () => {
   it('drops a message to a dead pid, as Erlang does, and counts it in stats (PROC-T4)', async () => {
     for (const thread of [0, 2]) {
       const pid = await node.spawn(Puppet, { report: probe.pid }, { thread })
-      const m = node.monitor(pid)
-      node.exit(pid, 'kill')
-      await m.down
+      await kill(node, pid)
       const before = (await node.stats()).deadLetters
       node.send(pid, 'into the void')
       assert.equal(node.trySend(pid, 'again'), true)

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import type { Node, Pid } from '../../src/index.ts'
 import type { Probe } from '../../src/testing/index.ts'
 import { Puppet, type Report } from '../fixtures/actors.ts'
-import { ev, got, startNode } from '../helpers.ts'
+import { ev, got, startNode, kill } from '../helpers.ts'
 
 const isExit = (from: Pid, reason?: unknown) => (v: Record<string, unknown>): boolean =>
   v.type === 'EXIT' && (v.from as Pid).equals(from) && (reason === undefined || v.reason === reason)
@@ -90,9 +90,7 @@ describe('links and exit signals', () => {
 
       it('gives a trapping process {EXIT, pid, noproc} when it links to a dead pid (PROC-T12)', async () => {
         const dead = await spawn(tb)
-        const m = node.monitor(dead)
-        node.exit(dead, 'kill')
-        await m.down
+        await kill(node, dead)
         const a = await spawn(ta, true)
         node.send(a, { cmd: 'link', pid: dead })
         await probe.expect(got(a, isExit(dead, 'noproc')))
@@ -100,9 +98,7 @@ describe('links and exit signals', () => {
 
       it('ends a non-trapping process that links to a dead pid with noproc (PROC-T12)', async () => {
         const dead = await spawn(tb)
-        const m = node.monitor(dead)
-        node.exit(dead, 'kill')
-        await m.down
+        await kill(node, dead)
         const a = await spawn(ta)
         const ma = node.monitor(a)
         node.send(a, { cmd: 'link', pid: dead })

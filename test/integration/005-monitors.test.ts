@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import type { Node, Pid, Ref } from '../../src/index.ts'
 import type { Probe } from '../../src/testing/index.ts'
 import { Puppet, type Report } from '../fixtures/actors.ts'
-import { ev, got, startNode } from '../helpers.ts'
+import { ev, got, startNode, kill } from '../helpers.ts'
 
 const isDown = (ref: Ref) => (v: Record<string, unknown>): boolean => v.type === 'DOWN' && (v.ref as Ref).equals(ref)
 
@@ -36,9 +36,7 @@ describe('monitors', () => {
 
       it('fires DOWN noproc at once for a dead pid (PROC-T14)', async () => {
         const dead = await spawn(tt)
-        const m = node.monitor(dead)
-        node.exit(dead, 'kill')
-        await m.down
+        await kill(node, dead)
         const w = await spawn(tw)
         const ref = await monitor(w, dead)
         const r = await probe.expect<Report>(got(w, isDown(ref)))

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import type { Node, Pid } from '../../src/index.ts'
 import type { Probe } from '../../src/testing/index.ts'
 import { Puppet, type Report } from '../fixtures/actors.ts'
-import { ev, got, startNode, until } from '../helpers.ts'
+import { ev, got, startNode, until, kill } from '../helpers.ts'
 
 describe('sendAfter', () => {
   let node: Node
@@ -47,17 +47,13 @@ describe('sendAfter', () => {
     const owner = await node.spawn(Puppet, { report: probe.pid }, { thread: 1 })
     const target = await node.spawn(Puppet, { report: probe.pid }, { thread: 2 })
     await arm(owner, target, { fromDead: 1 }, 60)
-    const mo = node.monitor(owner)
-    node.exit(owner, 'kill')
-    await mo.down
+    await kill(node, owner)
     await probe.expectNone(got(target, (v) => v.fromDead === 1), 150)
 
     const owner2 = await node.spawn(Puppet, { report: probe.pid }, { thread: 1 })
     const victim = await node.spawn(Puppet, { report: probe.pid }, { thread: 2 })
     await arm(owner2, victim, { toDead: 1 }, 40)
-    const mv = node.monitor(victim)
-    node.exit(victim, 'kill')
-    await mv.down
+    await kill(node, victim)
     const before = (await node.stats()).deadLetters
     await until(async () => (await node.stats()).deadLetters > before) // the late message was dropped
     node.send(owner2, { cmd: 'links' })
@@ -68,9 +64,7 @@ describe('sendAfter', () => {
     const owner = await node.spawn(Puppet, { report: probe.pid }, { thread: 1 })
     const first = await node.spawn(Puppet, { report: probe.pid }, { thread: 2, name: 'moving' })
     await arm(owner, 'moving', { late: 1 }, 80)
-    const m = node.monitor(first)
-    node.exit(first, 'kill')
-    await m.down
+    await kill(node, first)
     const second = await node.spawn(Puppet, { report: probe.pid }, { thread: 1, name: 'moving' })
     await probe.expect(got(second, (v) => v.late === 1))
   })

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import type { Node, Pid } from '../../src/index.ts'
 import type { Probe } from '../../src/testing/index.ts'
 import { Puppet, Slow, type Report } from '../fixtures/actors.ts'
-import { ev, got, startNode, until } from '../helpers.ts'
+import { ev, got, startNode, until, kill } from '../helpers.ts'
 
 describe('call: request/reply plumbing', () => {
   let node: Node
@@ -29,9 +29,7 @@ describe('call: request/reply plumbing', () => {
 
   it('fails at once with ERR_NOPROC for a dead pid or an unknown name', async () => {
     const dead = await spawn(2)
-    const m = node.monitor(dead)
-    node.exit(dead, 'kill')
-    await m.down
+    await kill(node, dead)
     await assert.rejects(node.call(dead, { echo: 1 }, { timeout: 60_000 }), { code: 'ERR_NOPROC', reason: 'noproc' })
     await assert.rejects(node.call('nobody', { echo: 1 }, { timeout: 60_000 }), { code: 'ERR_NOPROC' })
   })

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import type { Node, Pid, Ref } from '../../src/index.ts'
 import type { Probe } from '../../src/testing/index.ts'
 import { Puppet, SeqCounter, type Report } from '../fixtures/actors.ts'
-import { ev, got, startNode } from '../helpers.ts'
+import { ev, got, startNode, kill } from '../helpers.ts'
 
 describe('aliases (PROC-T24)', () => {
   let node: Node
@@ -35,9 +35,7 @@ describe('aliases (PROC-T24)', () => {
     const owner = await node.spawn(Puppet, { report: probe.pid }, { thread: 2 })
     node.send(owner, { cmd: 'createAlias' })
     const alias = (await probe.expect<Report>(ev('alias', owner))).value as Ref
-    const m = node.monitor(owner)
-    node.exit(owner, 'kill')
-    await m.down
+    await kill(node, owner)
     const asker = await node.spawn(Puppet, { report: probe.pid }, { thread: 1 })
     node.send(asker, { cmd: 'isAlias', alias })
     assert.equal((await probe.expect<Report>(ev('is-alias', asker))).value, false)
