@@ -65,7 +65,7 @@ const pct = (s: number[], q: number): number => s[Math.min(s.length - 1, Math.fl
 async function main(): Promise<void> {
   console.log(`Skein bench: node ${process.version}, ${cpus().length} CPUs (${availableParallelism()} available), ` +
     `${threads} worker threads, scale ${scale}, ${iterations} iterations`)
-  const node = await Node.start({ threads, modules: [new URL('./actors.ts', import.meta.url)] })
+  const node = await Node.start({ threads, modules: [new URL('./actors.ts', import.meta.url)], ...(process.env.BENCH_LIGHT === undefined ? {} : { lightSleepMs: Number(process.env.BENCH_LIGHT) }) })
   const pair = await PostMessagePair.start()
   const a = 1
   const b = threads >= 2 ? 2 : 1

@@ -336,6 +336,8 @@ function schedulerInit(index: number, total: number, creation: number, generatio
     batch: opts.batch,
     turnBudget: opts.turnBudget,
     spinMicros: opts.spinMicros,
+    // The main thread is the user's: it never blocks in a light sleep.
+    lightSleepMs: index === 0 ? 0 : opts.lightSleepMs,
     env: opts.env,
   }
 }

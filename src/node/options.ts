@@ -23,6 +23,12 @@ export interface NodeOptions {
    * threads do not outnumber cores, else 0: spinning threads would steal cores from working ones.
    */
   spinMicros?: number
+  /**
+   * How long an idle worker thread sleeps lightly, in ms (default 20): blocking futex waits of at
+   * most 1 ms, woken directly by a sender; the event loop runs between them. Then it sleeps
+   * deeply (Atomics.waitAsync). 0 turns light sleep off. The main thread never blocks.
+   */
+  lightSleepMs?: number
   /** How long `stop()` waits for terminate callbacks, in ms (default 5000). */
   shutdownTimeout?: number
   /** Start a replacement when a worker thread dies (default true). */
@@ -39,12 +45,13 @@ export interface ResolvedOptions {
   readonly batch: number
   readonly turnBudget: number
   readonly spinMicros: number
+  readonly lightSleepMs: number
   readonly shutdownTimeout: number
   readonly restartThreads: boolean
   readonly env: Record<string, unknown>
 }
 
-const KNOWN = ['threads', 'modules', 'ringBytes', 'maxNames', 'batch', 'turnBudget', 'spinMicros',
+const KNOWN = ['threads', 'modules', 'ringBytes', 'maxNames', 'batch', 'turnBudget', 'spinMicros', 'lightSleepMs',
   'shutdownTimeout', 'restartThreads', 'env'] as const
 
 function integer(name: string, v: unknown, min: number, max: number): number {
@@ -89,6 +96,7 @@ export function resolveOptions(options: NodeOptions | undefined): ResolvedOption
     batch: o.batch === undefined ? 64 : integer('batch', o.batch, 1, 1 << 20),
     turnBudget: o.turnBudget === undefined ? 4096 : integer('turnBudget', o.turnBudget, 1, 1 << 24),
     spinMicros: o.spinMicros === undefined ? (threads <= cores ? 50 : 0) : integer('spinMicros', o.spinMicros, 0, 1_000_000),
+    lightSleepMs: o.lightSleepMs === undefined ? 20 : integer('lightSleepMs', o.lightSleepMs, 0, 60_000),
     shutdownTimeout: o.shutdownTimeout === undefined ? 5000 : integer('shutdownTimeout', o.shutdownTimeout, 0, 2 ** 31 - 1),
     restartThreads: o.restartThreads ?? true,
     env: { ...o.env },

@@ -4,14 +4,23 @@
  *   turn ─▶ work() until it reports nothing done or the budget is spent
  *        ├─ budget spent ─────────────▶ setImmediate(turn)   (timers and sockets get served)
  *        ├─ incoming within spin ─────▶ work again (bounded rounds per turn)
- *        └─ nothing ─▶ announce SLEEPING ─▶ re-check ─▶ Atomics.waitAsync(doorbell)
+ *        └─ nothing ─▶ announce SLEEPING ─▶ re-check ─┬▶ light sleep: Atomics.wait(doorbell, ≤ 1 ms),
+ *                                                      │  then one event-loop pass (timers, I/O)
+ *                                                      └▶ deep sleep: Atomics.waitAsync(doorbell)
+ * Light sleep (worker threads only, for `lightSleepMs` after the last work) is a futex wait: a
+ * sender's notify wakes it directly, where a waitAsync wake-up goes through the event loop.
+ * Its slices are bounded by the next timer, and the event loop runs between slices, so timers
+ * fire on time and I/O waits at most one slice.
  * kick() (a local event: a send from outside a turn, a timer, a settled handler) wakes a sleeping
  * loop with a plain store of AWAKE and runs a turn as a microtask. At most one waitAsync is ever
  * outstanding: a later sleep reuses it, and stop() settles it, so no waiter leaks.
  */
 import { announceSleep, cancelSleep, waitForDoorbell } from '../mailbox/doorbell.ts'
+import { SLEEPING } from '../mailbox/layout.ts'
 
 const MAX_MICRO_TURNS = 16
+/** Longest a light sleep blocks the event loop, in ms. */
+const LIGHT_SLICE_MS = 1
 const WOKE_SPIN_FACTOR = 4
 
 export interface LoopWork {
@@ -23,6 +32,8 @@ export interface LoopWork {
   hasIncoming(): boolean
   /** True if this thread woke a sleeping peer since the last call (clears the flag). */
   wokePeer(): boolean
+  /** Milliseconds until the thread's next timer is due (Infinity if none). */
+  nextTimerMs(): number
 }
 
 export interface RunLoopOptions {
@@ -32,6 +43,8 @@ export interface RunLoopOptions {
   spinMicros: number
   /** Spin-and-work rounds allowed in one macrotask before yielding. */
   maxRounds: number
+  /** How long after its last work a thread sleeps lightly (blocking futex waits); 0: never. */
+  lightSleepMs: number
 }
 
 export class RunLoop {
@@ -48,6 +61,7 @@ export class RunLoop {
   #immediate: ReturnType<typeof setImmediate> | null = null
   /** Turns started as microtasks since the last macrotask; bounded so I/O is never starved. */
   #microTurns = 0
+  #lastWork = 0
   turns = 0
   sleeps = 0
 
@@ -121,6 +135,7 @@ export class RunLoop {
           done += did
           if (done >= this.#opts.turnBudget) break
         }
+        if (done > 0) this.#lastWork = performance.now()
         if (done >= this.#opts.turnBudget || this.#work.hasLocalWork()) {
           yieldNow = true
           break
@@ -161,6 +176,10 @@ export class RunLoop {
       return
     }
     this.sleeps++
+    if (this.#opts.lightSleepMs > 0 && performance.now() - this.#lastWork < this.#opts.lightSleepMs) {
+      this.#lightSleep()
+      return
+    }
     this.#sleeping = true
     if (this.#waiting) return
     const wake = waitForDoorbell(this.#bells, this.#bell)
@@ -171,6 +190,21 @@ export class RunLoop {
     }
     this.#waiting = true
     void wake.then(this.#onWake)
+  }
+
+  #lightSleep(): void {
+    const slice = Math.max(0, Math.min(LIGHT_SLICE_MS, this.#work.nextTimerMs()))
+    // Owner blocks on its own bell while it reads SLEEPING: 'ok' when a sender swapped it to
+    // AWAKE and notified, 'not-equal' if that happened before the call, else 'timed-out'.
+    const woken = Atomics.wait(this.#bells, this.#bell, SLEEPING, slice) !== 'timed-out'
+    cancelSleep(this.#bells, this.#bell)
+    if (woken) {
+      this.#microTurns = 0
+      this.kick()
+    } else {
+      // Let the event loop run its timers and I/O once, then come back (and sleep again).
+      this.#yield()
+    }
   }
 
   readonly #onWake = (): void => {

@@ -40,6 +40,8 @@ export interface SchedulerConfig {
   readonly batch: number
   readonly turnBudget: number
   readonly spinMicros: number
+  /** Light (blocking) sleep window after the last work, in ms; 0 on the main thread. */
+  readonly lightSleepMs?: number
   /** The node's environment, the last place a process's env lookup falls back to. */
   readonly env?: Record<string, unknown>
   readonly clock?: Clock
@@ -103,7 +105,10 @@ export class Scheduler {
       hasLocalWork: () => this.runner.hasLocalWork(),
       hasIncoming: () => this.transport.hasIncoming(),
       wokePeer: () => this.transport.takeWokePeer(),
-    }, cfg.control.i32, slot(cfg.index, DOORBELL), { turnBudget: cfg.turnBudget, spinMicros: cfg.spinMicros, maxRounds: 64 })
+      nextTimerMs: () => this.timers.nextDelay(),
+    }, cfg.control.i32, slot(cfg.index, DOORBELL), {
+      turnBudget: cfg.turnBudget, spinMicros: cfg.spinMicros, maxRounds: 64, lightSleepMs: cfg.lightSleepMs ?? 0,
+    })
   }
 
   // ── routing ────────────────────────────────────────────────────────────────────────────

@@ -79,6 +79,12 @@ export class TimerQueue {
     this.#armedAt = Infinity
   }
 
+  /** Milliseconds until the earliest pending timer (Infinity if none). */
+  nextDelay(): number {
+    const top = this.#heap[0]
+    return top === undefined ? Infinity : Math.max(0, top.at - this.#clock.now())
+  }
+
   /** Run every timer that is due. */
   fire(): void {
     const now = this.#clock.now()

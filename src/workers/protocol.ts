@@ -19,6 +19,7 @@ export interface WorkerInit {
   readonly batch: number
   readonly turnBudget: number
   readonly spinMicros: number
+  readonly lightSleepMs: number
   readonly env: Record<string, unknown>
 }
 

@@ -33,6 +33,7 @@ const scheduler = new Scheduler({
   batch: init.batch,
   turnBudget: init.turnBudget,
   spinMicros: init.spinMicros,
+  lightSleepMs: init.lightSleepMs,
   env: init.env,
 }, registry)
 
