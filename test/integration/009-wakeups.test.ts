@@ -9,12 +9,13 @@ const BENCH_ACTORS = new URL('../../bench/actors.ts', import.meta.url)
 
 /**
  * With spinMicros 0 a scheduler announces sleep every time it runs out of work, so each round
- * trip below crosses the sleep/wake race twice. A lost wake-up would hang the test.
+ * trip below crosses the sleep/wake race twice. A lost wake-up would hang the test. Both sleeps
+ * are driven: the light one (Atomics.wait) and the deep one (Atomics.waitAsync).
  */
-describe('doorbell: no lost wake-ups', () => {
+for (const [sleep, lightSleepMs] of [['light sleep', 20], ['deep sleep', 0]] as const) describe(`doorbell: no lost wake-ups (${sleep})`, () => {
   let node: Node
   before(async () => {
-    node = await Node.start({ threads: 2, spinMicros: 0, ringBytes: 1024, modules: [FIXTURES, BENCH_ACTORS] })
+    node = await Node.start({ threads: 2, spinMicros: 0, lightSleepMs, ringBytes: 1024, modules: [FIXTURES, BENCH_ACTORS] })
   })
   after(() => node.stop())
 
