@@ -17,6 +17,8 @@
 import { FRAME_HEADER_BYTES, HEAD, RING_DATA_OFFSET, TAIL, WRITER_WAITING } from './layout.ts'
 
 const pad4 = (n: number): number => (n + 3) & ~3
+/** Payloads up to this size are copied byte by byte rather than through a subarray view. */
+const SMALL_COPY = 64
 
 export function checkCapacity(capacity: number): void {
   if (!Number.isInteger(capacity) || capacity < 1024 || capacity > 2 ** 30 || (capacity & (capacity - 1)) !== 0) {
@@ -58,8 +60,9 @@ export class RingWriter {
    * Append one frame if it fits; false if the ring lacks room (nothing is written then).
    * The frame is invisible to the reader until publish().
    */
-  tryWrite(kind: number, a: number, b: number, payload: Uint8Array | null): boolean {
-    const payloadLen = payload === null ? 0 : payload.length
+  tryWrite(kind: number, a: number, b: number, payload: Uint8Array | null, from = 0,
+    to = payload === null ? 0 : payload.length): boolean {
+    const payloadLen = to - from
     const length = FRAME_HEADER_BYTES + payloadLen
     const need = pad4(length)
     if (need > this.#free() && need > this.#refreshFree()) return false
@@ -75,10 +78,14 @@ export class RingWriter {
       const first = Math.min(payloadLen, this.capacity - start)
       const bytes = this.#bytes
       const src = payload as Uint8Array
-      if (first === payloadLen) bytes.set(src, start)
-      else {
-        bytes.set(src.subarray(0, first), start)
-        bytes.set(src.subarray(first), 0)
+      if (first === payloadLen && payloadLen <= SMALL_COPY) {
+        // A short payload is copied by hand: a subarray view per message would cost more.
+        for (let i = 0; i < payloadLen; i++) bytes[start + i] = src[from + i] as number
+      } else if (first === payloadLen) {
+        bytes.set(from === 0 && to === src.length ? src : src.subarray(from, to), start)
+      } else {
+        bytes.set(src.subarray(from, from + first), start)
+        bytes.set(src.subarray(from + first, to), 0)
       }
     }
     pos = (pos + need) >>> 0
@@ -127,7 +134,12 @@ export class RingWriter {
   }
 }
 
-export type FrameHandler = (kind: number, a: number, b: number, payload: Uint8Array) => void
+/**
+ * Receives one frame. The payload is the first `length` bytes of `data`, a scratch buffer the
+ * reader reuses (the same object from frame to frame, so a decoder can cache its DataView):
+ * valid only during the call.
+ */
+export type FrameHandler = (kind: number, a: number, b: number, data: Uint8Array, length: number) => void
 
 export class RingReader {
   readonly capacity: number
@@ -136,7 +148,7 @@ export class RingReader {
   readonly #words: Int32Array
   readonly #mask: number
   #head: number
-  #scratch = new Uint8Array(256)
+  #scratch = new Uint8Array(1024)
 
   constructor(sab: SharedArrayBuffer) {
     this.capacity = sab.byteLength - RING_DATA_OFFSET
@@ -171,12 +183,13 @@ export class RingReader {
       const kind = words[((head + 4) & mask) >> 2] as number
       const a = words[((head + 8) & mask) >> 2] as number
       const b = words[((head + 12) & mask) >> 2] as number
-      const payload = this.#payload((head + FRAME_HEADER_BYTES) & mask, length - FRAME_HEADER_BYTES)
+      const payloadLength = length - FRAME_HEADER_BYTES
+      const data = this.#copyOut((head + FRAME_HEADER_BYTES) & mask, payloadLength)
       head = (head + pad4(length)) >>> 0
       // Advance before the callback so a throwing handler cannot make us re-read the frame.
       this.#head = head
       n++
-      onFrame(kind, a, b, payload)
+      onFrame(kind, a, b, data, payloadLength)
     }
     // Reader only. Publishes the space back to the writer; the payload views are not used
     // after this point, so the writer may overwrite them.
@@ -198,13 +211,26 @@ export class RingReader {
     this.#head = 0
   }
 
-  #payload(start: number, length: number): Uint8Array {
+  /**
+   * Copy a payload out of the ring into the scratch buffer. Copying a few dozen bytes costs less
+   * than the view a decoder would otherwise allocate (and mark up) for every frame.
+   */
+  #copyOut(start: number, length: number): Uint8Array {
+    let out = this.#scratch
+    if (out.length < length) {
+      let size = out.length * 2
+      while (size < length) size *= 2
+      this.#scratch = out = new Uint8Array(size)
+    }
+    const bytes = this.#bytes
     const first = this.capacity - start
-    if (length <= first) return this.#bytes.subarray(start, start + length)
-    if (this.#scratch.length < length) this.#scratch = new Uint8Array(Math.max(length, this.#scratch.length * 2))
-    const out = this.#scratch.subarray(0, length)
-    out.set(this.#bytes.subarray(start, this.capacity), 0)
-    out.set(this.#bytes.subarray(0, length - first), first)
+    if (length <= first) {
+      if (length <= 64) for (let i = 0; i < length; i++) out[i] = bytes[start + i] as number
+      else out.set(bytes.subarray(start, start + length), 0)
+    } else {
+      out.set(bytes.subarray(start, this.capacity), 0)
+      out.set(bytes.subarray(0, length - first), first)
+    }
     return out
   }
 }

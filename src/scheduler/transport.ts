@@ -14,7 +14,7 @@ import { RingReader, RingWriter } from '../mailbox/spsc-ring.ts'
 import { FrameQueue } from '../mailbox/frame-queue.ts'
 import { DOORBELL, FRAME_HEADER_BYTES, slot } from '../mailbox/layout.ts'
 import { ringDoorbell } from '../mailbox/doorbell.ts'
-import { encodeReset, makeStreamDecoder, makeStreamEncoder, type Decoder, type Encoder } from '../codec/codec.ts'
+import { decodeRange, encodeView, makeStreamDecoder, makeStreamEncoder, type Decoder, type Encoder } from '../codec/codec.ts'
 import { assertSerializable } from '../codec/validate.ts'
 import { CONTINUED, Frame, KIND_MASK } from '../codec/frame.ts'
 import { makeError } from '../core/errors.ts'
@@ -37,7 +37,7 @@ interface Inbox {
   readonly reader: RingReader
   decoder: Decoder
   chunks: Uint8Array[]
-  readonly onFrame: (kind: number, a: number, b: number, payload: Uint8Array) => void
+  readonly onFrame: (kind: number, a: number, b: number, data: Uint8Array, length: number) => void
 }
 
 export type FrameSink = (peer: number, kind: number, a: number, b: number, value: unknown) => void
@@ -76,7 +76,7 @@ export class Transport {
       if (sab === null || peer === self) return
       const inbox: Inbox = {
         peer, reader: new RingReader(sab), decoder: makeStreamDecoder(), chunks: [],
-        onFrame: (kind, a, b, payload) => this.#receive(inbox, kind, a, b, payload),
+        onFrame: (kind, a, b, data, length) => this.#receive(inbox, kind, a, b, data, length),
       }
       this.#in.push(inbox)
     })
@@ -90,10 +90,15 @@ export class Transport {
     const out = this.#out[peer]
     if (out === undefined) throw new RangeError(`no ring from thread ${this.self} to thread ${peer}`)
     let bytes: Uint8Array | null = null
+    let from = 0
+    let to = 0
     if (value !== NO_PAYLOAD) {
       assertSerializable(value, what)
       try {
-        bytes = encodeReset(out.encoder, value)
+        const view = encodeView(out.encoder, value)
+        bytes = view
+        from = view.start
+        to = view.end
       } catch (e) {
         // The sequential encoder may have recorded shapes the reader will never see.
         this.#resetEncoder(out)
@@ -105,12 +110,12 @@ export class Transport {
       out.dirty = true
       this.#dirty.push(out)
     }
-    const size = FRAME_HEADER_BYTES + (bytes === null ? 0 : bytes.length)
-    if (out.overflow.length === 0 && size <= out.writer.maxFrameBytes && out.writer.tryWrite(kind, a, b, bytes)) {
+    const size = FRAME_HEADER_BYTES + to - from
+    if (out.overflow.length === 0 && size <= out.writer.maxFrameBytes && out.writer.tryWrite(kind, a, b, bytes, from, to)) {
       if (out.writer.unpublished >= out.publishAt) this.#publish(out)
       return
     }
-    this.#enqueue(out, kind, a, b, bytes)
+    this.#enqueue(out, kind, a, b, bytes === null ? null : bytes.subarray(from, to))
   }
 
   #publish(out: Outbox): void {
@@ -258,9 +263,9 @@ export class Transport {
     this.send(out.peer, Frame.CODEC_RESET, 0, 0, NO_PAYLOAD)
   }
 
-  #receive(inbox: Inbox, kind: number, a: number, b: number, payload: Uint8Array): void {
+  #receive(inbox: Inbox, kind: number, a: number, b: number, data: Uint8Array, length: number): void {
     if (kind === Frame.CHUNK) {
-      inbox.chunks.push(payload.slice())
+      inbox.chunks.push(data.slice(0, length))
       return
     }
     if (kind === Frame.CODEC_RESET) {
@@ -271,7 +276,7 @@ export class Transport {
       kind &= KIND_MASK
       const parts = inbox.chunks
       inbox.chunks = []
-      let total = payload.length
+      let total = length
       for (const p of parts) total += p.length
       const whole = new Uint8Array(total)
       let at = 0
@@ -279,10 +284,11 @@ export class Transport {
         whole.set(p, at)
         at += p.length
       }
-      whole.set(payload, at)
-      payload = whole
+      whole.set(data.subarray(0, length), at)
+      data = whole
+      length = total
     }
-    const value = payload.length === 0 ? undefined : inbox.decoder.decode(payload)
+    const value = length === 0 ? undefined : decodeRange(inbox.decoder, data, length)
     this.#sink(inbox.peer, kind, a, b, value)
   }
 }

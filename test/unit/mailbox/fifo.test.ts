@@ -38,7 +38,8 @@ describe('FrameQueue', () => {
     while (q.length > 0 || r.hasData()) {
       q.drainInto(w)
       w.publish()
-      r.poll((kind, a, b, payload) => {
+      r.poll((kind, a, b, data, length) => {
+        const payload = data.subarray(0, length)
         assert.equal(kind, seen)
         assert.equal(a, seen)
         assert.equal(b, -seen | 0)

@@ -59,7 +59,8 @@ describe('spsc-ring', () => {
       let sent = 0
       let received = 0
       let bytes = 0
-      const onFrame = (kind: number, a: number, b: number, payload: Uint8Array): void => {
+      const onFrame = (kind: number, a: number, b: number, data: Uint8Array, length: number): void => {
+        const payload = data.subarray(0, length)
         // Sequence verifier: kind carries the sequence number; a/b and the payload derive from it.
         assert.equal(kind, received, 'frame order')
         assert.equal(a, received * 7)
