@@ -5,6 +5,7 @@
 export { Node, type NodeStats, type Monitor } from './node/node.ts'
 export type { NodeOptions } from './node/options.ts'
 export { Actor } from './behaviours/actor.ts'
+export { Server, replyWith, noreply, stop, type Next, type ServerAction } from './behaviours/server.ts'
 export { Pid, Ref, type Address, type NamedProcess } from './core/pid.ts'
 export { hasCode, type ErrorCode, type SkeinError } from './core/errors.ts'
 export { isCleanReason, type ExitReason } from './core/exit.ts'

@@ -15,19 +15,12 @@
  * Calls reach an Actor as `{ type: '$call', from, request }`; answer with `this.reply(from, v)`.
  * Trapped exits arrive as `{ type: 'EXIT', from, reason }`, monitors as `{ type: 'DOWN', ... }`.
  */
-import {
-  kBehaviour, kContext, kDirect, kDispatch, kInit, kTerminate,
-  type BehaviourInstance, type CallOptions, type ProcessContext, type Settle, type SpawnOptions,
-  type TimerRef, type BehaviourClass,
-} from '../core/process-context.ts'
-import type { Address, Pid, Ref } from '../core/pid.ts'
+import { kBehaviour, kDispatch, kInit, kTerminate, type BehaviourInstance, type Settle } from '../core/process-context.ts'
 import type { ExitReason } from '../core/exit.ts'
-import type { From } from '../core/envelope.ts'
-import { makeError } from '../core/errors.ts'
+import { ProcessBase } from './process-base.ts'
 
-export abstract class Actor<Args = void, Msg = unknown> implements BehaviourInstance {
+export abstract class Actor<Args = void, Msg = unknown> extends ProcessBase implements BehaviourInstance {
   static readonly [kBehaviour] = 'actor'
-  ;[kContext]: ProcessContext | undefined = undefined
 
   /** Called once before the first message. */
   init(_args: Args): Settle {}
@@ -37,18 +30,6 @@ export abstract class Actor<Args = void, Msg = unknown> implements BehaviourInst
 
   /** Called when the process ends by its own act or by node shutdown. */
   terminate(_reason: ExitReason): Settle {}
-
-  /**
-   * Answer a direct request (`node.direct`): served before mailbox messages, one at a time.
-   * @throws ERR_UNSUPPORTED_REQUEST unless overridden
-   */
-  handleDirect(_request: unknown): unknown {
-    throw makeError('ERR_UNSUPPORTED_REQUEST', this.self.toString())
-  }
-
-  [kDirect](request: unknown): unknown {
-    return this.handleDirect(request)
-  }
 
   [kInit](args: unknown): Settle {
     return this.init(args as Args)
@@ -60,126 +41,5 @@ export abstract class Actor<Args = void, Msg = unknown> implements BehaviourInst
 
   [kTerminate](reason: ExitReason): Settle {
     return this.terminate(reason)
-  }
-
-  /** The running process's context. @throws ERR_NOT_IN_PROCESS before the process starts */
-  protected get context(): ProcessContext {
-    const ctx = this[kContext]
-    if (ctx === undefined) throw makeError('ERR_NOT_IN_PROCESS', 'this process context')
-    return ctx
-  }
-
-  get self(): Pid {
-    return this.context.self
-  }
-
-  send(to: Address, message: unknown): void {
-    this.context.send(to, message)
-  }
-
-  trySend(to: Address, message: unknown): boolean {
-    return this.context.trySend(to, message)
-  }
-
-  call<R = unknown>(to: Address, request: unknown, options?: CallOptions): Promise<R> {
-    return this.context.call<R>(to, request, options)
-  }
-
-  cast(to: Address, request: unknown): void {
-    this.context.cast(to, request)
-  }
-
-  reply(from: From, value: unknown): void {
-    this.context.reply(from, value)
-  }
-
-  spawn<A>(behaviour: BehaviourClass<A>, args?: A, options?: SpawnOptions): Pid {
-    return this.context.spawn(behaviour, args, options)
-  }
-
-  spawnLink<A>(behaviour: BehaviourClass<A>, args?: A, options?: SpawnOptions): Pid {
-    return this.context.spawnLink(behaviour, args, options)
-  }
-
-  link(pid: Pid): void {
-    this.context.link(pid)
-  }
-
-  unlink(pid: Pid): void {
-    this.context.unlink(pid)
-  }
-
-  monitor(target: Address): Ref {
-    return this.context.monitor(target)
-  }
-
-  demonitor(ref: Ref, options?: { flush?: boolean }): boolean {
-    return this.context.demonitor(ref, options)
-  }
-
-  /** Send an exit signal to `pid`. */
-  exit(pid: Pid, reason: ExitReason): void {
-    this.context.exit(pid, reason)
-  }
-
-  /** End this process with `reason` (default 'normal') once the current callback returns. */
-  stop(reason?: ExitReason): void {
-    this.context.stop(reason)
-  }
-
-  trapExit(on: boolean): boolean {
-    return this.context.trapExit(on)
-  }
-
-  sendAfter(to: Address, message: unknown, ms: number): TimerRef {
-    return this.context.sendAfter(to, message, ms)
-  }
-
-  register(name: string): void {
-    this.context.register(name)
-  }
-
-  unregister(name: string): boolean {
-    return this.context.unregister(name)
-  }
-
-  whereis(name: string): Pid | undefined {
-    return this.context.whereis(name)
-  }
-
-  links(): Pid[] {
-    return this.context.links()
-  }
-
-  makeRef(): Ref {
-    return this.context.makeRef()
-  }
-
-  /** A new alias (a Ref): messages sent to it reach this process until deleteAlias or exit. */
-  createAlias(): Ref {
-    return this.context.createAlias()
-  }
-
-  /** @throws ERR_ALIAS_OWNER when this process did not create `alias` */
-  deleteAlias(alias: Ref): void {
-    this.context.deleteAlias(alias)
-  }
-
-  isAlias(alias: unknown): boolean {
-    return this.context.isAlias(alias)
-  }
-
-  /** Own value, else inherited from the parent at spawn, else the node's. */
-  env(key: string): unknown {
-    return this.context.env(key)
-  }
-
-  /** Set this process's own value; `undefined` removes it (the inherited value shows again). */
-  setEnv(key: string, value: unknown): void {
-    this.context.setEnv(key, value)
-  }
-
-  envList(): Record<string, unknown> {
-    return this.context.envList()
   }
 }

@@ -33,7 +33,7 @@ export interface BehaviourInstance {
 }
 
 /** A class the runtime can instantiate as a process; `Args` is what its init takes. */
-export type BehaviourClass<Args = unknown> = new () => BehaviourInstance & { init(args: Args): Settle }
+export type BehaviourClass<Args = unknown> = new () => BehaviourInstance & { init(args: Args): unknown }
 
 /** Where a process runs. Without placement it runs on the caller's thread. */
 export interface SpawnOptions {
@@ -74,6 +74,8 @@ export interface MonitorTarget {
 /** Capabilities a running process has. */
 export interface ProcessContext {
   readonly self: Pid
+  /** The process that spawned this one linked (spawnLink), as OTP's Parent; undefined otherwise. */
+  readonly parent: Pid | undefined
   /** Send `message` to a pid or registered name. @throws ERR_UNKNOWN_NAME, ERR_NOT_SERIALIZABLE */
   send(to: Address, message: unknown): void
   /** Like send, but returns false instead of throwing for an unknown name. */

@@ -91,6 +91,8 @@ export class Proc implements ProcessContext {
   watchers: Map<number, WatcherEntry> | null = null
   calls: Map<number, PendingCall> | null = null
   names: string[] | null = null
+  /** The spawner, when it spawned linked (OTP's Parent). */
+  parent: Pid | undefined = undefined
   /** Limits from the spawn options; null when none were given. */
   limits: ProcOptions | null = null
   /** Direct requests waiting: served before mailbox messages, bounded by directboxSize. */

@@ -102,7 +102,10 @@ export class Spawner {
     s.table.set(pid.localKey, p)
     this.publishLoad()
     if (name !== null) p.names = [name]
-    if (linkTo !== null) p.linked = new Map([[linkTo.key, linkTo]])
+    if (linkTo !== null) {
+      p.linked = new Map([[linkTo.key, linkTo]])
+      p.parent = linkTo
+    }
     if (ack !== null) p.watchers = new Map([[ack.ref.key, { ref: ack.ref, watcher: ack.pid, name: null }]])
     if ((flags & SpawnFlag.TRAP_EXIT) !== 0) p.trapExitFlag = true
     if (extra !== null) {

@@ -25,6 +25,13 @@ describe('links and exit signals', () => {
   const relay = (via: Pid, target: Pid, command: unknown): void => {
     node.send(via, { cmd: 'send', to: target, msg: command })
   }
+  /**
+   * A monitor from main and a signal sent by another thread reach `pid` on different rings; a
+   * call after the monitor (same ring, in order) proves the monitor is in place first.
+   */
+  const settled = async (pid: Pid): Promise<void> => {
+    await node.call(pid, { echo: 'settled' })
+  }
 
   for (const [where, ta, tb] of [['within a thread', 1, 1], ['across threads', 1, 2]] as const) {
     describe(where, () => {
@@ -55,6 +62,7 @@ describe('links and exit signals', () => {
         const b = await spawn(tb)
         await link(a, b)
         const mb = node.monitor(b)
+        await settled(b)
         relay(a, b, { cmd: 'stop' })
         assert.equal((await mb.down).reason, 'normal')
         // The exit signal reaches a's thread on b's ring, unordered with our query on main's
@@ -70,6 +78,7 @@ describe('links and exit signals', () => {
         const c = await spawn(tb, true)
         await link(c, a)
         const ma = node.monitor(a)
+        await settled(a)
         node.send(c, { cmd: 'exit', pid: a, reason: 'kill' })
         assert.equal((await ma.down).reason, 'killed')
         await probe.expect(got(c, isExit(a, 'killed')))
@@ -157,6 +166,7 @@ describe('links and exit signals', () => {
     assert.equal(child.thread, 2)
     await probe.expect(ev('started', child))
     const mp = node.monitor(parent)
+    await settled(parent)
     node.exit(child, 'boom')
     assert.equal((await mp.down).reason, 'boom')
   })
@@ -166,6 +176,7 @@ describe('links and exit signals', () => {
     const watcher = await spawn(1, true)
     await link(watcher, a)
     const ma = node.monitor(a)
+    await settled(a)
     relay(watcher, a, { cmd: 'throw', message: 'handler blew up' })
     const { reason } = await ma.down
     assert.ok(reason instanceof Error)

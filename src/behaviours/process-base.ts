@@ -1,0 +1,156 @@
+/**
+ * ProcessBase: what every behaviour's `this` offers while it runs as a process (self, send,
+ * call, spawn, link, monitor, timers, names, aliases, env, ...). Each method delegates to the
+ * ProcessContext the runtime attaches before `init`; behaviours program against it and import
+ * only `core`.
+ */
+import {
+  kContext, kDirect,
+  type CallOptions, type ProcessContext, type SpawnOptions, type TimerRef, type BehaviourClass,
+} from '../core/process-context.ts'
+import type { Address, Pid, Ref } from '../core/pid.ts'
+import type { ExitReason } from '../core/exit.ts'
+import type { From } from '../core/envelope.ts'
+import { makeError } from '../core/errors.ts'
+
+export abstract class ProcessBase {
+  ;[kContext]: ProcessContext | undefined = undefined
+
+  /**
+   * Answer a direct request (`node.direct`): served before mailbox messages, one at a time.
+   * @throws ERR_UNSUPPORTED_REQUEST unless overridden
+   */
+  handleDirect(_request: unknown): unknown {
+    throw makeError('ERR_UNSUPPORTED_REQUEST', this.self.toString())
+  }
+
+  [kDirect](request: unknown): unknown {
+    return this.handleDirect(request)
+  }
+
+  /** The running process's context. @throws ERR_NOT_IN_PROCESS before the process starts */
+  protected get context(): ProcessContext {
+    const ctx = this[kContext]
+    if (ctx === undefined) throw makeError('ERR_NOT_IN_PROCESS', 'this process context')
+    return ctx
+  }
+
+  get self(): Pid {
+    return this.context.self
+  }
+
+  /** The process that spawned this one linked, if any (OTP's Parent). */
+  get parent(): Pid | undefined {
+    return this.context.parent
+  }
+
+  send(to: Address, message: unknown): void {
+    this.context.send(to, message)
+  }
+
+  trySend(to: Address, message: unknown): boolean {
+    return this.context.trySend(to, message)
+  }
+
+  call<R = unknown>(to: Address, request: unknown, options?: CallOptions): Promise<R> {
+    return this.context.call<R>(to, request, options)
+  }
+
+  cast(to: Address, request: unknown): void {
+    this.context.cast(to, request)
+  }
+
+  reply(from: From, value: unknown): void {
+    this.context.reply(from, value)
+  }
+
+  spawn<A>(behaviour: BehaviourClass<A>, args?: A, options?: SpawnOptions): Pid {
+    return this.context.spawn(behaviour, args, options)
+  }
+
+  spawnLink<A>(behaviour: BehaviourClass<A>, args?: A, options?: SpawnOptions): Pid {
+    return this.context.spawnLink(behaviour, args, options)
+  }
+
+  link(pid: Pid): void {
+    this.context.link(pid)
+  }
+
+  unlink(pid: Pid): void {
+    this.context.unlink(pid)
+  }
+
+  monitor(target: Address): Ref {
+    return this.context.monitor(target)
+  }
+
+  demonitor(ref: Ref, options?: { flush?: boolean }): boolean {
+    return this.context.demonitor(ref, options)
+  }
+
+  /** Send an exit signal to `pid`. */
+  exit(pid: Pid, reason: ExitReason): void {
+    this.context.exit(pid, reason)
+  }
+
+  /** End this process with `reason` (default 'normal') once the current callback returns. */
+  stop(reason?: ExitReason): void {
+    this.context.stop(reason)
+  }
+
+  trapExit(on: boolean): boolean {
+    return this.context.trapExit(on)
+  }
+
+  sendAfter(to: Address, message: unknown, ms: number): TimerRef {
+    return this.context.sendAfter(to, message, ms)
+  }
+
+  register(name: string): void {
+    this.context.register(name)
+  }
+
+  unregister(name: string): boolean {
+    return this.context.unregister(name)
+  }
+
+  whereis(name: string): Pid | undefined {
+    return this.context.whereis(name)
+  }
+
+  links(): Pid[] {
+    return this.context.links()
+  }
+
+  makeRef(): Ref {
+    return this.context.makeRef()
+  }
+
+  /** A new alias (a Ref): messages sent to it reach this process until deleteAlias or exit. */
+  createAlias(): Ref {
+    return this.context.createAlias()
+  }
+
+  /** @throws ERR_ALIAS_OWNER when this process did not create `alias` */
+  deleteAlias(alias: Ref): void {
+    this.context.deleteAlias(alias)
+  }
+
+  isAlias(alias: unknown): boolean {
+    return this.context.isAlias(alias)
+  }
+
+  /** Own value, else inherited from the parent at spawn, else the node's. */
+  env(key: string): unknown {
+    return this.context.env(key)
+  }
+
+  /** Set this process's own value; `undefined` removes it (the inherited value shows again). */
+  setEnv(key: string, value: unknown): void {
+    this.context.setEnv(key, value)
+  }
+
+  envList(): Record<string, unknown> {
+    return this.context.envList()
+  }
+}
