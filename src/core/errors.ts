@@ -59,6 +59,7 @@ export const Codes = {
   ERR_NOPROC: E('ERR_NOPROC', (target: string) => `no process ${target}`),
   ERR_CALL_EXIT: E('ERR_CALL_EXIT', (target: string, reason: unknown) =>
     `process ${target} exited during the call with reason ${show(reason)}`),
+  ERR_CALLING_SELF: E('ERR_CALLING_SELF', (pid: string) => `process ${pid} called itself: it would wait for ever`),
   ERR_CALL_TIMEOUT: E('ERR_CALL_TIMEOUT', (target: string, ms: number) => `call to ${target} timed out after ${ms} ms`),
   ERR_PROCESS_TERMINATED: E('ERR_PROCESS_TERMINATED', (pid: string) => `process ${pid} has terminated`),
   ERR_NOT_IN_PROCESS: E('ERR_NOT_IN_PROCESS', (what: string) =>

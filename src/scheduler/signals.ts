@@ -217,6 +217,8 @@ export class Signals {
       return Promise.reject(error)
     }
     const pid = target
+    // SRV-R3(d): a call to oneself could only time out; fail it at once.
+    if (pid.equals(p.self)) return Promise.reject(makeError('ERR_CALLING_SELF', pid.toString()))
     return new Promise((resolve, reject) => {
       const ref = s.makeRef()
       const pending: PendingCall = { target: to, resolve, reject, timer: 0, kind }

@@ -169,6 +169,11 @@ describe('Server', () => {
     assert.equal(await node.call(server, 'ping'), 'pong')
   })
 
+  it('fails a call to itself at once with ERR_CALLING_SELF instead of deadlocking (SRV-T12)', async () => {
+    const server = await node.spawn(StopServer, { report: probe.pid }, { thread: 2 })
+    assert.equal(await node.call(server, 'call-self'), 'ERR_CALLING_SELF')
+  })
+
   it('fails the start when init returns stop(reason) (SRV-T3)', async () => {
     await assert.rejects(node.spawn(FailingInit, { why: 'no db' }, { thread: 1, name: 'never' }), (e: unknown) => {
       assert.equal((e as { code: string }).code, 'ERR_INIT_FAILED')
