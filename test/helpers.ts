@@ -1,7 +1,7 @@
 /** Shared set-up for integration tests: a node with the fixture actors, and report matchers. */
 import { Node, type NodeOptions, type Pid } from '../src/index.ts'
 import { probe, type Probe } from '../src/testing/index.ts'
-import type { Report } from './fixtures/actors.ts'
+import { Puppet, type Report } from './fixtures/actors.ts'
 
 export const FIXTURES = new URL('./fixtures/actors.ts', import.meta.url)
 
@@ -37,4 +37,9 @@ export async function kill(node: Node, pid: Pid): Promise<void> {
   const m = node.monitor(pid)
   node.exit(pid, 'kill')
   await m.down
+}
+
+/** Spawn a Puppet reporting to `probe` on `thread` (optionally registered as `name`). */
+export function puppet(node: Node, probe: Probe, thread: number, name?: string): Promise<Pid> {
+  return node.spawn(Puppet, { report: probe.pid }, name === undefined ? { thread } : { thread, name })
 }

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import type { Node, Pid, Ref } from '../../src/index.ts'
 import type { Probe } from '../../src/testing/index.ts'
-import { Puppet, type Report } from '../fixtures/actors.ts'
-import { ev, got, startNode, kill } from '../helpers.ts'
+import type { Report } from '../fixtures/actors.ts'
+import { ev, got, startNode, kill, puppet } from '../helpers.ts'
 
 const isDown = (ref: Ref) => (v: Record<string, unknown>): boolean => v.type === 'DOWN' && (v.ref as Ref).equals(ref)
 
@@ -12,8 +12,7 @@ describe('monitors', () => {
   before(async () => ({ node, probe } = await startNode()))
   after(() => node.stop())
 
-  const spawn = (thread: number, name?: string): Promise<Pid> =>
-    node.spawn(Puppet, { report: probe.pid }, name === undefined ? { thread } : { thread, name })
+  const spawn = (thread: number, name?: string): Promise<Pid> => puppet(node, probe, thread, name)
   const monitor = async (watcher: Pid, target: Pid | string): Promise<Ref> => {
     node.send(watcher, { cmd: 'monitor', target })
     return (await probe.expect<Report>(ev('monitoring', watcher))).value as Ref

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import type { Node, Pid } from '../../src/index.ts'
 import type { Probe } from '../../src/testing/index.ts'
 import { Puppet, Slow, type Report } from '../fixtures/actors.ts'
-import { ev, got, startNode, until, kill } from '../helpers.ts'
+import { ev, got, startNode, until, kill, puppet } from '../helpers.ts'
 
 describe('call: request/reply plumbing', () => {
   let node: Node
@@ -10,8 +10,7 @@ describe('call: request/reply plumbing', () => {
   before(async () => ({ node, probe } = await startNode()))
   after(() => node.stop())
 
-  const spawn = (thread: number, name?: string): Promise<Pid> =>
-    node.spawn(Puppet, { report: probe.pid }, name === undefined ? { thread } : { thread, name })
+  const spawn = (thread: number, name?: string): Promise<Pid> => puppet(node, probe, thread, name)
 
   it('routes the reply back within a thread, across threads, and from the node', async () => {
     for (const [tc, tt] of [[1, 1], [1, 2], [2, 0]] as const) {
