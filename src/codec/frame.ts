@@ -17,6 +17,7 @@
  *   CHUNK      payload: a piece of a frame too large for the ring; the piece that ends it has
  *              the CONTINUED bit set on its own kind.
  *   CODEC_RESET  no payload: the writer started a fresh encoder; start a fresh decoder.
+ *   ABANDON    no payload: the pid (a, b) was allocated here but its spawn failed at the spawner.
  */
 export const Frame = {
   SEND: 1,
@@ -31,6 +32,7 @@ export const Frame = {
   CHUNK: 10,
   CODEC_RESET: 11,
   DIRECT: 12,
+  ABANDON: 13,
 } as const
 
 export const CONTINUED = 0x100

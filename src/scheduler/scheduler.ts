@@ -25,6 +25,7 @@ import { Signals } from './signals.ts'
 import { Runner, isThenable } from './runner.ts'
 import { Spawner } from './spawner.ts'
 import { ProcessServices } from './process-services.ts'
+import { Births } from './births.ts'
 
 export interface SchedulerConfig {
   readonly index: number
@@ -79,6 +80,7 @@ export class Scheduler {
   readonly runner: Runner
   readonly spawner: Spawner
   readonly services: ProcessServices
+  readonly births: Births
   readonly table = new Map<number, Proc>()
   readonly counts = { sentLocal: 0, sentRemote: 0, delivered: 0, deadLetters: 0, lateReplies: 0, mailboxFull: 0 }
   stopping = false
@@ -98,6 +100,7 @@ export class Scheduler {
     this.runner = new Runner(this, cfg.batch)
     this.spawner = new Spawner(this, cfg.control)
     this.services = new ProcessServices(this, cfg.env)
+    this.births = new Births(cfg.control.counters, cfg.index)
     this.transport = new Transport(cfg.index, cfg.outRings, cfg.inRings, cfg.control.i32,
       (_peer, kind, a, b, value) => this.#onFrame(kind, a, b, value))
     this.loop = new RunLoop({
@@ -269,7 +272,14 @@ export class Scheduler {
   // ── frames from other threads ────────────────────────────────────────────────────────
 
   #onFrame(kind: number, a: number, b: number, value: unknown): void {
-    const q = this.table.get((b >>> 0) * 0x1000000 + (a & 0xffffff))
+    const localKey = (b >>> 0) * 0x1000000 + (a & 0xffffff)
+    const q = this.table.get(localKey)
+    if (q === undefined && kind !== Frame.SPAWN && kind !== Frame.ABANDON && kind !== Frame.REPLY &&
+      this.births.isUnborn(localKey)) {
+      // Addressed to a process whose SPAWN frame is still on its way (see births.ts).
+      this.births.hold(localKey, kind, value)
+      return
+    }
     switch (kind) {
       case Frame.SEND:
         // A full mailbox without fallback drops the message here (counted in mailboxFull): the
@@ -282,22 +292,30 @@ export class Scheduler {
           [string, unknown, number, Pid | null, Ref | null, Pid | null, string | null, ProcOptions | null]
         const pid = this.pidFromWords(a, b)
         const ack = ackRef !== null && ackPid !== null ? { ref: ackRef, pid: ackPid } : null
-        let behaviour: BehaviourClass
+        let behaviour: BehaviourClass | undefined
         try {
           behaviour = this.registry.resolveKey(key)
         } catch (error) {
           this.signals.stillborn(pid, linkTo, ack, name, error)
-          return
         }
-        this.spawner.start(pid, behaviour, args, flags, linkTo, ack, name, extra)
+        if (behaviour !== undefined) this.spawner.start(pid, behaviour, args, flags, linkTo, ack, name, extra)
+        this.#replayHeld(pid)
         return
       }
+      case Frame.ABANDON:
+        this.#replayHeld(this.pidFromWords(a, b))
+        return
       case Frame.DIRECT:
         this.services.routeDirect(this.pidFromWords(a, b), value as DirectMessage)
         return
       default:
         this.signals.onSignalFrame(kind, q, a, b, value)
     }
+  }
+
+  /** Deliver, in order, what arrived for `pid` before it was born (or learned it never will be). */
+  #replayHeld(pid: Pid): void {
+    for (const [kind, value] of this.births.resolve(pid.localKey)) this.#onFrame(kind, pid.id, pid.serial, value)
   }
 
   // ── thread failure and shutdown ──────────────────────────────────────────────────────

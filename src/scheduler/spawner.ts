@@ -18,6 +18,7 @@ import { hashKey } from '../core/hash.ts'
 import { kContext, kInit, type BehaviourClass, type SpawnOptions } from '../core/process-context.ts'
 import { checkSpawnOptions, procOptions } from './spawn-options.ts'
 import { isThenable } from './runner.ts'
+import { NO_PAYLOAD } from './transport.ts'
 import type { Scheduler } from './scheduler.ts'
 
 export interface Ack {
@@ -60,12 +61,20 @@ export class Spawner {
     }
     const pid = pidFor(s.node, s.creation, thread, Number(Atomics.add(this.#control.counters, thread, 1n)))
     const name = options?.name ?? null
-    if (name !== null) s.names.register(name, pid)
+    if (name !== null) {
+      try {
+        s.names.register(name, pid)
+      } catch (error) {
+        this.#abandon(pid, remote)
+        throw error
+      }
+    }
     const linkTo = link && parent !== null ? parent.self : null
     if (linkTo !== null) ((parent as Proc).linked ??= new Map()).set(pid.key, pid)
     ack?.before?.(pid)
     const flags = options?.trapExit === true ? SpawnFlag.TRAP_EXIT : 0
     if (!remote) {
+      s.births.resolve(pid.localKey)
       this.start(pid, behaviour, args, flags, linkTo, ack, name, extra)
       return pid
     }
@@ -131,6 +140,12 @@ export class Spawner {
     if (initDone !== null) initDone()
     s.runner.afterCallback(p)
     if (!s.loop.inTurn) s.loop.kick()
+  }
+
+  /** A pid was allocated but will never be spawned: tell its thread, which may hold frames for it. */
+  #abandon(pid: Pid, remote: boolean): void {
+    if (!remote) this.#s.births.resolve(pid.localKey)
+    else if (this.#s.transport.isUp(pid.thread)) this.#s.sendFrame(pid, Frame.ABANDON, NO_PAYLOAD)
   }
 
   /** Owner writes its live process count; placement on other threads reads it (a hint only). */

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { Node } from '../../src/index.ts'
+import { Node, type Pid } from '../../src/index.ts'
 import { Pinger } from '../../bench/actors.ts'
 import { Puppet, SeqCounter } from '../fixtures/actors.ts'
 import { probe } from '../../src/testing/index.ts'
@@ -35,5 +35,33 @@ for (const [sleep, lightSleepMs] of [['light sleep', 20], ['deep sleep', 0]] as 
     node.send(sender, { cmd: 'send', to: counter, msg: 'overflowing', count: 10_000 })
     await until(async () => (await node.call<{ count: number }>(counter, 'count')).count === 10_000, 30_000)
     assert.deepEqual(await node.call(counter, 'count'), { count: 10_000, outOfOrder: 0 })
+  })
+})
+
+describe('a pid is live as soon as anyone holds it', () => {
+  it('delivers to a process whose spawn frame is stuck behind a full ring (held, then replayed)', async () => {
+    const node = await Node.start({ threads: 2, ringBytes: 1024, modules: [FIXTURES, BENCH_ACTORS] })
+    try {
+      const p = await probe(node)
+      const sink = await node.spawn(SeqCounter, undefined, { thread: 2 })
+      const spawner = await node.spawn(Puppet, { report: p.pid }, { thread: 1 })
+      // One callback: 5000 frames to thread 2 fill its ring, so the SPAWN queues behind them,
+      // while the child's pid reaches main at once on another ring.
+      node.send(spawner, { cmd: 'batch', commands: [
+        { cmd: 'send', to: sink, msg: 'filler', count: 5000 },
+        { cmd: 'spawn', args: { report: p.pid, tag: 'late-born' }, options: { thread: 2 } },
+      ] })
+      const child = ((await p.expect((m) => (m as { event?: string }).event === 'spawned')) as { value: Pid }).value
+      const m = node.monitor(child)
+      node.send(child, { hello: 'early' })
+      await p.expect((x) => {
+        const r = x as { event?: string; from?: Pid; value?: { hello?: string } }
+        return r.event === 'got' && r.from !== undefined && r.from.equals(child) && r.value?.hello === 'early'
+      })
+      node.exit(child, 'bye')
+      assert.equal((await m.down).reason, 'bye', 'the early monitor was held too, not answered noproc')
+    } finally {
+      await node.stop()
+    }
   })
 })
