@@ -119,7 +119,6 @@ describe('Server', () => {
     const parent = await node.spawn(Puppet, { report: probe.pid }, { thread: 1 })
     node.send(parent, { cmd: 'spawnLinkServer', thread: 2, args: { report: probe.pid, trap: true } })
     const server = (await probe.expect<Report>(ev('spawned', parent))).value as Pid
-    // A pid spawned on another thread exists there once its SPAWN frame has arrived.
     await probe.expect(isEvent('started', server))
     assert.equal(await node.call(server, 'ping'), 'pong')
     const m = node.monitor(server)
