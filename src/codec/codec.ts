@@ -71,18 +71,13 @@ addExtension({
  * we copy it into a ring at once. Without it the encoder walks forward through its buffer and
  * allocates a fresh 8 KiB one every few hundred small messages.
  */
-export const RESET_BUFFER_MODE = 1024
+const RESET_BUFFER_MODE = 1024
 
 /** cbor-x's REUSE_BUFFER_MODE: return the encoder's own buffer with `start`/`end` set, no view. */
 const REUSE_BUFFER_MODE = 512
 
 /** The encoder's own buffer; the encoded bytes are `[start, end)`, valid until the next encode. */
 export type EncodedView = Uint8Array & { readonly start: number; readonly end: number }
-
-/** Encode `value` at the start of the encoder's buffer (see RESET_BUFFER_MODE). */
-export function encodeReset(encoder: Encoder, value: unknown): Uint8Array {
-  return (encoder as unknown as { encode(v: unknown, mode: number): Uint8Array }).encode(value, RESET_BUFFER_MODE)
-}
 
 /**
  * Encode `value` without allocating a result view: on the send hot path the per-message

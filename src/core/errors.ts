@@ -75,8 +75,6 @@ export const Codes = {
   ERR_MAILBOX_FULL: E('ERR_MAILBOX_FULL', (pid: string, size: number) => `mailbox of ${pid} is full (${size} messages)`, RangeError),
   ERR_PROCESS_BUSY: E('ERR_PROCESS_BUSY', (pid: string, size: number) => `direct requests to ${pid} are full (${size} waiting)`),
   ERR_UNSUPPORTED_REQUEST: E('ERR_UNSUPPORTED_REQUEST', (pid: string) => `process ${pid} does not handle direct requests (no handleDirect)`),
-  ERR_NO_DISTRIBUTION: E('ERR_NO_DISTRIBUTION', (node: string) =>
-    `cannot reach node ${node}: distribution is not started on this node`),
 } as const
 
 export type ErrorCode = keyof typeof Codes

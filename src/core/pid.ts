@@ -101,7 +101,3 @@ export type Address = Pid | string | Ref
 export function aliasName(ref: Ref): string {
   return `\u0000alias:${ref.key}:${ref.creation}`
 }
-
-export function isPid(v: unknown): v is Pid {
-  return v instanceof Pid
-}

@@ -8,7 +8,7 @@
  *   kTerminate(r)    when the process ends by its own action or node shutdown (not when killed)
  * Each may return a Promise; the process takes no next message until it settles.
  */
-import type { Address, NamedProcess, Pid, Ref } from './pid.ts'
+import type { Address, Pid, Ref } from './pid.ts'
 import type { ExitReason } from './exit.ts'
 import type { From } from './envelope.ts'
 
@@ -65,10 +65,6 @@ export interface CallOptions {
 export interface TimerRef {
   /** True if it prevented the delivery; false if the message was already sent or dropped. */
   cancel(): boolean
-}
-
-export interface MonitorTarget {
-  readonly pid: Pid | NamedProcess
 }
 
 /** Capabilities a running process has. */

@@ -38,7 +38,3 @@ export function waitForDoorbell(bells: Int32Array, index: number): Promise<unkno
   const result = Atomics.waitAsync(bells, index, SLEEPING)
   return result.async ? result.value : undefined
 }
-
-export function isSleeping(bells: Int32Array, index: number): boolean {
-  return Atomics.load(bells, index) === SLEEPING
-}

@@ -36,10 +36,6 @@ export class Fifo<T> {
     return item
   }
 
-  peek(): T | undefined {
-    return this.#size === 0 ? undefined : this.#items[this.#head]
-  }
-
   /** Remove the first item matching `pred`; keeps the order of the rest. O(n). */
   removeFirst(pred: (item: T) => boolean): boolean {
     for (let k = 0; k < this.#size; k++) {

@@ -68,7 +68,7 @@ export class NameTable {
     if (len < 0) return undefined
     this.#lock()
     try {
-      const at = this.#find(name, hashString(name), len)
+      const at = this.#find(hashString(name), len)
       if (at < 0) return undefined
       const pid = this.#pidAt(at)
       this.#cache.set(name, pid)
@@ -85,7 +85,7 @@ export class NameTable {
     const hash = hashString(name)
     this.#lock()
     try {
-      const at = this.#find(name, hash, len)
+      const at = this.#find(hash, len)
       if (at >= 0) throw makeError('ERR_NAME_TAKEN', name, this.#pidAt(at).toString())
       const w = this.#words
       if ((w[COUNT] as number) + 1 > this.capacity * 0.75) throw makeError('ERR_REGISTRY_FULL', Math.floor(this.capacity * 0.75))
@@ -119,7 +119,7 @@ export class NameTable {
     if (len < 0) return false
     this.#lock()
     try {
-      const at = this.#find(name, hashString(name), len)
+      const at = this.#find(hashString(name), len)
       if (at < 0) return false
       const w = this.#words
       if (pid !== undefined && (w[at + 2] !== (pid.id | 0) || w[at + 3] !== (pid.serial | 0))) return false
@@ -176,7 +176,8 @@ export class NameTable {
     return written
   }
 
-  #find(name: string, hash: number, len: number): number {
+  /** Under LOCK, with the name encoded in the scratch buffer: the slot base, or -1. */
+  #find(hash: number, len: number): number {
     const w = this.#words
     const bytes = this.#bytes
     const scratch = this.#scratch
@@ -198,7 +199,6 @@ export class NameTable {
       }
       i = (i + 1) & this.#mask
     }
-    void name
     return -1
   }
 

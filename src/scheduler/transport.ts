@@ -172,8 +172,7 @@ export class Transport {
    * data: a reader that freed space may have rung our doorbell while we were still awake.
    */
   hasIncoming(): boolean {
-    const inboxes = this.#in
-    for (let i = 0; i < inboxes.length; i++) if ((inboxes[i] as Inbox).reader.hasData()) return true
+    if (this.hasFrames()) return true
     const dirty = this.#dirty
     for (let i = 0; i < dirty.length; i++) {
       const out = dirty[i] as Outbox
