@@ -5,8 +5,11 @@
 export { Node, type NodeStats, type Monitor } from './node/node.ts'
 export type { NodeOptions } from './node/options.ts'
 export { Actor } from './behaviours/actor.ts'
-export { Server, replyWith, noreply, stop, type Next, type ServerAction } from './behaviours/server.ts'
-export { Pid, Ref, type Address, type NamedProcess } from './core/pid.ts'
+export {
+  Server, replyWith, noreply, stop, ignore,
+  type Next, type ServerAction, type CallOf, type CastOf, type ReplyOf, type RequestId, type Response,
+} from './behaviours/server.ts'
+export { Pid, Ref, type Address, type NamedProcess, type TypedPid } from './core/pid.ts'
 export { hasCode, type ErrorCode, type SkeinError } from './core/errors.ts'
 export { isCleanReason, type ExitReason } from './core/exit.ts'
 export type {
@@ -14,7 +17,7 @@ export type {
 } from './core/envelope.ts'
 export { isExitMessage, isDownMessage, isCallMessage } from './core/envelope.ts'
 export type {
-  ProcessContext, SpawnOptions, CallOptions, TimerRef, BehaviourClass,
+  ProcessContext, SpawnOptions, StartOptions, Started, Caller, CallOptions, TimerRef, BehaviourClass,
 } from './core/process-context.ts'
 export type { BehaviourRef } from './process/behaviour-registry.ts'
 export type { ThreadStats } from './scheduler/scheduler.ts'

@@ -6,9 +6,14 @@
  */
 import {
   kContext, kDirect,
-  type CallOptions, type ProcessContext, type SpawnOptions, type TimerRef, type BehaviourClass,
+  type CallOptions, type ProcessContext, type SpawnOptions, type StartOptions, type Started, type TimerRef,
+  type BehaviourClass,
 } from '../core/process-context.ts'
-import type { Address, Pid, Ref } from '../core/pid.ts'
+import type { Address, Pid, Ref, TypedPid } from '../core/pid.ts'
+import type { CallOf, CastOf, ReplyOf, Server } from './server.ts'
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyServer = Server<any, any, any, any>
 import type { ExitReason } from '../core/exit.ts'
 import type { From } from '../core/envelope.ts'
 import { makeError } from '../core/errors.ts'
@@ -52,10 +57,15 @@ export abstract class ProcessBase {
     return this.context.trySend(to, message)
   }
 
-  call<R = unknown>(to: Address, request: unknown, options?: CallOptions): Promise<R> {
-    return this.context.call<R>(to, request, options)
+  /** Call a process; given a typed pid of a Server, the request and reply are checked. */
+  call<S extends AnyServer>(to: TypedPid<S>, request: CallOf<S>, options?: CallOptions): Promise<ReplyOf<S>>
+  call<R = unknown>(to: Address, request: unknown, options?: CallOptions): Promise<R>
+  call(to: Address, request: unknown, options?: CallOptions): Promise<unknown> {
+    return this.context.call(to, request, options)
   }
 
+  cast<S extends AnyServer>(to: TypedPid<S>, request: CastOf<S>): void
+  cast(to: Address, request: unknown): void
   cast(to: Address, request: unknown): void {
     this.context.cast(to, request)
   }
@@ -70,6 +80,19 @@ export abstract class ProcessBase {
 
   spawnLink<A>(behaviour: BehaviourClass<A>, args?: A, options?: SpawnOptions): Pid {
     return this.context.spawnLink(behaviour, args, options)
+  }
+
+  /**
+   * Spawn and wait for init: the pid, or 'ignore'. With `link: true` it is OTP's start_link.
+   * Rejects ERR_INIT_FAILED (`reason` = what init threw or stopped with) or ERR_START_TIMEOUT.
+   */
+  startProcess<A>(behaviour: BehaviourClass<A>, args?: A, options?: StartOptions): Promise<Started> {
+    return this.context.startProcess(behaviour, args, options)
+  }
+
+  /** Milliseconds on this thread's clock (virtual under the test kit's clock). */
+  now(): number {
+    return this.context.now()
   }
 
   link(pid: Pid): void {

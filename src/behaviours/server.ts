@@ -8,6 +8,7 @@
  *   init(args)             void                                  started
  *                          noreply({ continue | timeout })       started, then continue / arm timeout
  *                          stop(reason)                          fail the start with reason
+ *                          ignore()                              do not start: the starter gets 'ignore'
  *   handleCall(req, from)  any value                             reply with it
  *                          replyWith(v, { continue | timeout })  reply, then continue / arm timeout
  *                          noreply(opts?)                        no reply now: this.reply(from, v) later
@@ -21,12 +22,23 @@
  *   caller ──{$call, from, req}──▶ handleCall ──value──▶ reply(from)
  *   parent ──EXIT(R), trapping──▶ stop(R) ──▶ terminate(R)      other EXITs ──▶ handleInfo
  *
+ * Client functions are static and take the caller first (the node, or `this` in a process), as
+ * OTP's module functions: Server.start / startLink (wait for init: pid | 'ignore'; a failed init
+ * rejects ERR_INIT_FAILED with its reason), Server.call / cast (typed against the server class),
+ * Server.stop (synchronous: resolves once terminate has run and the process is gone), and
+ * sendRequest / waitResponse / checkResponse (a call that does not block the caller).
+ *
  * Missing callbacks (SRV-R12): no handleCall / handleCast / handleContinue crashes on use; no
  * handleInfo drops the message with a warning; no terminate is a no-op. A return value of the
  * wrong form ends the server with ERR_BAD_RETURN_VALUE (its caller, if any, fails with it).
  */
-import { kBehaviour, kDispatch, kInit, kTerminate, type BehaviourInstance, type Settle, type TimerRef } from '../core/process-context.ts'
-import { isCallMessage, isExitMessage, type CallMessage, type From } from '../core/envelope.ts'
+import { isDeepStrictEqual } from 'node:util'
+import {
+  IGNORE, kBehaviour, kDispatch, kInit, kTerminate,
+  type BehaviourInstance, type Caller, type CallOptions, type Settle, type StartOptions, type TimerRef,
+} from '../core/process-context.ts'
+import { isCallMessage, isExitMessage, isStopRequest, type CallMessage, type From, type StopRequest } from '../core/envelope.ts'
+import type { Address, Pid, TypedPid } from '../core/pid.ts'
 import type { ExitReason } from '../core/exit.ts'
 import { makeError } from '../core/errors.ts'
 import { ProcessBase } from './process-base.ts'
@@ -48,6 +60,7 @@ export type ServerAction<R = unknown> =
   | { readonly [kAction]: 'reply'; readonly value: R; readonly next: Next | undefined }
   | { readonly [kAction]: 'noreply'; readonly next: Next | undefined }
   | { readonly [kAction]: 'stop'; readonly reason: ExitReason; readonly reply: { readonly value: R } | undefined }
+  | { readonly [kAction]: 'ignore' }
 
 /** Reply with `value`, then do `next` (handleCall). */
 export function replyWith<R>(value: R, next?: Next): ServerAction<R> {
@@ -67,6 +80,11 @@ export function stop(reason: ExitReason = 'normal', ...reply: unknown[]): Server
   return { [kAction]: 'stop', reason, reply: reply.length === 0 ? undefined : { value: reply[0] } }
 }
 
+/** From init: do not start. The process ends 'normal' (no terminate); its starter gets 'ignore'. */
+export function ignore(): ServerAction<never> {
+  return { [kAction]: 'ignore' }
+}
+
 const isAction = (v: unknown): v is ServerAction =>
   typeof v === 'object' && v !== null && kAction in v
 
@@ -74,8 +92,8 @@ const isThenable = (v: unknown): v is PromiseLike<unknown> =>
   typeof v === 'object' && v !== null && typeof (v as { then?: unknown }).then === 'function'
 
 /** Run `then` on `value` now, or once it settles if it is a Promise. */
-function after<T>(value: T | PromiseLike<T>, then: (v: T) => Settle): Settle {
-  return isThenable(value) ? Promise.resolve(value).then(then) : then(value as T)
+function after<T, U = Settle>(value: T | PromiseLike<T>, then: (v: T) => U): U | Promise<Awaited<U>> {
+  return isThenable(value) ? Promise.resolve(value).then(then) as Promise<Awaited<U>> : then(value as T)
 }
 
 /** The message a timeout arms; handleInfo receives 'timeout' when it arrives. */
@@ -86,11 +104,117 @@ type NoReplyReturn = void | ServerAction<never> | Promise<void | ServerAction<ne
 
 const warned = new WeakSet<object>()
 
+// The request, cast and reply types a Server subclass declares, for typed client calls.
+/* eslint-disable @typescript-eslint/no-explicit-any */
+export type CallOf<S> = S extends Server<any, infer C, any, any> ? C : unknown
+export type CastOf<S> = S extends Server<any, any, infer C, any> ? C : unknown
+export type ReplyOf<S> = S extends Server<any, any, any, infer R> ? R : unknown
+type ArgsOf<S> = S extends Server<infer A, any, any, any> ? A : unknown
+/* eslint-enable @typescript-eslint/no-explicit-any */
+
+/** Where a typed call can go: a typed pid, or a name or plain pid (then unchecked). */
+type ServerAddress<S> = TypedPid<S> | Address
+
+/** An outstanding request made with Server.sendRequest. */
+export interface RequestId<R = unknown> {
+  /** @internal settles with the reply */
+  readonly promise: Promise<R>
+  /** @internal */
+  state: { done: false } | { done: true; ok: true; value: R } | { done: true; ok: false; error: unknown }
+}
+
+/** What waitResponse and checkResponse report: a reply, or that none has come yet. */
+export type Response<R> = { readonly reply: R } | 'timeout' | 'no_reply'
+
+/* eslint-disable-next-line @typescript-eslint/no-explicit-any */
 export abstract class Server<Args = void, Call = unknown, Cast = unknown, Reply = unknown>
   extends ProcessBase implements BehaviourInstance {
   static readonly [kBehaviour] = 'server'
   #timer: TimerRef | null = null
   #replyAfterTerminate: { from: From; value: unknown } | null = null
+
+  // ── client functions (OTP's gen_server module functions) ──────────────────────────────
+
+  /**
+   * Start a server and wait for its init: the pid, or 'ignore'. Rejects ERR_INIT_FAILED with
+   * `reason` = what init threw or stopped with, ERR_START_TIMEOUT (`timeout` option; the process
+   * is killed), ERR_NAME_TAKEN.
+   */
+  static start<S extends Server<any, any, any, any>>(caller: Caller, server: new () => S, args?: ArgsOf<S>,
+    options?: StartOptions): Promise<TypedPid<S> | 'ignore'> {
+    return caller.startProcess(server as never, args, options)
+  }
+
+  /** start, linked to the caller (a failed init also sends the caller an exit signal). */
+  static startLink<S extends Server<any, any, any, any>>(caller: Caller, server: new () => S, args?: ArgsOf<S>,
+    options?: StartOptions): Promise<TypedPid<S> | 'ignore'> {
+    return caller.startProcess(server as never, args, { ...options, link: true })
+  }
+
+  /** Call a server, typed by its class. Rejects ERR_NOPROC, ERR_CALL_EXIT, ERR_CALL_TIMEOUT. */
+  static override call<S>(caller: Caller, server: ServerAddress<S>, request: CallOf<S>, options?: CallOptions): Promise<ReplyOf<S>> {
+    return caller.call<ReplyOf<S>>(server, request, options)
+  }
+
+  /** Cast to a server, typed by its class; never fails for a dead server. */
+  static cast<S>(caller: Caller, server: ServerAddress<S>, request: CastOf<S>): void {
+    caller.cast(server, request)
+  }
+
+  /**
+   * Stop a server synchronously (SRV-R10): resolves once terminate(reason) has run and the
+   * process is gone. Rejects ERR_NOPROC if it is not alive, ERR_CALL_EXIT if it ended with
+   * another reason (terminate crashed), ERR_CALL_TIMEOUT after `timeout` (the server goes on
+   * stopping). An invalid timeout throws at once and the server is left alone.
+   */
+  static async stop(caller: Caller, server: Address, reason: ExitReason = 'normal', timeout = Infinity): Promise<void> {
+    if (typeof timeout !== 'number' || !(timeout >= 0)) {
+      throw makeError('ERR_INVALID_ARG_VALUE', 'timeout', 'a non-negative number of milliseconds or Infinity', timeout)
+    }
+    const request: StopRequest = { $system: 'stop', reason }
+    try {
+      await caller.call(server, request, { timeout })
+    } catch (error) {
+      const ended = (error as { code?: unknown; reason?: unknown })
+      if (ended.code === 'ERR_CALL_EXIT' && isDeepStrictEqual(ended.reason, reason)) return
+      throw error
+    }
+    throw makeError('ERR_BAD_RETURN_VALUE', 'stop', 'a reply (the process is not a Server)')
+  }
+
+  /** A call that does not wait: collect the reply with waitResponse or checkResponse. */
+  static sendRequest<S>(caller: Caller, server: ServerAddress<S>, request: CallOf<S>): RequestId<ReplyOf<S>> {
+    const promise = caller.call<ReplyOf<S>>(server, request, { timeout: Infinity })
+    const id: RequestId<ReplyOf<S>> = { promise, state: { done: false } }
+    promise.then((value) => { id.state = { done: true, ok: true, value } },
+      (error: unknown) => { id.state = { done: true, ok: false, error } })
+    return id
+  }
+
+  /**
+   * Wait up to `timeout` ms for the reply: `{ reply }`, or 'timeout' (the request stays pending
+   * and a later wait still gets it). Rejects as a call would (ERR_NOPROC, ERR_CALL_EXIT).
+   */
+  static async waitResponse<R>(id: RequestId<R>, timeout = Infinity): Promise<Response<R>> {
+    if (!id.state.done && timeout !== Infinity) {
+      let timer: ReturnType<typeof setTimeout> | undefined
+      const expired = new Promise<'timeout'>((resolve) => { timer = setTimeout(resolve, timeout, 'timeout') })
+      const first = await Promise.race([id.promise.then(() => 'done' as const, () => 'done' as const), expired])
+      clearTimeout(timer)
+      if (first === 'timeout') return 'timeout'
+    }
+    return { reply: await id.promise }
+  }
+
+  /** The reply if it has come (`{ reply }`), else 'no_reply'; throws the call's error if it failed. */
+  static checkResponse<R>(id: RequestId<R>): Response<R> {
+    const st = id.state
+    if (!st.done) return 'no_reply'
+    if (st.ok) return { reply: st.value }
+    throw st.error
+  }
+
+  // ── callbacks ───────────────────────────────────────────────────────────────────────────
 
   init(_args: Args): NoReplyReturn {}
 
@@ -116,8 +240,11 @@ export abstract class Server<Args = void, Call = unknown, Cast = unknown, Reply 
 
   terminate(_reason: ExitReason): Settle {}
 
-  [kInit](args: unknown): Settle {
-    return after(this.init(args as Args), (r) => this.#noreplyResult(r, 'init'))
+  [kInit](args: unknown): Settle | typeof IGNORE | Promise<void | typeof IGNORE> {
+    return after(this.init(args as Args), (r) => {
+      if (isAction(r) && r[kAction] === 'ignore') return IGNORE
+      return this.#noreplyResult(r, 'init')
+    })
   }
 
   [kDispatch](message: unknown): Settle {
@@ -126,7 +253,10 @@ export abstract class Server<Args = void, Call = unknown, Cast = unknown, Reply 
       this.#timer = null
     }
     if (message === TIMEOUT) return after(this.handleInfo('timeout'), (r) => this.#noreplyResult(r, 'handleInfo'))
-    if (isCallMessage(message)) return this.#call(message as CallMessage<Call>)
+    if (isCallMessage(message)) {
+      if (isStopRequest(message.request)) return this.#stopRequested(message.request)
+      return this.#call(message as CallMessage<Call>)
+    }
     const m = message as { type?: unknown; request?: unknown }
     if (m !== null && typeof m === 'object' && m.type === '$cast') {
       return after(this.handleCast(m.request as Cast), (r) => this.#noreplyResult(r, 'handleCast'))
@@ -183,10 +313,15 @@ export abstract class Server<Args = void, Call = unknown, Cast = unknown, Reply 
     })
   }
 
+  /** Server.stop: terminate runs with the reason; the caller learns the end from its monitor. */
+  #stopRequested(request: StopRequest): void {
+    this.stop(request.reason)
+  }
+
   /** The result of init, handleCast, handleInfo or handleContinue. */
   #noreplyResult(r: unknown, callback: string): Settle {
     if (r === undefined) return
-    if (!isAction(r) || r[kAction] === 'reply') throw makeError('ERR_BAD_RETURN_VALUE', callback, r)
+    if (!isAction(r) || r[kAction] === 'reply' || r[kAction] === 'ignore') throw makeError('ERR_BAD_RETURN_VALUE', callback, r)
     if (r[kAction] === 'stop') {
       if (callback === 'init') throw stopInit(r.reason)
       this.stop(r.reason)

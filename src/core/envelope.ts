@@ -54,6 +54,19 @@ export interface DirectMessage {
   readonly request: unknown
 }
 
+/**
+ * A call asking the process to stop with `reason` (Server.stop, OTP's sys terminate): the
+ * behaviour stops without replying, so the caller learns the final reason from its monitor.
+ */
+export interface StopRequest {
+  readonly $system: 'stop'
+  readonly reason: unknown
+}
+
+export function isStopRequest(m: unknown): m is StopRequest {
+  return typeof m === 'object' && m !== null && (m as { $system?: unknown }).$system === 'stop'
+}
+
 export type SystemMessage = ExitMessage | DownMessage | CallMessage | CastMessage | FallbackMessage
 
 export function isExitMessage(m: unknown): m is ExitMessage {

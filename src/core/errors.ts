@@ -65,6 +65,10 @@ export const Codes = {
   ERR_NOT_IN_PROCESS: E('ERR_NOT_IN_PROCESS', (what: string) =>
     `${what} can only be used by a running process (this behaviour instance is not attached to one)`),
   ERR_INIT_FAILED: E('ERR_INIT_FAILED', (pid: string, reason: unknown) => `init of ${pid} failed: ${show(reason)}`),
+  ERR_INIT_IGNORED: E('ERR_INIT_IGNORED', (pid: string) =>
+    `init of ${pid} returned ignore: the process did not start (use Server.start to get 'ignore' as a value)`),
+  ERR_START_TIMEOUT: E('ERR_START_TIMEOUT', (pid: string, ms: number) =>
+    `init of ${pid} did not finish within ${ms} ms; the process was killed`),
   ERR_BAD_RETURN_VALUE: E('ERR_BAD_RETURN_VALUE', (callback: string, got: unknown) =>
     `${callback} returned an unexpected value: ${show(got)}`),
   ERR_NODE_STOPPED: E('ERR_NODE_STOPPED', () => 'the node is stopped'),

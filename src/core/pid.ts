@@ -13,6 +13,14 @@ export const LOCAL_ID_MASK = 0xffffff
 const SERIAL_UNIT = 0x1000000 // 2 ** 24
 const KEY_UNIT = 0x100000000 // 2 ** 32
 
+declare const kProcessType: unique symbol
+
+/**
+ * A pid that remembers, for the type checker only, what runs behind it (a Server subclass,
+ * say), so `call` and `cast` can check requests and replies. A plain Pid is assignable to it.
+ */
+export type TypedPid<T> = Pid & { readonly [kProcessType]?: T }
+
 export class Pid {
   readonly node: string
   readonly id: number

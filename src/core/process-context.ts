@@ -23,10 +23,19 @@ export const kBehaviour = Symbol.for('skein.behaviour')
 
 export type Settle = void | Promise<void>
 
+/**
+ * What `kInit` returns (or resolves to) to decline the start, as OTP's init returning `ignore`:
+ * the process ends with reason 'normal' (no terminate) and whoever awaited its start gets 'ignore'.
+ */
+export const IGNORE: unique symbol = Symbol.for('skein.ignore')
+
+/** The outcome of a start that waited for init: the pid, or 'ignore' when init declined. */
+export type Started = Pid | 'ignore'
+
 /** What the runtime needs from a behaviour instance. */
 export interface BehaviourInstance {
   [kContext]: ProcessContext | undefined
-  [kInit](args: unknown): Settle
+  [kInit](args: unknown): Settle | typeof IGNORE | Promise<void | typeof IGNORE>
   [kDispatch](message: unknown): Settle
   [kTerminate](reason: ExitReason): Settle
   [kDirect]?(request: unknown): unknown
@@ -57,6 +66,12 @@ export interface SpawnOptions {
   env?: Record<string, unknown>
 }
 
+/** Spawn options for a start that waits for init (OTP's start / start_link). */
+export interface StartOptions extends SpawnOptions {
+  /** Milliseconds init may take (default Infinity); beyond it the process is killed and the start fails 'timeout'. */
+  timeout?: number
+}
+
 export interface CallOptions {
   /** Milliseconds to wait for the reply (default 5000); `Infinity` waits for ever. */
   timeout?: number
@@ -65,6 +80,18 @@ export interface CallOptions {
 export interface TimerRef {
   /** True if it prevented the delivery; false if the message was already sent or dropped. */
   cancel(): boolean
+}
+
+/**
+ * Who can use a behaviour's client functions (`Server.start(caller, ...)`, `Supervisor.startChild
+ * (caller, ...)`): the node, or a running process (`this` inside a behaviour), as OTP's module
+ * functions run in whichever process calls them.
+ */
+export interface Caller {
+  call<R = unknown>(to: Address, request: unknown, options?: CallOptions): Promise<R>
+  cast(to: Address, request: unknown): void
+  send(to: Address, message: unknown): void
+  startProcess<A>(behaviour: BehaviourClass<A>, args?: A, options?: StartOptions): Promise<Started>
 }
 
 /** Capabilities a running process has. */
@@ -84,6 +111,13 @@ export interface ProcessContext {
   reply(from: From, value: unknown): void
   spawn<A>(behaviour: BehaviourClass<A>, args?: A, options?: SpawnOptions): Pid
   spawnLink<A>(behaviour: BehaviourClass<A>, args?: A, options?: SpawnOptions): Pid
+  /**
+   * Spawn (linked with `link: true`) and resolve once init has finished: the pid, or 'ignore'.
+   * Rejects ERR_INIT_FAILED (`reason` = what init threw or stopped with) or ERR_START_TIMEOUT.
+   */
+  startProcess<A>(behaviour: BehaviourClass<A>, args?: A, options?: StartOptions): Promise<Started>
+  /** Milliseconds on this thread's clock (virtual under the test kit's clock). */
+  now(): number
   link(pid: Pid): void
   unlink(pid: Pid): void
   monitor(target: Address): Ref

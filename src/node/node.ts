@@ -14,11 +14,14 @@ import { nameTableBytes } from '../process/name-table.ts'
 import { Scheduler, type ThreadStats } from '../scheduler/scheduler.ts'
 import { controlBytes, controlViews, ringSab } from '../mailbox/layout.ts'
 import { Proc } from '../process/proc.ts'
-import { LOCAL_NODE, type Address, type Pid, type Ref } from '../core/pid.ts'
+import { LOCAL_NODE, type Address, type Pid, type Ref, type TypedPid } from '../core/pid.ts'
+import type { CallOf, CastOf, ReplyOf, Server } from '../behaviours/server.ts'
 import { makeError } from '../core/errors.ts'
 import type { DownMessage } from '../core/envelope.ts'
 import type { ExitReason } from '../core/exit.ts'
-import type { BehaviourClass, CallOptions, SpawnOptions, TimerRef } from '../core/process-context.ts'
+import type {
+  BehaviourClass, BehaviourInstance, CallOptions, SpawnOptions, StartOptions, Started, TimerRef,
+} from '../core/process-context.ts'
 import type { WorkerInit } from '../workers/protocol.ts'
 import { ShardHost } from './shard-host.ts'
 import { NodeShell } from './node-shell.ts'
@@ -38,6 +41,9 @@ export interface Monitor {
   /** Settles when the monitor fires. */
   readonly down: Promise<DownMessage>
 }
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyServer = Server<any, any, any, any>
 
 type SharedMemory = {
   control: SharedArrayBuffer
@@ -111,12 +117,29 @@ export class Node extends EventEmitter {
    * @throws ERR_NAME_TAKEN, ERR_UNKNOWN_BEHAVIOUR, ERR_BEHAVIOUR_NOT_REGISTERED, ERR_NOT_SERIALIZABLE;
    *   rejects ERR_INIT_FAILED when init throws (the error's `reason` is what init threw)
    */
-  async spawn<A>(behaviour: BehaviourClass<A> | BehaviourRef, args?: A, options?: SpawnOptions): Promise<Pid> {
+  async spawn<A, I extends BehaviourInstance>(behaviour: (new () => I & { init(args: A): unknown }) | BehaviourRef,
+    args?: A, options?: SpawnOptions): Promise<TypedPid<I>> {
+    const started = await this.startProcess(behaviour, args, options)
+    if (started === 'ignore') throw makeError('ERR_INIT_IGNORED', behaviourName(behaviour))
+    return started
+  }
+
+  /**
+   * Spawn (linked to the node's process with `link: true`) and resolve once init has finished:
+   * the pid, or 'ignore' when init declined. Behaviours' `start` functions build on it.
+   * Rejects ERR_INIT_FAILED (`reason` = what init threw or stopped with) or ERR_START_TIMEOUT.
+   */
+  async startProcess<A>(behaviour: BehaviourClass<A> | BehaviourRef, args?: A, options?: StartOptions): Promise<Started> {
     this.#live()
     const cls = isRef(behaviour)
       ? this.#main.registry.resolve({ module: moduleUrl(behaviour.module), export: behaviour.export })
       : behaviour
-    return this.#main.spawner.spawnAcked(this.#shell, cls as BehaviourClass, args, options)
+    return this.#main.spawner.startAcked(this.#shell, cls as BehaviourClass, args, options)
+  }
+
+  /** Milliseconds on the main thread's clock (the test kit's virtual clock when one is given). */
+  now(): number {
+    return this.#main.timers.now()
   }
 
   /** Send a message. A dead pid drops it (counted in stats().deadLetters). @throws ERR_UNKNOWN_NAME, ERR_NOT_SERIALIZABLE */
@@ -131,12 +154,20 @@ export class Node extends EventEmitter {
     return this.#main.send(this.#shell, to, message, false)
   }
 
-  /** Call a process: rejects ERR_NOPROC, ERR_CALL_EXIT (it died mid-call), ERR_CALL_TIMEOUT. */
-  call<R = unknown>(to: Address, request: unknown, options?: CallOptions): Promise<R> {
+  /**
+   * Call a process: rejects ERR_NOPROC, ERR_CALL_EXIT (it died mid-call), ERR_CALL_TIMEOUT.
+   * Given a typed pid of a Server (from spawn or Server.start), the request and reply are checked.
+   */
+  call<S extends AnyServer>(to: TypedPid<S>, request: CallOf<S>, options?: CallOptions): Promise<ReplyOf<S>>
+  call<R = unknown>(to: Address, request: unknown, options?: CallOptions): Promise<R>
+  call(to: Address, request: unknown, options?: CallOptions): Promise<unknown> {
     this.#live()
-    return this.#main.services.call(this.#shell, to, request, options) as Promise<R>
+    return this.#main.services.call(this.#shell, to, request, options)
   }
 
+  /** Cast to a process (`{ type: '$cast', request }`); typed against a Server's casts via a typed pid. */
+  cast<S extends AnyServer>(to: TypedPid<S>, request: CastOf<S>): void
+  cast(to: Address, request: unknown): void
   cast(to: Address, request: unknown): void {
     this.#live()
     this.#main.send(this.#shell, to, { type: '$cast', request }, true)
@@ -288,6 +319,10 @@ export class Node extends EventEmitter {
     return this.#main.local(pid)?.instance
   }
 
+}
+
+function behaviourName(b: { readonly name: string } | BehaviourRef): string {
+  return isRef(b) ? `${b.module}#${b.export}` : b.name
 }
 
 function isRef(v: unknown): v is BehaviourRef {

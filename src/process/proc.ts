@@ -8,7 +8,7 @@ import type { Address, NamedProcess, Pid, Ref } from '../core/pid.ts'
 import type { ExitReason } from '../core/exit.ts'
 import type { DirectMessage, From } from '../core/envelope.ts'
 import type {
-  BehaviourClass, BehaviourInstance, CallOptions, ProcessContext, SpawnOptions, TimerRef,
+  BehaviourClass, BehaviourInstance, CallOptions, ProcessContext, SpawnOptions, StartOptions, Started, TimerRef,
 } from '../core/process-context.ts'
 
 export const Status = {
@@ -65,6 +65,8 @@ export interface ProcessHost {
   call(from: Proc, to: Address, request: unknown, options: CallOptions | undefined): Promise<unknown>
   reply(from: Proc, to: From, value: unknown): void
   spawn(parent: Proc, behaviour: BehaviourClass, args: unknown, options: SpawnOptions | undefined, link: boolean): Pid
+  startProcess(parent: Proc, behaviour: BehaviourClass, args: unknown, options: StartOptions | undefined): Promise<Started>
+  now(): number
   link(p: Proc, pid: Pid): void
   unlink(p: Proc, pid: Pid): void
   monitor(p: Proc, target: Address): Ref
@@ -138,6 +140,14 @@ export class Proc implements ProcessContext {
 
   spawnLink<A>(behaviour: BehaviourClass<A>, args?: A, options?: SpawnOptions): Pid {
     return this.host.spawn(this, behaviour as BehaviourClass, args, options, true)
+  }
+
+  startProcess<A>(behaviour: BehaviourClass<A>, args?: A, options?: StartOptions): Promise<Started> {
+    return this.host.startProcess(this, behaviour as BehaviourClass, args, options)
+  }
+
+  now(): number {
+    return this.host.now()
   }
 
   link(pid: Pid): void {

@@ -11,7 +11,7 @@ import { Pid, Ref, aliasName, type Address } from '../core/pid.ts'
 import { makeError } from '../core/errors.ts'
 import type { ExitReason } from '../core/exit.ts'
 import type { DirectMessage, From } from '../core/envelope.ts'
-import type { BehaviourClass, CallOptions, SpawnOptions, TimerRef } from '../core/process-context.ts'
+import type { BehaviourClass, CallOptions, SpawnOptions, StartOptions, Started, TimerRef } from '../core/process-context.ts'
 import type { Scheduler } from './scheduler.ts'
 
 export class ProcessServices implements ProcessHost {
@@ -38,6 +38,19 @@ export class ProcessServices implements ProcessHost {
 
   spawn(parent: Proc, behaviour: BehaviourClass, args: unknown, options: SpawnOptions | undefined, link: boolean): Pid {
     return this.#s.spawner.spawn(parent, behaviour, args, options, link)
+  }
+
+  startProcess(parent: Proc, behaviour: BehaviourClass, args: unknown, options: StartOptions | undefined): Promise<Started> {
+    if (parent.status === Status.DEAD) return Promise.reject(makeError('ERR_PROCESS_TERMINATED', parent.self.toString()))
+    try {
+      return this.#s.spawner.startAcked(parent, behaviour, args, options)
+    } catch (error) {
+      return Promise.reject(error)
+    }
+  }
+
+  now(): number {
+    return this.#s.timers.now()
   }
 
   link(p: Proc, pid: Pid): void {

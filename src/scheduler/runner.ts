@@ -181,10 +181,10 @@ export class Runner {
    * The callback returned a Promise: no next message until it settles. A rejection crashes the
    * process; for `init` (OTP) without running terminate. `afterInit` runs once init has settled.
    */
-  suspend(p: Proc, result: PromiseLike<unknown>, afterInit: (() => void) | null, inInit = false): void {
+  suspend(p: Proc, result: PromiseLike<unknown>, afterInit: ((outcome: unknown) => void) | null, inInit = false): void {
     p.status = Status.SUSPENDED
     result.then(
-      () => this.#resume(p, afterInit),
+      (outcome) => this.#resume(p, afterInit, outcome),
       (error: unknown) => {
         if (p.status !== Status.SUSPENDED) return
         if (inInit) this.#s.finalize(p, error)
@@ -193,9 +193,9 @@ export class Runner {
     )
   }
 
-  #resume(p: Proc, afterInit: (() => void) | null): void {
+  #resume(p: Proc, afterInit: ((outcome: unknown) => void) | null, outcome: unknown): void {
     if (p.status !== Status.SUSPENDED) return
-    if (afterInit !== null) afterInit()
+    if (afterInit !== null) afterInit(outcome)
     this.afterCallback(p)
     if (!this.#s.loop.inTurn) this.#s.loop.kick()
   }

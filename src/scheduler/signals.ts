@@ -20,7 +20,7 @@ import { Pid, type Address, type NamedProcess, type Ref } from '../core/pid.ts'
 import { makeError } from '../core/errors.ts'
 import { NOCONNECTION, NOPROC, type ExitReason } from '../core/exit.ts'
 import { isDownMessage, isExitMessage } from '../core/envelope.ts'
-import type { CallOptions } from '../core/process-context.ts'
+import type { CallOptions, Started } from '../core/process-context.ts'
 import type { Scheduler } from './scheduler.ts'
 import { callFailure, describe, wireReason } from './call-errors.ts'
 
@@ -241,13 +241,26 @@ export class Signals {
     })
   }
 
-  /** Wait for the ack that a spawned process finished init (node.spawn uses this). */
-  awaitStarted(p: Proc, pid: Pid, ref: Ref): Promise<Pid> {
+  /**
+   * Wait for the ack that a spawned process finished init (its pid, or 'ignore'). After
+   * `timeout` ms the process is killed and the start fails 'timeout' (OTP's start option).
+   */
+  awaitStarted(p: Proc, pid: Pid, ref: Ref, timeout = Infinity): Promise<Started> {
     return new Promise((resolve, reject) => {
-      ;(p.calls ??= new Map()).set(ref.key, {
-        target: pid, resolve: resolve as (v: unknown) => void, reject, timer: 0, kind: 'spawn',
-      })
+      const pending: PendingCall = { target: pid, resolve: resolve as (v: unknown) => void, reject, timer: 0, kind: 'spawn' }
+      ;(p.calls ??= new Map()).set(ref.key, pending)
       ;(p.monitors ??= new Map()).set(ref.key, { ref, target: pid, name: null })
+      if (timeout === Infinity) return
+      pending.timer = this.#s.timers.schedule(timeout, () => {
+        if (p.calls?.get(ref.key) !== pending) return
+        p.calls.delete(ref.key)
+        this.demonitor(p, ref, false)
+        if (p.linked?.has(pid.key) === true) this.unlink(p, pid)
+        this.exit(p.self, pid, 'kill')
+        const error = makeError('ERR_START_TIMEOUT', pid.toString(), timeout)
+        error.reason = 'timeout'
+        reject(error)
+      })
     })
   }
 

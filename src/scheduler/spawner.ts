@@ -15,7 +15,9 @@ import { isBehaviourClass } from '../process/behaviour-registry.ts'
 import { pidFor, type Pid, type Ref } from '../core/pid.ts'
 import { makeError } from '../core/errors.ts'
 import { hashKey } from '../core/hash.ts'
-import { kContext, kInit, type BehaviourClass, type SpawnOptions } from '../core/process-context.ts'
+import {
+  IGNORE, kContext, kInit, type BehaviourClass, type SpawnOptions, type StartOptions, type Started,
+} from '../core/process-context.ts'
 import { checkSpawnOptions, procOptions } from './spawn-options.ts'
 import { isThenable } from './runner.ts'
 import { NO_PAYLOAD } from './transport.ts'
@@ -85,14 +87,26 @@ export class Spawner {
     return pid
   }
 
-  /** Spawn and resolve once the new process's init has completed (rejects with ERR_INIT_FAILED). */
-  spawnAcked(p: Proc, behaviour: BehaviourClass, args: unknown, options: SpawnOptions | undefined): Promise<Pid> {
+  /**
+   * Spawn and resolve once the new process's init has completed: its pid, or 'ignore' (OTP's
+   * proc_lib start). Rejects ERR_INIT_FAILED, or ERR_START_TIMEOUT after `options.timeout`.
+   */
+  startAcked(p: Proc, behaviour: BehaviourClass, args: unknown, options: StartOptions | undefined): Promise<Started> {
+    const timeout = options?.timeout ?? Infinity
+    if (typeof timeout !== 'number' || !(timeout > 0)) {
+      return Promise.reject(makeError('ERR_INVALID_ARG_VALUE', 'timeout', 'a positive number of milliseconds', timeout))
+    }
+    let spawnOptions: SpawnOptions | undefined = options
+    if (options !== undefined && 'timeout' in options) {
+      const { timeout: _, ...rest } = options
+      spawnOptions = rest
+    }
     const ref = this.#s.makeRef()
-    let started: Promise<Pid> | undefined
-    this.spawn(p, behaviour, args, options, false, {
-      ref, pid: p.self, before: (pid) => { started = this.#s.signals.awaitStarted(p, pid, ref) },
+    let started: Promise<Started> | undefined
+    this.spawn(p, behaviour, args, spawnOptions, spawnOptions?.link === true, {
+      ref, pid: p.self, before: (pid) => { started = this.#s.signals.awaitStarted(p, pid, ref, timeout) },
     })
-    return started as Promise<Pid>
+    return started as Promise<Started>
   }
 
   /** Start a process on this thread. */
@@ -122,7 +136,13 @@ export class Spawner {
       if (extra.envInherited !== undefined) p.envInherited = extra.envInherited
       if (extra.envOwn !== undefined) p.envOwn = new Map(Object.entries(extra.envOwn))
     }
-    const initDone = ack === null ? null : () => s.signals.sendReply(p, ack.pid, ack.ref, pid)
+    // Init's outcome: the awaiting starter learns the pid or 'ignore'; an ignoring process then
+    // ends 'normal' without terminate, as in OTP.
+    const initDone = (outcome: unknown): void => {
+      const ignored = outcome === IGNORE
+      if (ignored) p.pendingExit = { reason: 'normal', runTerminate: false }
+      if (ack !== null) s.signals.sendReply(p, ack.pid, ack.ref, ignored ? 'ignore' : pid)
+    }
     p.status = Status.RUNNING
     let result: unknown
     try {
@@ -137,7 +157,7 @@ export class Spawner {
       s.runner.suspend(p, result, initDone, true)
       return
     }
-    if (initDone !== null) initDone()
+    initDone(result)
     s.runner.afterCallback(p)
     if (!s.loop.inTurn) s.loop.kick()
   }

@@ -39,6 +39,11 @@ export class TimerQueue {
     this.#clock = clock
   }
 
+  /** The clock's current time in ms. */
+  now(): number {
+    return this.#clock.now()
+  }
+
   get size(): number {
     return this.#byId.size
   }
