@@ -9,6 +9,11 @@ export {
   Server, replyWith, noreply, stop, ignore,
   type Next, type ServerAction, type CallOf, type CastOf, type ReplyOf, type RequestId, type Response,
 } from './behaviours/server.ts'
+export {
+  Supervisor,
+  type SupervisorSpec, type ChildSpec, type ChildStart, type ChildStarted, type ChildStartContext, type ChildInfo,
+  type ChildCounts, type ChildStartResult, type Strategy, type RestartType, type Shutdown, type ChildType, type AutoShutdown,
+} from './behaviours/supervisor.ts'
 export { Pid, Ref, type Address, type NamedProcess, type TypedPid } from './core/pid.ts'
 export { hasCode, type ErrorCode, type SkeinError } from './core/errors.ts'
 export { isCleanReason, type ExitReason } from './core/exit.ts'

@@ -95,6 +95,21 @@ export abstract class ProcessBase {
     return this.context.now()
   }
 
+  /** Resolve with `pid`'s exit reason once it ends ('noproc' if it already has). */
+  watch(pid: Pid): Promise<ExitReason> {
+    return this.context.watch(pid)
+  }
+
+  /** Resolve after `ms` on this thread's clock (the process stays suspended meanwhile). */
+  delay(ms: number): Promise<void> {
+    return this.context.delay(ms)
+  }
+
+  /** How many worker threads the node has (0: the main thread only). */
+  get workerThreads(): number {
+    return this.context.workerThreads
+  }
+
   link(pid: Pid): void {
     this.context.link(pid)
   }

@@ -9,10 +9,14 @@
  */
 import { Decoder, Encoder, addExtension } from 'cbor-x'
 import { LOCAL_NODE, Pid, Ref } from '../core/pid.ts'
+import { wireClass } from '../core/wire-classes.ts'
+import { makeError } from '../core/errors.ts'
+import { WireClass } from './validate.ts'
 
 const TAG_PID = 40101
 const TAG_REF = 40102
 const TAG_ERROR = 40103
+const TAG_CLASS = 40104
 
 let localNode = LOCAL_NODE
 
@@ -40,6 +44,22 @@ addExtension({
   },
   decode(d: [number, number, string?]) {
     return new Ref(d[2] ?? localNode, d[0], d[1])
+  },
+})
+
+addExtension({
+  Class: WireClass,
+  tag: TAG_CLASS,
+  encode(token: WireClass, encode: (v: unknown) => Uint8Array) {
+    return encode(token.key)
+  },
+  decode(key: string) {
+    const cls = wireClass(key)
+    if (cls === undefined) {
+      const hash = key.lastIndexOf('#')
+      return makeError('ERR_UNKNOWN_BEHAVIOUR', key.slice(0, hash), key.slice(hash + 1))
+    }
+    return cls
   },
 })
 

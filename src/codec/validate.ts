@@ -5,6 +5,15 @@
  */
 import { Pid, Ref } from '../core/pid.ts'
 import { makeError } from '../core/errors.ts'
+import { wireKeyOf } from '../core/wire-classes.ts'
+
+/** A behaviour class on the wire: its key (see core/wire-classes.ts and the codec extension). */
+export class WireClass {
+  readonly key: string
+  constructor(key: string) {
+    this.key = key
+  }
+}
 
 const MAX_DEPTH = 200
 const objectProto = Object.prototype
@@ -13,7 +22,7 @@ function isKnownObject(v: object): 'plain' | 'array' | 'map' | 'set' | 'leaf' | 
   const proto = Object.getPrototypeOf(v) as unknown
   if (proto === objectProto || proto === null) return 'plain'
   if (Array.isArray(v)) return 'array'
-  if (v instanceof Pid || v instanceof Ref || v instanceof Error || v instanceof Date || v instanceof RegExp) return 'leaf'
+  if (v instanceof Pid || v instanceof Ref || v instanceof WireClass || v instanceof Error || v instanceof Date || v instanceof RegExp) return 'leaf'
   if (ArrayBuffer.isView(v) || v instanceof ArrayBuffer) return 'leaf'
   if (v instanceof Map) return 'map'
   if (v instanceof Set) return 'set'
@@ -85,9 +94,48 @@ export function isSerializable(v: unknown): boolean {
   return ok(v, 0)
 }
 
-/** @throws ERR_NOT_SERIALIZABLE naming the first offending path. */
-export function assertSerializable(v: unknown, what = 'message'): void {
-  if (ok(v, 0)) return
+/**
+ * `v` ready for the wire: itself when it can travel as is; else a copy in which registered
+ * behaviour classes are replaced by tokens (the reader gets its own thread's class back).
+ * @throws ERR_NOT_SERIALIZABLE naming the first offending path
+ */
+export function prepareForWire(v: unknown, what = 'message'): unknown {
+  if (ok(v, 0)) return v
+  const swapped = swapClasses(v, 0)
+  if (swapped !== v && ok(swapped, 0)) return swapped
   const [path, why] = explain(v, what, 0) ?? [what, 'an unsupported value']
   throw makeError('ERR_NOT_SERIALIZABLE', path, why)
+}
+
+/** @throws ERR_NOT_SERIALIZABLE naming the first offending path. */
+export function assertSerializable(v: unknown, what = 'message'): void {
+  prepareForWire(v, what)
+}
+
+/** A copy of `v` with registered classes swapped for WireClass tokens (`v` itself if none). */
+function swapClasses(v: unknown, depth: number): unknown {
+  if (typeof v === 'function') {
+    const key = wireKeyOf(v)
+    return key === undefined ? v : new WireClass(key)
+  }
+  if (typeof v !== 'object' || v === null || depth > MAX_DEPTH) return v
+  switch (isKnownObject(v)) {
+    case 'plain': {
+      let out: Record<string, unknown> | null = null
+      for (const k in v as Record<string, unknown>) {
+        const x = (v as Record<string, unknown>)[k]
+        const y = swapClasses(x, depth + 1)
+        if (y !== x) out ??= { ...(v as Record<string, unknown>) }
+        if (out !== null) out[k] = y
+      }
+      return out ?? v
+    }
+    case 'array': {
+      const a = v as unknown[]
+      const b = a.map((x) => swapClasses(x, depth + 1))
+      return b.some((y, i) => y !== a[i]) ? b : v
+    }
+    default:
+      return v
+  }
 }

@@ -69,6 +69,18 @@ export const Codes = {
     `init of ${pid} returned ignore: the process did not start (use Server.start to get 'ignore' as a value)`),
   ERR_START_TIMEOUT: E('ERR_START_TIMEOUT', (pid: string, ms: number) =>
     `init of ${pid} did not finish within ${ms} ms; the process was killed`),
+  ERR_SUPERVISOR_DATA: E('ERR_SUPERVISOR_DATA', (flag: string, got: unknown, expected: string) =>
+    `invalid supervisor flag ${flag}: ${show(got)} (expected ${expected})`),
+  ERR_BAD_CHILD_SPEC: E('ERR_BAD_CHILD_SPEC', (id: unknown, what: string) => `bad child spec ${show(id)}: ${what}`),
+  ERR_ALREADY_STARTED: E('ERR_ALREADY_STARTED', (id: string, pid: string) => `child ${JSON.stringify(id)} is already running as ${pid}`),
+  ERR_ALREADY_PRESENT: E('ERR_ALREADY_PRESENT', (id: string) =>
+    `child ${JSON.stringify(id)} is already present (not running): use restartChild or deleteChild`),
+  ERR_CHILD_RUNNING: E('ERR_CHILD_RUNNING', (id: string) => `child ${JSON.stringify(id)} is running`),
+  ERR_CHILD_RESTARTING: E('ERR_CHILD_RESTARTING', (id: string) => `child ${JSON.stringify(id)} is being restarted`),
+  ERR_CHILD_NOT_FOUND: E('ERR_CHILD_NOT_FOUND', (id: string) => `no child ${id}`),
+  ERR_SIMPLE_ONE_FOR_ONE: E('ERR_SIMPLE_ONE_FOR_ONE', (op: string) =>
+    `${op} is not available on a simple_one_for_one supervisor (terminate children by pid)`),
+  ERR_CHILD_START: E('ERR_CHILD_START', (id: string, reason: string) => `child ${id} failed to start: ${reason}`),
   ERR_BAD_RETURN_VALUE: E('ERR_BAD_RETURN_VALUE', (callback: string, got: unknown) =>
     `${callback} returned an unexpected value: ${show(got)}`),
   ERR_NODE_STOPPED: E('ERR_NODE_STOPPED', () => 'the node is stopped'),

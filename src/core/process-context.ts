@@ -118,6 +118,12 @@ export interface ProcessContext {
   startProcess<A>(behaviour: BehaviourClass<A>, args?: A, options?: StartOptions): Promise<Started>
   /** Milliseconds on this thread's clock (virtual under the test kit's clock). */
   now(): number
+  /** Resolve with `pid`'s exit reason once it ends ('noproc' if it already has); usable inside a callback. */
+  watch(pid: Pid): Promise<ExitReason>
+  /** Resolve after `ms` on this thread's clock; usable inside a callback (the process stays suspended). */
+  delay(ms: number): Promise<void>
+  /** How many worker threads the node has (0: the main thread only). */
+  readonly workerThreads: number
   link(pid: Pid): void
   unlink(pid: Pid): void
   monitor(target: Address): Ref

@@ -5,6 +5,7 @@
  */
 import { kDispatch, type BehaviourClass } from '../core/process-context.ts'
 import { makeError } from '../core/errors.ts'
+import { registerWireClass } from '../core/wire-classes.ts'
 
 export interface BehaviourRef {
   readonly module: string
@@ -30,6 +31,7 @@ export class BehaviourRegistry {
       const key = `${url}#${name}`
       this.#byKey.set(key, value)
       if (!this.#byClass.has(value)) this.#byClass.set(value, key)
+      registerWireClass(key, value)
       n++
     }
     return n

@@ -56,7 +56,7 @@ export interface PendingCall {
   readonly resolve: (value: unknown) => void
   readonly reject: (error: Error) => void
   timer: number
-  readonly kind: 'call' | 'spawn' | 'direct'
+  readonly kind: 'call' | 'spawn' | 'direct' | 'watch'
 }
 
 /** What a Proc needs from the thread that runs it (implemented by the scheduler). */
@@ -66,7 +66,10 @@ export interface ProcessHost {
   reply(from: Proc, to: From, value: unknown): void
   spawn(parent: Proc, behaviour: BehaviourClass, args: unknown, options: SpawnOptions | undefined, link: boolean): Pid
   startProcess(parent: Proc, behaviour: BehaviourClass, args: unknown, options: StartOptions | undefined): Promise<Started>
+  watch(p: Proc, pid: Pid): Promise<ExitReason>
+  delay(p: Proc, ms: number): Promise<void>
   now(): number
+  readonly workerThreads: number
   link(p: Proc, pid: Pid): void
   unlink(p: Proc, pid: Pid): void
   monitor(p: Proc, target: Address): Ref
@@ -148,6 +151,18 @@ export class Proc implements ProcessContext {
 
   now(): number {
     return this.host.now()
+  }
+
+  watch(pid: Pid): Promise<ExitReason> {
+    return this.host.watch(this, pid)
+  }
+
+  delay(ms: number): Promise<void> {
+    return this.host.delay(this, ms)
+  }
+
+  get workerThreads(): number {
+    return this.host.workerThreads
   }
 
   link(pid: Pid): void {

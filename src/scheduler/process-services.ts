@@ -53,6 +53,22 @@ export class ProcessServices implements ProcessHost {
     return this.#s.timers.now()
   }
 
+  get workerThreads(): number {
+    return this.#s.threads - 1
+  }
+
+  watch(p: Proc, pid: Pid): Promise<ExitReason> {
+    return this.#s.signals.watch(p, pid)
+  }
+
+  delay(p: Proc, ms: number): Promise<void> {
+    if (typeof ms !== 'number' || !(ms >= 0)) {
+      return Promise.reject(makeError('ERR_INVALID_ARG_VALUE', 'ms', 'a non-negative number', ms))
+    }
+    if (p.status === Status.DEAD) return Promise.reject(makeError('ERR_PROCESS_TERMINATED', p.self.toString()))
+    return new Promise((resolve) => void this.#s.timers.schedule(ms, resolve))
+  }
+
   link(p: Proc, pid: Pid): void {
     this.#s.signals.link(p, pid)
   }

@@ -180,7 +180,8 @@ export class Signals {
     if (pending !== undefined) {
       ;(w.calls as Map<number, PendingCall>).delete(ref.key)
       this.#s.timers.cancel(pending.timer)
-      pending.reject(callFailure(pending, reason))
+      if (pending.kind === 'watch') pending.resolve(reason)
+      else pending.reject(callFailure(pending, reason))
       return
     }
     this.#s.enqueue(w, { type: 'DOWN', ref, pid: who, reason })
@@ -238,6 +239,20 @@ export class Signals {
         return
       }
       if (timeout !== Infinity) pending.timer = s.timers.schedule(timeout, () => this.#callTimedOut(p, ref, timeout))
+    })
+  }
+
+  /**
+   * Resolve with `pid`'s exit reason once it has ended ('noproc' if it already had): a monitor
+   * whose DOWN settles a promise instead of reaching the mailbox, so a process can wait for
+   * another's end inside a callback (a supervisor shutting a child down).
+   */
+  watch(p: Proc, pid: Pid): Promise<ExitReason> {
+    if (p.status === Status.DEAD) return Promise.reject(makeError('ERR_PROCESS_TERMINATED', p.self.toString()))
+    return new Promise((resolve, reject) => {
+      const ref = this.#s.makeRef()
+      ;(p.calls ??= new Map()).set(ref.key, { target: pid, resolve, reject, timer: 0, kind: 'watch' })
+      this.monitorPid(p, pid, null, ref)
     })
   }
 

@@ -15,7 +15,7 @@ import { FrameQueue } from '../mailbox/frame-queue.ts'
 import { DOORBELL, FRAME_HEADER_BYTES, slot } from '../mailbox/layout.ts'
 import { ringDoorbell } from '../mailbox/doorbell.ts'
 import { decodeRange, encodeView, makeStreamDecoder, makeStreamEncoder, type Decoder, type Encoder } from '../codec/codec.ts'
-import { assertSerializable } from '../codec/validate.ts'
+import { prepareForWire } from '../codec/validate.ts'
 import { CONTINUED, Frame, KIND_MASK } from '../codec/frame.ts'
 import { makeError } from '../core/errors.ts'
 
@@ -93,9 +93,9 @@ export class Transport {
     let from = 0
     let to = 0
     if (value !== NO_PAYLOAD) {
-      assertSerializable(value, what)
+      const wire = prepareForWire(value, what)
       try {
-        const view = encodeView(out.encoder, value)
+        const view = encodeView(out.encoder, wire)
         bytes = view
         from = view.start
         to = view.end

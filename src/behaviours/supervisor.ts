@@ -1,0 +1,693 @@
+/**
+ * Supervisor: OTP's supervisor. A process that starts children, watches them through links
+ * (it traps exits), and restarts them by strategy, within a restart intensity.
+ *
+ * The idea: `init(args)` returns a spec (flags + child specs); children start one at a time,
+ * in order, each linked. An EXIT from a child runs the restart decision:
+ *
+ *   restart type   restarted when it ends with
+ *   permanent      anything
+ *   transient      anything but a clean reason ('normal', 'shutdown', { shutdown: _ })
+ *   temporary      never (its spec is deleted)
+ *
+ *   strategy             what is restarted when child k must be
+ *   one_for_one          k
+ *   one_for_all          every child: the others are shut down (reverse order), then all start again
+ *   rest_for_one         k and the children started after it (those shut down in reverse order first)
+ *   simple_one_for_one   k; children are started only by startChild(extraArgs), from one template
+ *
+ * Every restart decision is timed; more than `intensity` of them within `period` seconds and
+ * the supervisor gives up: it shuts every child down (reverse start order) and exits 'shutdown'.
+ * A restart that fails to start marks the child 'restarting' and retries through the mailbox
+ * (each retry counts), so a child that cannot start escalates to the supervisor's parent.
+ *
+ * Shutting one child down (SUP-R6): monitor it, unlink, then 'brutal_kill' → kill; a number T →
+ * exit 'shutdown', wait T ms, then kill; 'infinity' → exit 'shutdown' and wait. The whole
+ * supervisor shuts down in reverse start order, one child at a time (simple_one_for_one: all at
+ * once, one shared timer).
+ *
+ * Client functions are static and take the caller first (the node, or `this` in a process):
+ * startChild, terminateChild, restartChild, deleteChild, whichChildren, countChildren,
+ * getChildSpec; failures are coded errors whose `reason` is OTP's ('already_present', ...).
+ */
+import {
+  IGNORE, kBehaviour, kDispatch, kInit, kTerminate,
+  type BehaviourClass, type BehaviourInstance, type Caller, type Settle, type SpawnOptions, type Started,
+} from '../core/process-context.ts'
+import { isCallMessage, isExitMessage, isStopRequest, type CallMessage } from '../core/envelope.ts'
+import { Pid, type Address } from '../core/pid.ts'
+import { formatReason, isCleanReason, type ExitReason } from '../core/exit.ts'
+import { makeError, type ErrorCode, type SkeinError } from '../core/errors.ts'
+import { ProcessBase } from './process-base.ts'
+
+export type Strategy = 'one_for_one' | 'one_for_all' | 'rest_for_one' | 'simple_one_for_one'
+export type RestartType = 'permanent' | 'transient' | 'temporary'
+export type Shutdown = 'brutal_kill' | 'infinity' | number
+export type ChildType = 'worker' | 'supervisor'
+export type AutoShutdown = 'never' | 'any_significant' | 'all_significant'
+
+/** What a start function resolves with: the child's pid (linked to the supervisor), 'ignore', or a pid with info. */
+export type ChildStarted = Pid | 'ignore' | { readonly pid: Pid; readonly info: unknown }
+
+/** Handed to a start function: start the child linked to the supervisor. */
+export interface ChildStartContext {
+  readonly supervisor: Pid
+  startLink<A>(behaviour: BehaviourClass<A>, args?: A, options?: SpawnOptions): Promise<Started>
+}
+
+/**
+ * How to start a child: `[Class, args?, spawnOptions?]` (placement options put it on any
+ * thread), or a function that starts it linked (`ctx.startLink`) and may return info.
+ * simple_one_for_one passes startChild's extra arguments to a function as its second argument.
+ */
+export type ChildStart =
+  | readonly [BehaviourClass<never>, unknown?, (SpawnOptions | undefined)?]
+  | ((ctx: ChildStartContext, extra?: unknown) => ChildStarted | Promise<ChildStarted>)
+
+export interface ChildSpec {
+  /** Unique among the supervisor's children (ignored for simple_one_for_one). */
+  readonly id: string
+  readonly start: ChildStart
+  /** Default 'permanent'. */
+  readonly restart?: RestartType
+  /** Default 5000 ms for a worker, 'infinity' for a supervisor. */
+  readonly shutdown?: Shutdown
+  /** Default 'worker'. */
+  readonly type?: ChildType
+  /** Its own exit may shut the supervisor down (autoShutdown); never with restart 'permanent'. */
+  readonly significant?: boolean
+}
+
+export interface SupervisorSpec {
+  /** Default 'one_for_one'. */
+  readonly strategy?: Strategy
+  /** Most restarts within `period` (default 1). */
+  readonly intensity?: number
+  /** Seconds (default 5). */
+  readonly period?: number
+  /** Default 'never'. */
+  readonly autoShutdown?: AutoShutdown
+  readonly children: readonly ChildSpec[]
+}
+
+/** One row of whichChildren: pid undefined when not running, 'restarting' while a restart is retried. */
+export interface ChildInfo {
+  readonly id: string | undefined
+  readonly pid: Pid | 'restarting' | undefined
+  readonly type: ChildType
+  readonly restart: RestartType
+}
+
+export interface ChildCounts {
+  /** Child specs (simple_one_for_one: 1). */
+  readonly specs: number
+  /** Children running. */
+  readonly active: number
+  readonly supervisors: number
+  readonly workers: number
+}
+
+/** What startChild and restartChild resolve with: the pid (undefined if the child ignored its start), and its info. */
+export interface ChildStartResult {
+  readonly pid: Pid | undefined
+  readonly info?: unknown
+}
+
+interface Normalized {
+  readonly id: string | undefined
+  readonly start: ChildStart
+  readonly restart: RestartType
+  readonly shutdown: Shutdown
+  readonly type: ChildType
+  readonly significant: boolean
+}
+
+interface Child {
+  /** Unique within this supervisor; names the child in retry messages. */
+  readonly n: number
+  spec: Normalized
+  pid: Pid | 'restarting' | undefined
+  /** simple_one_for_one: startChild's extra arguments (not kept for temporary children). */
+  extra: unknown
+}
+
+/** The admin requests the client functions send (as calls). */
+type AdminRequest =
+  | { readonly $sup: 'startChild'; readonly spec: unknown }
+  | { readonly $sup: 'terminateChild'; readonly child: string | Pid }
+  | { readonly $sup: 'restartChild'; readonly id: string }
+  | { readonly $sup: 'deleteChild'; readonly id: string }
+  | { readonly $sup: 'whichChildren' }
+  | { readonly $sup: 'countChildren' }
+  | { readonly $sup: 'getChildSpec'; readonly child: string | Pid }
+
+/** An admin answer: errors travel as values so the client rethrows them in the caller. */
+type AdminReply = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: unknown }
+
+const isAdmin = (r: unknown): r is AdminRequest =>
+  typeof r === 'object' && r !== null && typeof (r as { $sup?: unknown }).$sup === 'string'
+
+/** A restart to retry, sent to self after a failed restart (OTP's try_again_restart). */
+interface Retry {
+  readonly $supRetry: number
+}
+
+const isRetry = (m: unknown): m is Retry =>
+  typeof m === 'object' && m !== null && typeof (m as { $supRetry?: unknown }).$supRetry === 'number'
+
+function fail(code: ErrorCode, reason: unknown, ...args: unknown[]): SkeinError {
+  const error = makeError(code, ...args)
+  error.reason = reason
+  return error
+}
+
+const STRATEGIES: readonly string[] = ['one_for_one', 'one_for_all', 'rest_for_one', 'simple_one_for_one']
+const RESTARTS: readonly string[] = ['permanent', 'transient', 'temporary']
+const AUTO: readonly string[] = ['never', 'any_significant', 'all_significant']
+
+/** A bounded set of pids of simple_one_for_one children that have ended (terminateChild of one → ok). */
+const RETIRED_MAX = 4096
+
+export abstract class Supervisor<Args = void> extends ProcessBase implements BehaviourInstance {
+  static readonly [kBehaviour] = 'supervisor'
+
+  #strategy: Strategy = 'one_for_one'
+  #intensity = 1
+  #periodMs = 5000
+  #auto: AutoShutdown = 'never'
+  /** Children in start order (simple_one_for_one: in the order they were started). */
+  #children: Child[] = []
+  readonly #byPid = new Map<number, Child>()
+  #template: Normalized | null = null
+  #restarts: number[] = []
+  #seq = 0
+  readonly #retired = new Set<number>()
+
+  /** Return the supervisor's flags and children, or 'ignore' to not start. */
+  abstract init(args: Args): SupervisorSpec | 'ignore' | Promise<SupervisorSpec | 'ignore'>
+
+  // ── client functions ──────────────────────────────────────────────────────────────────
+
+  /**
+   * Add a child (a ChildSpec; for simple_one_for_one, the extra arguments) and start it.
+   * Rejects ERR_ALREADY_STARTED, ERR_ALREADY_PRESENT, ERR_CHILD_START (`reason`: why), ERR_BAD_CHILD_SPEC.
+   */
+  static startChild(caller: Caller, supervisor: Address, spec: ChildSpec | unknown): Promise<ChildStartResult> {
+    return admin(caller, supervisor, { $sup: 'startChild', spec }) as Promise<ChildStartResult>
+  }
+
+  /** Shut a child down by id (spec kept, except temporary) or, for simple_one_for_one, by pid. Rejects ERR_CHILD_NOT_FOUND. */
+  static async terminateChild(caller: Caller, supervisor: Address, child: string | Pid): Promise<void> {
+    await admin(caller, supervisor, { $sup: 'terminateChild', child })
+  }
+
+  /** Start a stopped child again. Rejects ERR_CHILD_RUNNING, ERR_CHILD_RESTARTING, ERR_CHILD_NOT_FOUND, ERR_CHILD_START. */
+  static restartChild(caller: Caller, supervisor: Address, id: string): Promise<ChildStartResult> {
+    return admin(caller, supervisor, { $sup: 'restartChild', id }) as Promise<ChildStartResult>
+  }
+
+  /** Forget a stopped child's spec. Rejects ERR_CHILD_RUNNING, ERR_CHILD_RESTARTING, ERR_CHILD_NOT_FOUND. */
+  static async deleteChild(caller: Caller, supervisor: Address, id: string): Promise<void> {
+    await admin(caller, supervisor, { $sup: 'deleteChild', id })
+  }
+
+  /** Every child, most recently started first (as OTP lists them). */
+  static whichChildren(caller: Caller, supervisor: Address): Promise<ChildInfo[]> {
+    return admin(caller, supervisor, { $sup: 'whichChildren' }) as Promise<ChildInfo[]>
+  }
+
+  static countChildren(caller: Caller, supervisor: Address): Promise<ChildCounts> {
+    return admin(caller, supervisor, { $sup: 'countChildren' }) as Promise<ChildCounts>
+  }
+
+  /** A child's spec, with defaults filled in (simple_one_for_one: the template, by child pid). */
+  static getChildSpec(caller: Caller, supervisor: Address, child: string | Pid): Promise<ChildSpec> {
+    return admin(caller, supervisor, { $sup: 'getChildSpec', child }) as Promise<ChildSpec>
+  }
+
+  /** Validate child specs as init would. @throws ERR_BAD_CHILD_SPEC */
+  static checkChildSpecs(specs: readonly ChildSpec[], autoShutdown: AutoShutdown = 'never'): void {
+    const seen = new Set<string>()
+    for (const spec of specs) {
+      const c = normalize(spec, autoShutdown, false)
+      if (seen.has(c.id as string)) throw fail('ERR_BAD_CHILD_SPEC', { duplicate_child_name: c.id }, c.id, 'duplicate id')
+      seen.add(c.id as string)
+    }
+  }
+
+  // ── runtime hooks ─────────────────────────────────────────────────────────────────────
+
+  [kInit](args: unknown): Promise<void | typeof IGNORE> {
+    this.trapExit(true)
+    return Promise.resolve(this.init(args as Args)).then<void | typeof IGNORE>((spec) => (spec === 'ignore' ? IGNORE : this.#startAll(spec)))
+  }
+
+  [kDispatch](message: unknown): Settle {
+    if (isExitMessage(message)) {
+      const child = this.#byPid.get(message.from.key)
+      if (child !== undefined) return this.#childExited(child, message.reason)
+      // OTP: an exit from the parent ends the supervisor with the parent's reason; others are ignored.
+      if (this.parent !== undefined && message.from.equals(this.parent)) this.stop(message.reason)
+      return
+    }
+    if (isRetry(message)) return this.#retry(message.$supRetry)
+    if (isCallMessage(message)) {
+      if (isStopRequest(message.request)) {
+        this.stop(message.request.reason)
+        return
+      }
+      if (isAdmin(message.request)) return this.#admin(message as CallMessage<AdminRequest>)
+      this.reply(message.from, { ok: false, error: makeError('ERR_UNSUPPORTED_REQUEST', this.self.toString()) })
+    }
+  }
+
+  [kTerminate](_reason: ExitReason): Settle {
+    return this.#shutdownAll()
+  }
+
+  // ── start ─────────────────────────────────────────────────────────────────────────────
+
+  async #startAll(spec: SupervisorSpec): Promise<void> {
+    this.#readFlags(spec)
+    const children = spec.children
+    if (this.#strategy === 'simple_one_for_one') {
+      if (!Array.isArray(children) || children.length !== 1) {
+        throw fail('ERR_BAD_CHILD_SPEC', { bad_start_spec: children }, 'simple_one_for_one', 'exactly one child spec (the template) is needed')
+      }
+      this.#template = normalize(children[0], this.#auto, true)
+      return
+    }
+    if (!Array.isArray(children)) throw fail('ERR_BAD_CHILD_SPEC', { start_spec: children }, 'children', 'an array of child specs')
+    Supervisor.checkChildSpecs(children, this.#auto)
+    for (const spec of children) {
+      const child = this.#newChild(normalize(spec, this.#auto, false), undefined)
+      try {
+        await this.#start(child)
+      } catch (error) {
+        await this.#shutdownAll()
+        throw { shutdown: { failedToStartChild: child.spec.id, reason: reasonOf(error) } }
+      }
+      if (child.pid !== undefined || child.spec.restart !== 'temporary') this.#children.push(child)
+    }
+  }
+
+  #readFlags(spec: SupervisorSpec): void {
+    if (typeof spec !== 'object' || spec === null) throw fail('ERR_SUPERVISOR_DATA', { bad_return: spec }, 'spec', spec, 'an object')
+    const { strategy = 'one_for_one', intensity = 1, period = 5, autoShutdown = 'never' } = spec
+    if (!STRATEGIES.includes(strategy)) {
+      throw fail('ERR_SUPERVISOR_DATA', { invalid_strategy: strategy }, 'strategy', strategy, STRATEGIES.join(' | '))
+    }
+    if (!Number.isInteger(intensity) || intensity < 0) {
+      throw fail('ERR_SUPERVISOR_DATA', { invalid_intensity: intensity }, 'intensity', intensity, 'an integer >= 0')
+    }
+    if (typeof period !== 'number' || !(period > 0)) {
+      throw fail('ERR_SUPERVISOR_DATA', { invalid_period: period }, 'period', period, 'a number of seconds > 0')
+    }
+    if (!AUTO.includes(autoShutdown)) {
+      throw fail('ERR_SUPERVISOR_DATA', { invalid_auto_shutdown: autoShutdown }, 'autoShutdown', autoShutdown, AUTO.join(' | '))
+    }
+    this.#strategy = strategy
+    this.#intensity = intensity
+    this.#periodMs = period * 1000
+    this.#auto = autoShutdown
+  }
+
+  #newChild(spec: Normalized, extra: unknown): Child {
+    return { n: ++this.#seq, spec, pid: undefined, extra }
+  }
+
+  /** Start `child` (linked); records its pid. Resolves with the start's info; rejects with why it failed. */
+  async #start(child: Child): Promise<unknown> {
+    const start = child.spec.start
+    let started: ChildStarted
+    if (typeof start === 'function') {
+      const ctx: ChildStartContext = {
+        supervisor: this.self,
+        startLink: (behaviour, args, options) => this.startProcess(behaviour, args, { ...options, link: true }),
+      }
+      started = await (this.#template === null ? start(ctx) : start(ctx, child.extra))
+    } else {
+      const [behaviour, args, options] = start
+      started = await this.startProcess(behaviour, this.#template === null ? args : mergeArgs(args, child.extra),
+        { ...options, link: true })
+    }
+    if (started === 'ignore') {
+      child.pid = undefined
+      return undefined
+    }
+    const pid = started instanceof Pid ? started : started?.pid
+    if (!(pid instanceof Pid)) throw fail('ERR_BAD_RETURN_VALUE', { bad_start_return: started }, 'a child start', started)
+    child.pid = pid
+    this.#byPid.set(pid.key, child)
+    return started instanceof Pid ? undefined : started.info
+  }
+
+  // ── exits and restarts ────────────────────────────────────────────────────────────────
+
+  #childExited(child: Child, reason: ExitReason): Settle {
+    this.#forget(child)
+    const { restart, significant } = child.spec
+    const again = restart === 'permanent' || (restart === 'transient' && !isCleanReason(reason))
+    if (!again) {
+      if (restart === 'temporary' || this.#template !== null) this.#remove(child)
+      if (significant && this.#autoShutdownNow()) this.stop('shutdown')
+      return
+    }
+    return this.#restart(child)
+  }
+
+  /** The child's pid is no longer its own (it ended or is being shut down). */
+  #forget(child: Child): void {
+    if (child.pid instanceof Pid) {
+      this.#byPid.delete(child.pid.key)
+      if (this.#template !== null) this.#retire(child.pid)
+    }
+    child.pid = undefined
+  }
+
+  #retire(pid: Pid): void {
+    this.#retired.add(pid.key)
+    if (this.#retired.size > RETIRED_MAX) this.#retired.delete(this.#retired.values().next().value as number)
+  }
+
+  #remove(child: Child): void {
+    const i = this.#children.indexOf(child)
+    if (i >= 0) this.#children.splice(i, 1)
+  }
+
+  #autoShutdownNow(): boolean {
+    if (this.#auto === 'any_significant') return true
+    if (this.#auto === 'all_significant') return !this.#children.some((c) => c.spec.significant && c.pid !== undefined)
+    return false
+  }
+
+  /** SUP-R4: record a restart; false when that exceeds the intensity (the supervisor then gives up). */
+  #countRestart(): boolean {
+    const now = this.now()
+    const since = now - this.#periodMs
+    this.#restarts = this.#restarts.filter((t) => t > since)
+    this.#restarts.push(now)
+    return this.#restarts.length <= this.#intensity
+  }
+
+  async #restart(child: Child): Promise<void> {
+    if (!this.#countRestart()) {
+      this.stop('shutdown')
+      return
+    }
+    switch (this.#strategy) {
+      case 'one_for_one':
+      case 'simple_one_for_one':
+        return this.#restartFrom([child])
+      case 'one_for_all':
+        await this.#shutdownSiblings(this.#children.filter((c) => c !== child))
+        return this.#restartFrom(this.#children.slice())
+      case 'rest_for_one': {
+        const k = this.#children.indexOf(child)
+        await this.#shutdownSiblings(this.#children.slice(k + 1))
+        return this.#restartFrom(this.#children.slice(k))
+      }
+    }
+  }
+
+  /** Shut these children down in reverse order; temporary ones are removed (SUP-R3). */
+  async #shutdownSiblings(children: Child[]): Promise<void> {
+    for (const c of children.reverse()) {
+      if (c.pid instanceof Pid) await this.#shutdown(c)
+      if (c.spec.restart === 'temporary') this.#remove(c)
+    }
+  }
+
+  /**
+   * Start `children` in order. If one fails: the ones started in this round are shut down
+   * again (one_for_all) and the failed child is marked 'restarting' and retried via the mailbox.
+   */
+  async #restartFrom(children: Child[]): Promise<void> {
+    const startedNow: Child[] = []
+    for (const c of children) {
+      if (!this.#children.includes(c)) continue
+      if (c.pid instanceof Pid) continue
+      try {
+        await this.#start(c)
+        startedNow.push(c)
+      } catch {
+        if (this.#strategy === 'one_for_all') await this.#shutdownSiblings(startedNow)
+        c.pid = 'restarting'
+        this.send(this.self, { $supRetry: c.n } satisfies Retry)
+        return
+      }
+    }
+  }
+
+  async #retry(n: number): Promise<void> {
+    const child = this.#children.find((c) => c.n === n)
+    if (child === undefined || child.pid !== 'restarting') return
+    child.pid = undefined
+    if (!this.#countRestart()) {
+      this.stop('shutdown')
+      return
+    }
+    if (this.#strategy === 'one_for_all') {
+      await this.#shutdownSiblings(this.#children.filter((c) => c.pid instanceof Pid))
+      return this.#restartFrom(this.#children.slice())
+    }
+    if (this.#strategy === 'rest_for_one') return this.#restartFrom(this.#children.slice(this.#children.indexOf(child)))
+    return this.#restartFrom([child])
+  }
+
+  // ── shutdown ──────────────────────────────────────────────────────────────────────────
+
+  /** SUP-R6: shut one child down and wait until it is gone (monitor-based: an unlinked child cannot hang us). */
+  async #shutdown(child: Child): Promise<ExitReason> {
+    const pid = child.pid
+    this.#forget(child)
+    if (!(pid instanceof Pid)) return 'noproc'
+    const gone = this.watch(pid)
+    this.unlink(pid)
+    const how = child.spec.shutdown
+    if (how === 'brutal_kill') {
+      this.exit(pid, 'kill')
+      return gone
+    }
+    this.exit(pid, 'shutdown')
+    if (how === 'infinity') return gone
+    const outcome = await Promise.race([gone, this.delay(how).then(() => kTimedOut)])
+    if (outcome !== kTimedOut) return outcome
+    this.exit(pid, 'kill')
+    return gone
+  }
+
+  /** SUP-R7: every child, reverse start order, one at a time; simple_one_for_one: all at once. */
+  async #shutdownAll(): Promise<void> {
+    if (this.#template === null) {
+      for (const c of this.#children.slice().reverse()) if (c.pid instanceof Pid) await this.#shutdown(c)
+      return
+    }
+    const running = this.#children.filter((c): c is Child & { pid: Pid } => c.pid instanceof Pid)
+    this.#children = []
+    if (running.length === 0) return
+    const how = this.#template.shutdown
+    const pids = running.map((c) => c.pid)
+    const gone = pids.map((pid) => this.watch(pid))
+    for (const c of running) this.#forget(c)
+    for (const pid of pids) {
+      this.unlink(pid)
+      this.exit(pid, how === 'brutal_kill' ? 'kill' : 'shutdown')
+    }
+    if (how !== 'infinity' && how !== 'brutal_kill') {
+      const all = Promise.all(gone)
+      if (await Promise.race([all.then(() => false), this.delay(how).then(() => true)])) {
+        for (const pid of pids) this.exit(pid, 'kill')
+      }
+    }
+    await Promise.all(gone)
+  }
+
+  // ── admin API ─────────────────────────────────────────────────────────────────────────
+
+  async #admin(m: CallMessage<AdminRequest>): Promise<void> {
+    let reply: AdminReply
+    try {
+      reply = { ok: true, value: await this.#adminOp(m.request) }
+    } catch (error) {
+      reply = { ok: false, error }
+    }
+    this.reply(m.from, reply)
+  }
+
+  async #adminOp(r: AdminRequest): Promise<unknown> {
+    switch (r.$sup) {
+      case 'startChild':
+        return this.#startChildOp(r.spec)
+      case 'terminateChild':
+        return this.#terminateChildOp(r.child)
+      case 'restartChild': {
+        const child = this.#byId(r.id, 'restartChild')
+        if (child.pid === 'restarting') throw fail('ERR_CHILD_RESTARTING', 'restarting', r.id)
+        if (child.pid !== undefined) throw fail('ERR_CHILD_RUNNING', 'running', r.id)
+        return this.#startAsResult(child)
+      }
+      case 'deleteChild': {
+        const child = this.#byId(r.id, 'deleteChild')
+        if (child.pid === 'restarting') throw fail('ERR_CHILD_RESTARTING', 'restarting', r.id)
+        if (child.pid !== undefined) throw fail('ERR_CHILD_RUNNING', 'running', r.id)
+        this.#remove(child)
+        return undefined
+      }
+      case 'whichChildren':
+        return this.#children.slice().reverse().map((c): ChildInfo => ({
+          id: c.spec.id, pid: c.pid, type: c.spec.type, restart: c.spec.restart,
+        }))
+      case 'countChildren':
+        return this.#count()
+      case 'getChildSpec':
+        return this.#specOf(r.child)
+    }
+  }
+
+  async #startChildOp(raw: unknown): Promise<ChildStartResult> {
+    if (this.#template !== null) {
+      const child = this.#newChild(this.#template, raw)
+      const result = await this.#startAsResult(child)
+      // Temporary children keep no arguments: they are never restarted (SUP-R3).
+      if (this.#template.restart === 'temporary') child.extra = undefined
+      if (child.pid instanceof Pid) this.#children.push(child)
+      return result
+    }
+    const spec = normalize(raw, this.#auto, false)
+    const existing = this.#children.find((c) => c.spec.id === spec.id)
+    if (existing !== undefined) {
+      if (existing.pid instanceof Pid) {
+        throw fail('ERR_ALREADY_STARTED', { already_started: existing.pid }, spec.id, existing.pid.toString())
+      }
+      throw fail('ERR_ALREADY_PRESENT', 'already_present', spec.id)
+    }
+    const child = this.#newChild(spec, undefined)
+    const result = await this.#startAsResult(child)
+    if (child.pid !== undefined || spec.restart !== 'temporary') this.#children.push(child)
+    return result
+  }
+
+  /** Start through the API: a failure is ERR_CHILD_START with the start's reason. */
+  async #startAsResult(child: Child): Promise<ChildStartResult> {
+    let info: unknown
+    try {
+      info = await this.#start(child)
+    } catch (error) {
+      child.pid = undefined
+      const reason = reasonOf(error)
+      throw fail('ERR_CHILD_START', reason, child.spec.id ?? 'of the template', formatReason(reason))
+    }
+    const pid = child.pid instanceof Pid ? child.pid : undefined
+    return info === undefined ? { pid } : { pid, info }
+  }
+
+  async #terminateChildOp(which: string | Pid): Promise<void> {
+    if (this.#template !== null) {
+      if (!(which instanceof Pid)) throw fail('ERR_SIMPLE_ONE_FOR_ONE', 'simple_one_for_one', 'terminateChild by id')
+      const child = this.#byPid.get(which.key)
+      if (child === undefined) {
+        if (this.#retired.has(which.key)) return
+        throw fail('ERR_CHILD_NOT_FOUND', 'not_found', which.toString())
+      }
+      await this.#shutdown(child)
+      this.#remove(child)
+      return
+    }
+    if (which instanceof Pid) throw fail('ERR_CHILD_NOT_FOUND', 'not_found', which.toString())
+    const child = this.#children.find((c) => c.spec.id === which)
+    if (child === undefined) throw fail('ERR_CHILD_NOT_FOUND', 'not_found', JSON.stringify(which))
+    // A child being restarted is simply stopped: that ends the retry loop (SUP-R5).
+    if (child.pid instanceof Pid) await this.#shutdown(child)
+    else child.pid = undefined
+    if (child.spec.restart === 'temporary') this.#remove(child)
+  }
+
+  #byId(id: string, op: string): Child {
+    if (this.#template !== null) throw fail('ERR_SIMPLE_ONE_FOR_ONE', 'simple_one_for_one', op)
+    const child = this.#children.find((c) => c.spec.id === id)
+    if (child === undefined) throw fail('ERR_CHILD_NOT_FOUND', 'not_found', JSON.stringify(id))
+    return child
+  }
+
+  #count(): ChildCounts {
+    let active = 0
+    let supervisors = 0
+    for (const c of this.#children) {
+      if (c.pid instanceof Pid) active++
+      if (c.spec.type === 'supervisor') supervisors++
+    }
+    const specs = this.#template !== null ? 1 : this.#children.length
+    return { specs, active, supervisors, workers: this.#children.length - supervisors }
+  }
+
+  #specOf(which: string | Pid): ChildSpec {
+    if (this.#template !== null) {
+      if (!(which instanceof Pid) || !this.#byPid.has(which.key)) throw fail('ERR_CHILD_NOT_FOUND', 'not_found', String(which))
+      return publicSpec(this.#template)
+    }
+    const child = which instanceof Pid ? this.#byPid.get(which.key) : this.#children.find((c) => c.spec.id === which)
+    if (child === undefined) throw fail('ERR_CHILD_NOT_FOUND', 'not_found', String(which))
+    return publicSpec(child.spec)
+  }
+}
+
+const kTimedOut = Symbol('timed out')
+
+async function admin(caller: Caller, supervisor: Address, request: AdminRequest): Promise<unknown> {
+  const reply = await caller.call<AdminReply>(supervisor, request, { timeout: Infinity })
+  if (!reply.ok) throw reply.error
+  return reply.value
+}
+
+/** The exit reason inside a failed start (ERR_INIT_FAILED carries it as `reason`). */
+function reasonOf(error: unknown): unknown {
+  const e = error as { code?: unknown; reason?: unknown }
+  return e !== null && typeof e === 'object' && e.code === 'ERR_INIT_FAILED' && 'reason' in e ? e.reason : error
+}
+
+/** simple_one_for_one: the template's args followed by startChild's (arrays concatenate, objects merge). */
+function mergeArgs(template: unknown, extra: unknown): unknown {
+  if (extra === undefined) return template
+  if (template === undefined) return extra
+  if (Array.isArray(template) && Array.isArray(extra)) return [...template, ...extra]
+  if (isPlainObject(template) && isPlainObject(extra)) return { ...template, ...extra }
+  throw fail('ERR_BAD_CHILD_SPEC', { bad_extra_args: extra }, 'simple_one_for_one',
+    'startChild arguments must be an array (template args an array) or an object (template args an object)')
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype
+
+function normalize(raw: unknown, auto: AutoShutdown, template: boolean): Normalized {
+  if (!isPlainObject(raw)) throw fail('ERR_BAD_CHILD_SPEC', { invalid_child_spec: raw }, raw, 'a child spec object')
+  const s = raw as Partial<ChildSpec>
+  const id = s.id
+  if (!template && id === undefined) throw fail('ERR_BAD_CHILD_SPEC', 'missing_id', undefined, 'id is required')
+  if (!template && typeof id !== 'string') throw fail('ERR_BAD_CHILD_SPEC', { invalid_child_id: id }, id, 'id must be a string')
+  const start = s.start
+  if (start === undefined) throw fail('ERR_BAD_CHILD_SPEC', 'missing_start', id, 'start is required')
+  if (typeof start !== 'function' && !(Array.isArray(start) && typeof start[0] === 'function' &&
+    typeof (start[0] as { prototype?: Record<symbol, unknown> }).prototype?.[kDispatch] === 'function')) {
+    throw fail('ERR_BAD_CHILD_SPEC', { invalid_mfa: start }, id, 'start must be [BehaviourClass, args?, spawnOptions?] or a function')
+  }
+  const restart = s.restart ?? 'permanent'
+  if (!RESTARTS.includes(restart)) throw fail('ERR_BAD_CHILD_SPEC', { invalid_restart_type: restart }, id, `bad restart ${String(restart)}`)
+  const type = s.type ?? 'worker'
+  if (type !== 'worker' && type !== 'supervisor') throw fail('ERR_BAD_CHILD_SPEC', { invalid_child_type: type }, id, `bad type ${String(type)}`)
+  const shutdown = s.shutdown ?? (type === 'supervisor' ? 'infinity' : 5000)
+  if (shutdown !== 'brutal_kill' && shutdown !== 'infinity' && !(typeof shutdown === 'number' && shutdown >= 0)) {
+    throw fail('ERR_BAD_CHILD_SPEC', { invalid_shutdown: shutdown }, id, `bad shutdown ${String(shutdown)}`)
+  }
+  const significant = s.significant ?? false
+  if (typeof significant !== 'boolean') throw fail('ERR_BAD_CHILD_SPEC', { invalid_significant: significant }, id, 'significant must be a boolean')
+  if (significant && (auto === 'never' || restart === 'permanent')) {
+    throw fail('ERR_BAD_CHILD_SPEC', { bad_combination: { restart, significant, autoShutdown: auto } }, id,
+      'a significant child needs autoShutdown other than never and restart other than permanent')
+  }
+  return { id: template ? undefined : id, start: start as ChildStart, restart, shutdown, type, significant }
+}
+
+function publicSpec(n: Normalized): ChildSpec {
+  return { id: n.id as string, start: n.start, restart: n.restart, shutdown: n.shutdown, type: n.type, significant: n.significant }
+}
