@@ -89,7 +89,11 @@ export class Node extends EventEmitter {
     const mem = allocate(total, opts)
     const registry = new BehaviourRegistry()
     for (const url of opts.modules) await registry.load(url)
-    const main = new Scheduler({ ...schedulerInit(0, total, creation, 0, mem, opts), control: controlViews(mem.control, total) }, registry)
+    const main = new Scheduler({
+      ...schedulerInit(0, total, creation, 0, mem, opts),
+      control: controlViews(mem.control, total),
+      ...(opts.clock === undefined ? {} : { clock: opts.clock }),
+    }, registry)
     const node = new Node(opts, mem, main, creation)
     main.loop.kick()
     try {

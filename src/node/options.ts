@@ -4,6 +4,7 @@ import { isAbsolute, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { makeError } from '../core/errors.ts'
 import { MAX_THREADS } from '../mailbox/layout.ts'
+import type { Clock } from '../scheduler/timers.ts'
 
 export interface NodeOptions {
   /** Worker threads, each a scheduler (default `os.availableParallelism()`); 0 runs on the main thread only. */
@@ -35,6 +36,11 @@ export interface NodeOptions {
   restartThreads?: boolean
   /** The node's environment: what `env(key)` finds when neither the process nor its parent set it. */
   env?: Record<string, unknown>
+  /**
+   * The main thread's clock (default: real time). The test kit's VirtualClock makes timers,
+   * timeouts and restart windows of processes on the main thread deterministic.
+   */
+  clock?: Clock
 }
 
 export interface ResolvedOptions {
@@ -49,10 +55,11 @@ export interface ResolvedOptions {
   readonly shutdownTimeout: number
   readonly restartThreads: boolean
   readonly env: Record<string, unknown>
+  readonly clock: Clock | undefined
 }
 
 const KNOWN = ['threads', 'modules', 'ringBytes', 'maxNames', 'batch', 'turnBudget', 'spinMicros', 'lightSleepMs',
-  'shutdownTimeout', 'restartThreads', 'env'] as const
+  'shutdownTimeout', 'restartThreads', 'env', 'clock'] as const
 
 function integer(name: string, v: unknown, min: number, max: number): number {
   if (typeof v !== 'number' || !Number.isInteger(v)) throw makeError('ERR_INVALID_ARG_TYPE', name, 'an integer', v)
@@ -85,6 +92,11 @@ export function resolveOptions(options: NodeOptions | undefined): ResolvedOption
   if (o.env !== undefined && (typeof o.env !== 'object' || o.env === null || Array.isArray(o.env))) {
     throw makeError('ERR_INVALID_ARG_TYPE', 'env', 'an object', o.env)
   }
+  const c = o.clock as Partial<Clock> | undefined
+  if (c !== undefined && (typeof c !== 'object' || c === null || typeof c.now !== 'function' ||
+    typeof c.setTimeout !== 'function' || typeof c.clearTimeout !== 'function')) {
+    throw makeError('ERR_INVALID_ARG_TYPE', 'clock', 'an object with now, setTimeout and clearTimeout', o.clock)
+  }
   if (o.restartThreads !== undefined && typeof o.restartThreads !== 'boolean') {
     throw makeError('ERR_INVALID_ARG_TYPE', 'restartThreads', 'a boolean', o.restartThreads)
   }
@@ -100,5 +112,6 @@ export function resolveOptions(options: NodeOptions | undefined): ResolvedOption
     shutdownTimeout: o.shutdownTimeout === undefined ? 5000 : integer('shutdownTimeout', o.shutdownTimeout, 0, 2 ** 31 - 1),
     restartThreads: o.restartThreads ?? true,
     env: { ...o.env },
+    clock: o.clock,
   }
 }

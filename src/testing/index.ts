@@ -1,2 +1,6 @@
-/** The test kit (`skein/testing`): probes to wait on events instead of sleeping. */
+/**
+ * The test kit (`skein/testing`): probes to wait on events instead of sleeping, and a virtual
+ * clock for anything that depends on time.
+ */
 export { Probe, ProbeActor, probe } from './probe.ts'
+export { VirtualClock } from './virtual-clock.ts'

@@ -4,7 +4,10 @@
  */
 import { inspect } from 'node:util'
 import { Actor } from '../behaviours/actor.ts'
-import type { Pid } from '../core/pid.ts'
+import { isDeepStrictEqual } from 'node:util'
+import type { Pid, Ref } from '../core/pid.ts'
+import { isDownMessage, isExitMessage, type DownMessage, type ExitMessage } from '../core/envelope.ts'
+import type { ExitReason } from '../core/exit.ts'
 
 function describe(messages: unknown[]): string {
   return inspect(messages, { depth: 4, breakLength: Infinity })
@@ -17,6 +20,11 @@ interface Waiter {
 
 export class ProbeActor extends Actor<void, unknown> {
   readonly received: unknown[] = []
+
+  override init(): void {
+    // A probe linked to a process must hear of its end, never die of it.
+    this.trapExit(true)
+  }
   #waiters: Waiter[] = []
 
   receive(message: unknown): void {
@@ -65,7 +73,40 @@ export class Probe {
     return this.#actor.take(match as (m: unknown) => boolean, timeoutMs) as Promise<T>
   }
 
-  /** Resolve if no message matching `match` arrives within `windowMs`. */
+  /** expect, under the name the SEMANTICS harness uses. */
+  expectMessage<T = unknown>(match: (m: T) => boolean, timeoutMs = 5000): Promise<T> {
+    return this.expect(match, timeoutMs)
+  }
+
+  /** Link the probe to `pid` (it traps exits): its end arrives as an EXIT message (see expectExit). */
+  link(pid: Pid): void {
+    this.#actor.link(pid)
+  }
+
+  /** Monitor `pid` from the probe: its end arrives as a DOWN message (see expectDown). */
+  monitor(pid: Pid): Ref {
+    return this.#actor.monitor(pid)
+  }
+
+  /** The EXIT from linked `pid`; with `reason`, it must be that reason (compared structurally). */
+  async expectExit(pid: Pid, reason?: ExitReason, timeoutMs = 5000): Promise<ExitMessage> {
+    const m = await this.expect<ExitMessage>((x) => isExitMessage(x) && x.from.equals(pid), timeoutMs)
+    if (reason !== undefined && !isDeepStrictEqual(m.reason, reason)) {
+      throw new Error(`probe: ${pid.toString()} exited with ${inspect(m.reason)}, expected ${inspect(reason)}`)
+    }
+    return m
+  }
+
+  /** The DOWN for monitor `ref`; with `reason`, it must be that reason (compared structurally). */
+  async expectDown(ref: Ref, reason?: ExitReason, timeoutMs = 5000): Promise<DownMessage> {
+    const m = await this.expect<DownMessage>((x) => isDownMessage(x) && x.ref.equals(ref), timeoutMs)
+    if (reason !== undefined && !isDeepStrictEqual(m.reason, reason)) {
+      throw new Error(`probe: monitor ${ref.toString()} fired with ${inspect(m.reason)}, expected ${inspect(reason)}`)
+    }
+    return m
+  }
+
+  /** Resolve if no message matching `match` arrives within `windowMs` (real time). */
   async expectNone(match: (m: unknown) => boolean, windowMs: number): Promise<void> {
     let got: unknown
     try {
