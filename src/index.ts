@@ -14,6 +14,7 @@ export {
   type SupervisorSpec, type ChildSpec, type ChildStart, type ChildStarted, type ChildStartContext, type ChildInfo,
   type ChildCounts, type ChildStartResult, type Strategy, type RestartType, type Shutdown, type ChildType, type AutoShutdown,
 } from './behaviours/supervisor.ts'
+export { PartitionSupervisor, type PartitionSpec } from './behaviours/partition-supervisor.ts'
 export { Pid, Ref, type Address, type NamedProcess, type TypedPid } from './core/pid.ts'
 export { hasCode, type ErrorCode, type SkeinError } from './core/errors.ts'
 export { isCleanReason, type ExitReason } from './core/exit.ts'

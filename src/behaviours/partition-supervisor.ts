@@ -1,0 +1,68 @@
+/**
+ * PartitionSupervisor: the hash-partitioned supervision tree. One child spec is started once
+ * per partition, partition k on worker thread 1 + (k mod workers) and registered node-wide as
+ * `name:k`; a key belongs to partition hash(key) mod partitions. Since names resolve on every
+ * thread, any process reaches the partition that owns a key with a plain call or send to
+ * `PartitionSupervisor.partition(name, key, partitions)`, and sends within one partition's work
+ * never leave its thread.
+ *
+ *   PartitionSupervisor 'words' (one_for_one, on the caller's thread)
+ *     ├─ words:0  on thread 1      key 'apple' ─ hash % 2 = 1 ─▶ words:1
+ *     └─ words:1  on thread 2
+ *
+ * A crashed partition is restarted on its thread under the same name. Each partition's child
+ * gets `{ ...args, partition: k }` as its arguments (args must be an object or undefined).
+ */
+import { hashKey } from '../core/hash.ts'
+import { makeError } from '../core/errors.ts'
+import { Supervisor, type ChildSpec, type SupervisorSpec } from './supervisor.ts'
+
+export interface PartitionSpec {
+  /** Partition k is registered as `${name}:${k}`. */
+  readonly name: string
+  /** Started once per partition; `start` must be `[Class, args?, spawnOptions?]`. */
+  readonly child: ChildSpec
+  /** Default: one per worker thread (1 with no workers). */
+  readonly partitions?: number
+  /** The restart intensity of the partitions' supervisor (default 3 within 5 s). */
+  readonly intensity?: number
+  readonly period?: number
+}
+
+export class PartitionSupervisor extends Supervisor<PartitionSpec> {
+  /** The registered name of the partition that owns `key`. */
+  static partition(name: string, key: string | number, partitions: number): string {
+    if (!Number.isInteger(partitions) || partitions < 1) {
+      throw makeError('ERR_INVALID_ARG_VALUE', 'partitions', 'an integer >= 1', partitions)
+    }
+    return `${name}:${hashKey(key) % partitions}`
+  }
+
+  init(spec: PartitionSpec): SupervisorSpec {
+    const { name, child, intensity = 3, period = 5 } = spec
+    if (typeof name !== 'string' || name.length === 0) throw makeError('ERR_INVALID_ARG_TYPE', 'name', 'a non-empty string', name)
+    const start = child?.start
+    if (!Array.isArray(start)) {
+      throw makeError('ERR_INVALID_ARG_TYPE', 'child.start', 'a [BehaviourClass, args?, spawnOptions?] tuple', start)
+    }
+    const [behaviour, args, options] = start
+    if (args !== undefined && (typeof args !== 'object' || args === null || Array.isArray(args))) {
+      throw makeError('ERR_INVALID_ARG_TYPE', 'child args', 'an object or undefined (the partition index is added to it)', args)
+    }
+    const workers = this.workerThreads
+    const partitions = spec.partitions ?? Math.max(1, workers)
+    if (!Number.isInteger(partitions) || partitions < 1) {
+      throw makeError('ERR_INVALID_ARG_VALUE', 'partitions', 'an integer >= 1', partitions)
+    }
+    const children: ChildSpec[] = []
+    for (let k = 0; k < partitions; k++) {
+      const id = `${name}:${k}`
+      children.push({
+        ...child,
+        id,
+        start: [behaviour, { ...args, partition: k }, { ...options, name: id, thread: workers === 0 ? 0 : 1 + (k % workers) }],
+      })
+    }
+    return { strategy: 'one_for_one', intensity, period, children }
+  }
+}
