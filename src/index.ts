@@ -14,6 +14,8 @@ export {
   type SupervisorSpec, type ChildSpec, type ChildStart, type ChildStarted, type ChildStartContext, type ChildInfo,
   type ChildCounts, type ChildStartResult, type Strategy, type RestartType, type Shutdown, type ChildType, type AutoShutdown,
 } from './behaviours/supervisor.ts'
+export { type ApplicationSpec, type ApplicationContext, type StartType } from './behaviours/application.ts'
+export type { ApplicationInfo } from './node/applications.ts'
 export { PartitionSupervisor, type PartitionSpec } from './behaviours/partition-supervisor.ts'
 export { Pid, Ref, type Address, type NamedProcess, type TypedPid } from './core/pid.ts'
 export { hasCode, type ErrorCode, type SkeinError } from './core/errors.ts'

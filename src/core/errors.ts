@@ -81,6 +81,11 @@ export const Codes = {
   ERR_SIMPLE_ONE_FOR_ONE: E('ERR_SIMPLE_ONE_FOR_ONE', (op: string) =>
     `${op} is not available on a simple_one_for_one supervisor (terminate children by pid)`),
   ERR_CHILD_START: E('ERR_CHILD_START', (id: string, reason: string) => `child ${id} failed to start: ${reason}`),
+  ERR_APP_UNKNOWN: E('ERR_APP_UNKNOWN', (name: string) => `no application ${JSON.stringify(name)} is loaded`),
+  ERR_APP_ALREADY_LOADED: E('ERR_APP_ALREADY_LOADED', (name: string) => `application ${JSON.stringify(name)} is already loaded`),
+  ERR_APP_ALREADY_STARTED: E('ERR_APP_ALREADY_STARTED', (name: string) => `application ${JSON.stringify(name)} is running`),
+  ERR_APP_NOT_RUNNING: E('ERR_APP_NOT_RUNNING', (name: string) => `application ${JSON.stringify(name)} is not running`),
+  ERR_APP_START_FAILED: E('ERR_APP_START_FAILED', (name: string, why: string) => `application ${JSON.stringify(name)} failed to start: ${why}`),
   ERR_BAD_RETURN_VALUE: E('ERR_BAD_RETURN_VALUE', (callback: string, got: unknown) =>
     `${callback} returned an unexpected value: ${show(got)}`),
   ERR_NODE_STOPPED: E('ERR_NODE_STOPPED', () => 'the node is stopped'),

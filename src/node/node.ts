@@ -24,6 +24,8 @@ import type {
 } from '../core/process-context.ts'
 import type { WorkerInit } from '../workers/protocol.ts'
 import { ShardHost } from './shard-host.ts'
+import { Applications, type ApplicationInfo } from './applications.ts'
+import type { ApplicationSpec, StartType } from '../behaviours/application.ts'
 import { NodeShell } from './node-shell.ts'
 import { resolveOptions, moduleUrl, type NodeOptions, type ResolvedOptions } from './options.ts'
 
@@ -63,6 +65,7 @@ export class Node extends EventEmitter {
   #stopped = false
   #stopping: Promise<void> | null = null
   #restarts = 0
+  readonly #apps: Applications = new Applications(this)
   #keepAlive: ReturnType<typeof setInterval> | null
 
   private constructor(opts: ResolvedOptions, mem: SharedMemory, main: Scheduler, creation: number) {
@@ -249,6 +252,7 @@ export class Node extends EventEmitter {
 
   async #stop(): Promise<void> {
     this.#stopped = true
+    this.#apps.nodeStopping()
     const timeout = this.#opts.shutdownTimeout
     const hosts = this.#hosts.filter((h): h is ShardHost => h !== undefined && h.alive)
     await Promise.all([
@@ -316,6 +320,48 @@ export class Node extends EventEmitter {
     const peers = this.#hosts.filter((h): h is ShardHost => h !== undefined && h.alive)
     await Promise.all(peers.map((h) => raceExit(h, h.control.threadGone(k))))
     this.emit('threadGone', k)
+  }
+
+  // ── applications ─────────────────────────────────────────────────────────────────────
+
+  /** Load an application spec; returns its name. @throws ERR_APP_ALREADY_LOADED, ERR_INVALID_ARG_TYPE */
+  loadApplication(spec: ApplicationSpec): string {
+    return this.#apps.load(spec)
+  }
+
+  /** @throws ERR_APP_UNKNOWN, ERR_APP_ALREADY_STARTED (unload a running application: stop it first) */
+  unloadApplication(name: string): void {
+    this.#apps.unload(name)
+  }
+
+  /**
+   * Start a loaded application (its dependencies first) with its spec's start type or `startType`;
+   * resolves with the application master's pid once every child is up.
+   * Rejects ERR_APP_UNKNOWN, ERR_APP_ALREADY_STARTED, ERR_APP_START_FAILED (`reason`: why).
+   */
+  startApplication(name: string, startType?: StartType): Promise<Pid> {
+    this.#live()
+    return this.#apps.start(name, startType)
+  }
+
+  /** Stop a running application (children in reverse order); it stays loaded. Rejects ERR_APP_NOT_RUNNING. */
+  stopApplication(name: string): Promise<void> {
+    return this.#apps.stop(name)
+  }
+
+  /** Running applications. */
+  whichApplications(): ApplicationInfo[] {
+    return this.#apps.which()
+  }
+
+  /** Loaded applications, running or not. */
+  loadedApplications(): ApplicationInfo[] {
+    return this.#apps.loaded()
+  }
+
+  /** @throws ERR_APP_UNKNOWN */
+  applicationInfo(name: string): ApplicationInfo {
+    return this.#apps.info(name)
   }
 
   /** For the testing kit: the behaviour instance of a process on the main thread. */

@@ -1,0 +1,154 @@
+/**
+ * Application: OTP's application. A spec (name, version, dependencies, env, children, start
+ * type) is loaded into the node; starting it spawns an application master process on the main
+ * thread that sets the app's env on itself (so every child inherits it), starts the children in
+ * order, linked, then runs the spec's `start` hook. The master does not restart children (give
+ * it a Supervisor child for that); a child's exit ends the application, except a transient
+ * application's child ending 'normal', which is only reported.
+ *
+ * When an application ends other than through stopApplication, its start type decides the
+ * node's fate (Erlang):
+ *
+ *   permanent   the node stops (every other application with it)
+ *   transient   the node stops unless the application ended 'normal'
+ *   temporary   reported only ('applicationExit' event on the node)
+ *
+ * stopApplication shuts the children down in reverse start order (each with its shutdown,
+ * default 5000 ms) and leaves the application loaded, ready to start again.
+ */
+import { kBehaviour, kDispatch, kInit, kTerminate, type BehaviourInstance, type Settle } from '../core/process-context.ts'
+import { isCallMessage, isExitMessage, isStopRequest } from '../core/envelope.ts'
+import { Pid } from '../core/pid.ts'
+import type { ExitReason } from '../core/exit.ts'
+import { makeError } from '../core/errors.ts'
+import { ProcessBase } from './process-base.ts'
+import type { ChildSpec, ChildStarted, ChildStartContext } from './supervisor.ts'
+
+export type StartType = 'permanent' | 'transient' | 'temporary'
+
+export interface ApplicationSpec {
+  readonly name: string
+  readonly description?: string
+  readonly version?: string
+  /** Applications started (in order) before this one; an already running one is fine. */
+  readonly applications?: readonly string[]
+  /** Set on the application master: every child sees it through `env(key)` unless it sets its own. */
+  readonly env?: Readonly<Record<string, unknown>>
+  /** Started in order, each linked to the application master (restart types are not used). */
+  readonly children?: readonly ChildSpec[]
+  /** Default 'temporary'. */
+  readonly startType?: StartType
+  /** Stop the application with 'normal' after this many ms (0 or absent: never). */
+  readonly lifespan?: number
+  /** Runs in the application master after the children have started. */
+  readonly start?: (app: ApplicationContext) => void | Promise<void>
+}
+
+/** What the `start` hook gets: the master's pid and the children it started, in order. */
+export interface ApplicationContext {
+  readonly self: Pid
+  readonly children: readonly Pid[]
+}
+
+/** The application master's arguments. */
+export interface MasterArgs {
+  readonly spec: ApplicationSpec
+  readonly startType: StartType
+}
+
+const LIFESPAN_OVER = Object.freeze({ $appLifespan: true })
+
+interface Running {
+  readonly id: string
+  readonly pid: Pid
+  readonly shutdown: ChildSpec['shutdown']
+}
+
+export class ApplicationMaster extends ProcessBase implements BehaviourInstance {
+  static readonly [kBehaviour] = 'application'
+  #startType: StartType = 'temporary'
+  #children: Running[] = []
+
+  init(_args: MasterArgs): void {}
+
+  async [kInit](raw: unknown): Promise<void> {
+    const { spec, startType } = raw as MasterArgs
+    this.#startType = startType
+    this.trapExit(true)
+    for (const [key, value] of Object.entries(spec.env ?? {})) this.setEnv(key, value)
+    for (const child of spec.children ?? []) {
+      let started: ChildStarted
+      try {
+        started = await this.#start(child)
+      } catch (error) {
+        await this.#shutdownAll()
+        const reason = (error as { reason?: unknown }).reason ?? error
+        throw { failedToStartChild: child.id, reason }
+      }
+      if (started === 'ignore') continue
+      const pid = started instanceof Pid ? started : started.pid
+      this.#children.push({ id: child.id, pid, shutdown: child.shutdown })
+    }
+    if (spec.lifespan !== undefined && spec.lifespan > 0) this.sendAfter(this.self, LIFESPAN_OVER, spec.lifespan)
+    await spec.start?.({ self: this.self, children: this.#children.map((c) => c.pid) })
+  }
+
+  #start(child: ChildSpec): Promise<ChildStarted> {
+    const start = child.start
+    if (typeof start === 'function') {
+      const ctx: ChildStartContext = {
+        supervisor: this.self,
+        startLink: (behaviour, args, options) => this.startProcess(behaviour, args, { ...options, link: true }),
+      }
+      return Promise.resolve(start(ctx))
+    }
+    const [behaviour, args, options] = start
+    return this.startProcess(behaviour, args, { ...options, link: true })
+  }
+
+  [kDispatch](message: unknown): Settle {
+    if (message === LIFESPAN_OVER) {
+      this.stop('normal')
+      return
+    }
+    if (isExitMessage(message)) {
+      const i = this.#children.findIndex((c) => c.pid.equals(message.from))
+      if (i < 0) return
+      this.#children.splice(i, 1)
+      // A transient application outlives a child that ended normally; any other exit ends it.
+      if (this.#startType === 'transient' && message.reason === 'normal') return
+      this.stop(message.reason)
+      return
+    }
+    if (isCallMessage(message)) {
+      if (isStopRequest(message.request)) this.stop(message.request.reason)
+      else if (message.request === 'children') this.reply(message.from, this.#children.map((c) => c.pid))
+      else this.reply(message.from, makeError('ERR_UNSUPPORTED_REQUEST', this.self.toString()))
+    }
+  }
+
+  [kTerminate](_reason: ExitReason): Settle {
+    return this.#shutdownAll()
+  }
+
+  /** Reverse start order, one at a time: exit 'shutdown', wait up to the child's shutdown, then kill. */
+  async #shutdownAll(): Promise<void> {
+    const children = this.#children.reverse()
+    this.#children = []
+    for (const c of children) {
+      const gone = this.watch(c.pid)
+      this.unlink(c.pid)
+      const how = c.shutdown ?? 5000
+      if (how === 'brutal_kill') {
+        this.exit(c.pid, 'kill')
+        await gone
+        continue
+      }
+      this.exit(c.pid, 'shutdown')
+      if (how !== 'infinity' && await Promise.race([gone.then(() => false), this.delay(how).then(() => true)])) {
+        this.exit(c.pid, 'kill')
+      }
+      await gone
+    }
+  }
+}
