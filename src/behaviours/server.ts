@@ -99,18 +99,31 @@ function after<T, U = Settle>(value: T | PromiseLike<T>, then: (v: T) => U): U |
 /** The message a timeout arms; handleInfo receives 'timeout' when it arrives. */
 const TIMEOUT = Object.freeze({ type: '$timeout' })
 
+/** Sent to itself by a server whose init returned a continue, so that a dispatch comes to run it. */
+const CONTINUE = Object.freeze({ type: '$continue' })
+
 type CallReturn<R> = R | ServerAction<R> | Promise<R | ServerAction<R>>
 type NoReplyReturn = void | ServerAction<never> | Promise<void | ServerAction<never>>
 
 const warned = new WeakSet<object>()
 
-// The request, cast and reply types a Server subclass declares, for typed client calls.
-/* eslint-disable @typescript-eslint/no-explicit-any */
-export type CallOf<S> = S extends Server<any, infer C, any, any> ? C : unknown
-export type CastOf<S> = S extends Server<any, any, infer C, any> ? C : unknown
-export type ReplyOf<S> = S extends Server<any, any, any, infer R> ? R : unknown
-type ArgsOf<S> = S extends Server<infer A, any, any, any> ? A : unknown
-/* eslint-enable @typescript-eslint/no-explicit-any */
+/** Type-only key: the type arguments a Server subclass declares (see Server[kTypes]). */
+declare const kTypes: unique symbol
+
+interface TypeArgs<Args, Call, Cast, Reply> {
+  readonly args: Args
+  readonly call: Call
+  readonly cast: Cast
+  readonly reply: Reply
+}
+
+// The request, cast and reply types a Server subclass declares, for typed client calls. They are
+// read from the declared type arguments, not inferred from the callbacks' signatures: an override
+// such as `handleCast(): void` would otherwise make every cast acceptable.
+export type CallOf<S> = S extends { readonly [kTypes]?: TypeArgs<unknown, infer C, unknown, unknown> } ? C : unknown
+export type CastOf<S> = S extends { readonly [kTypes]?: TypeArgs<unknown, unknown, infer C, unknown> } ? C : unknown
+export type ReplyOf<S> = S extends { readonly [kTypes]?: TypeArgs<unknown, unknown, unknown, infer R> } ? R : unknown
+type ArgsOf<S> = S extends { readonly [kTypes]?: TypeArgs<infer A, unknown, unknown, unknown> } ? A : unknown
 
 /** Where a typed call can go: a typed pid, or a name or plain pid (then unchecked). */
 type ServerAddress<S> = TypedPid<S> | Address
@@ -130,8 +143,14 @@ export type Response<R> = { readonly reply: R } | 'timeout' | 'no_reply'
 export abstract class Server<Args = void, Call = unknown, Cast = unknown, Reply = unknown>
   extends ProcessBase implements BehaviourInstance {
   static readonly [kBehaviour] = 'server'
+  /** For the type checker only (CallOf, CastOf, ReplyOf): never set at run time. */
+  declare readonly [kTypes]?: TypeArgs<Args, Call, Cast, Reply>
   #timer: TimerRef | null = null
   #replyAfterTerminate: { from: From; value: unknown } | null = null
+  /** A continue init asked for: it runs at the first dispatch, before that message. */
+  #initContinue: Next | undefined = undefined
+  /** A callback asked to stop (so the message an init continue ran ahead of is not handled). */
+  #stopping = false
 
   // ── client functions (OTP's gen_server module functions) ──────────────────────────────
 
@@ -243,11 +262,30 @@ export abstract class Server<Args = void, Call = unknown, Cast = unknown, Reply 
   [kInit](args: unknown): Settle | typeof IGNORE | Promise<void | typeof IGNORE> {
     return after(this.init(args as Args), (r) => {
       if (isAction(r) && r[kAction] === 'ignore') return IGNORE
+      if (isAction(r) && r[kAction] === 'noreply' && r.next !== undefined && 'continue' in r.next) {
+        // OTP: the start returns first, then the continue runs before any further message. A
+        // full mailbox refuses the wake-up, but then a message is there to bring the dispatch.
+        this.#initContinue = r.next
+        this.trySend(this.self, CONTINUE)
+        return
+      }
       return this.#noreplyResult(r, 'init')
     })
   }
 
   [kDispatch](message: unknown): Settle {
+    const pending = this.#initContinue
+    if (pending !== undefined) {
+      this.#initContinue = undefined
+      const ran = this.#next(pending)
+      if (message === CONTINUE) return ran
+      return after(ran, () => (this.#stopping ? undefined : this.#dispatch(message)))
+    }
+    if (message === CONTINUE) return
+    return this.#dispatch(message)
+  }
+
+  #dispatch(message: unknown): Settle {
     if (this.#timer !== null) {
       this.#timer.cancel()
       this.#timer = null
@@ -307,10 +345,19 @@ export abstract class Server<Args = void, Call = unknown, Cast = unknown, Reply 
           return this.#next(r.next)
         case 'stop':
           if (r.reply !== undefined) this.#replyAfterTerminate = { from: m.from, value: r.reply.value }
-          this.stop(r.reason)
+          this.#stop(r.reason)
           return
+        case 'ignore':
+          throw makeError('ERR_BAD_RETURN_VALUE', 'handleCall', 'ignore()')
+        default:
+          return assertNever(r, 'handleCall')
       }
     })
+  }
+
+  #stop(reason: ExitReason): void {
+    this.#stopping = true
+    this.stop(reason)
   }
 
   /** Server.stop: terminate runs with the reason; the caller learns the end from its monitor. */
@@ -324,7 +371,7 @@ export abstract class Server<Args = void, Call = unknown, Cast = unknown, Reply 
     if (!isAction(r) || r[kAction] === 'reply' || r[kAction] === 'ignore') throw makeError('ERR_BAD_RETURN_VALUE', callback, r)
     if (r[kAction] === 'stop') {
       if (callback === 'init') throw stopInit(r.reason)
-      this.stop(r.reason)
+      this.#stop(r.reason)
       return
     }
     return this.#next(r.next)
@@ -339,6 +386,10 @@ export abstract class Server<Args = void, Call = unknown, Cast = unknown, Reply 
       this.#timer = this.sendAfter(this.self, TIMEOUT, next.timeout)
     }
   }
+}
+
+function assertNever(x: never, callback: string): never {
+  throw makeError('ERR_BAD_RETURN_VALUE', callback, x)
 }
 
 /** init returned stop(reason): the start fails with that reason (thrown so init ends the process). */
