@@ -129,6 +129,8 @@ interface Child {
   pid: Pid | 'restarting' | undefined
   /** simple_one_for_one: startChild's extra arguments (not kept for temporary children). */
   extra: unknown
+  /** simple_one_for_one: the pid it last ran as, so terminateChild(that pid) can end its restart loop. */
+  last: Pid | undefined
 }
 
 /** The admin requests the client functions send (as calls). */
@@ -220,7 +222,7 @@ export abstract class Supervisor<Args = void> extends ProcessBase implements Beh
     return admin(caller, supervisor, { $sup: 'countChildren' }) as Promise<ChildCounts>
   }
 
-  /** A child's spec, with defaults filled in (simple_one_for_one: the template, by child pid). */
+  /** A child's spec, with defaults filled in (simple_one_for_one: the template, by child pid; temporary: no start args). */
   static getChildSpec(caller: Caller, supervisor: Address, child: string | Pid): Promise<ChildSpec> {
     return admin(caller, supervisor, { $sup: 'getChildSpec', child }) as Promise<ChildSpec>
   }
@@ -313,7 +315,7 @@ export abstract class Supervisor<Args = void> extends ProcessBase implements Beh
   }
 
   #newChild(spec: Normalized, extra: unknown): Child {
-    return { n: ++this.#seq, spec, pid: undefined, extra }
+    return { n: ++this.#seq, spec, pid: undefined, extra, last: undefined }
   }
 
   /** Start `child` (linked); records its pid. Resolves with the start's info; rejects with why it failed. */
@@ -339,6 +341,8 @@ export abstract class Supervisor<Args = void> extends ProcessBase implements Beh
     if (!(pid instanceof Pid)) throw fail('ERR_BAD_RETURN_VALUE', { bad_start_return: started }, 'a child start', started)
     child.pid = pid
     this.#byPid.set(pid.key, child)
+    // A temporary child is never restarted, so its start arguments are not kept (SUP-R3).
+    if (child.spec.restart === 'temporary' && this.#template === null) child.spec = withoutArgs(child.spec)
     return started instanceof Pid ? undefined : started.info
   }
 
@@ -360,7 +364,10 @@ export abstract class Supervisor<Args = void> extends ProcessBase implements Beh
   #forget(child: Child): void {
     if (child.pid instanceof Pid) {
       this.#byPid.delete(child.pid.key)
-      if (this.#template !== null) this.#retire(child.pid)
+      if (this.#template !== null) {
+        this.#retire(child.pid)
+        child.last = child.pid
+      }
     }
     child.pid = undefined
   }
@@ -585,12 +592,15 @@ export abstract class Supervisor<Args = void> extends ProcessBase implements Beh
   async #terminateChildOp(which: string | Pid): Promise<void> {
     if (this.#template !== null) {
       if (!(which instanceof Pid)) throw fail('ERR_SIMPLE_ONE_FOR_ONE', 'simple_one_for_one', 'terminateChild by id')
-      const child = this.#byPid.get(which.key)
+      // A child being restarted is known by the pid it last ran as; stopping it ends the retry loop (SUP-R5).
+      const child = this.#byPid.get(which.key) ??
+        this.#children.find((c) => c.pid === 'restarting' && c.last !== undefined && c.last.equals(which))
       if (child === undefined) {
         if (this.#retired.has(which.key)) return
         throw fail('ERR_CHILD_NOT_FOUND', 'not_found', which.toString())
       }
-      await this.#shutdown(child)
+      if (child.pid instanceof Pid) await this.#shutdown(child)
+      else child.pid = undefined
       this.#remove(child)
       return
     }
@@ -686,6 +696,12 @@ function normalize(raw: unknown, auto: AutoShutdown, template: boolean): Normali
       'a significant child needs autoShutdown other than never and restart other than permanent')
   }
   return { id: template ? undefined : id, start: start as ChildStart, restart, shutdown, type, significant }
+}
+
+function withoutArgs(n: Normalized): Normalized {
+  if (typeof n.start === 'function') return n
+  const [behaviour, , options] = n.start
+  return { ...n, start: [behaviour, undefined, options] }
 }
 
 function publicSpec(n: Normalized): ChildSpec {
