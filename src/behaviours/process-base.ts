@@ -9,7 +9,7 @@ import {
   type CallOptions, type ProcessContext, type SpawnOptions, type StartOptions, type Started, type TimerRef,
   type BehaviourClass,
 } from '../core/process-context.ts'
-import type { Address, Pid, Ref, TypedPid } from '../core/pid.ts'
+import type { Address, Pid, Ref, TypedPid, UntypedAddress } from '../core/pid.ts'
 import type { CallOf, CastOf, ReplyOf, Server } from './server.ts'
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -59,13 +59,13 @@ export abstract class ProcessBase {
 
   /** Call a process; given a typed pid of a Server, the request and reply are checked. */
   call<S extends AnyServer>(to: TypedPid<S>, request: CallOf<S>, options?: CallOptions): Promise<ReplyOf<S>>
-  call<R = unknown>(to: Address, request: unknown, options?: CallOptions): Promise<R>
+  call<R = unknown>(to: UntypedAddress, request: unknown, options?: CallOptions): Promise<R>
   call(to: Address, request: unknown, options?: CallOptions): Promise<unknown> {
     return this.context.call(to, request, options)
   }
 
   cast<S extends AnyServer>(to: TypedPid<S>, request: CastOf<S>): void
-  cast(to: Address, request: unknown): void
+  cast(to: UntypedAddress, request: unknown): void
   cast(to: Address, request: unknown): void {
     this.context.cast(to, request)
   }

@@ -96,8 +96,13 @@ function after<T, U = Settle>(value: T | PromiseLike<T>, then: (v: T) => U): U |
   return isThenable(value) ? Promise.resolve(value).then(then) as Promise<Awaited<U>> : then(value as T)
 }
 
-/** The message a timeout arms; handleInfo receives 'timeout' when it arrives. */
-const TIMEOUT = Object.freeze({ type: '$timeout' })
+/** A timeout's message (one per arming, so a stale one is recognised); handleInfo receives 'timeout'. */
+interface TimeoutMessage {
+  readonly type: '$timeout'
+}
+
+const isTimeout = (m: unknown): m is TimeoutMessage =>
+  typeof m === 'object' && m !== null && (m as { type?: unknown }).type === '$timeout'
 
 /** Sent to itself by a server whose init returned a continue, so that a dispatch comes to run it. */
 const CONTINUE = Object.freeze({ type: '$continue' })
@@ -146,6 +151,8 @@ export abstract class Server<Args = void, Call = unknown, Cast = unknown, Reply 
   /** For the type checker only (CallOf, CastOf, ReplyOf): never set at run time. */
   declare readonly [kTypes]?: TypeArgs<Args, Call, Cast, Reply>
   #timer: TimerRef | null = null
+  /** The message of the armed timeout: one that fired while another message was queued is stale. */
+  #timeoutMessage: TimeoutMessage | null = null
   #replyAfterTerminate: { from: From; value: unknown } | null = null
   /** A continue init asked for: it runs at the first dispatch, before that message. */
   #initContinue: Next | undefined = undefined
@@ -286,11 +293,17 @@ export abstract class Server<Args = void, Call = unknown, Cast = unknown, Reply 
   }
 
   #dispatch(message: unknown): Settle {
+    const armed = this.#timeoutMessage
+    this.#timeoutMessage = null
     if (this.#timer !== null) {
       this.#timer.cancel()
       this.#timer = null
     }
-    if (message === TIMEOUT) return after(this.handleInfo('timeout'), (r) => this.#noreplyResult(r, 'handleInfo'))
+    if (isTimeout(message)) {
+      // SRV-R6: any message cancels the timeout, even one that arrived after it fired.
+      if (message !== armed) return
+      return after(this.handleInfo('timeout'), (r) => this.#noreplyResult(r, 'handleInfo'))
+    }
     if (isCallMessage(message)) {
       if (isStopRequest(message.request)) return this.#stopRequested(message.request)
       return this.#call(message as CallMessage<Call>)
@@ -383,7 +396,9 @@ export abstract class Server<Args = void, Call = unknown, Cast = unknown, Reply 
       return after(this.handleContinue(next.continue), (r) => this.#noreplyResult(r, 'handleContinue'))
     }
     if (next.timeout !== undefined && next.timeout !== Infinity) {
-      this.#timer = this.sendAfter(this.self, TIMEOUT, next.timeout)
+      const message: TimeoutMessage = { type: '$timeout' }
+      this.#timeoutMessage = message
+      this.#timer = this.sendAfter(this.self, message, next.timeout)
     }
   }
 }

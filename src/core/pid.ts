@@ -21,6 +21,12 @@ declare const kProcessType: unique symbol
  */
 export type TypedPid<T> = Pid & { readonly [kProcessType]?: T }
 
+/**
+ * An address whose target's types are not known: a name, an alias, or a plain Pid. A typed pid
+ * is not one, so a call through it is checked against its server's declared types.
+ */
+export type UntypedAddress = TypedPid<never> | string | Ref
+
 export class Pid {
   readonly node: string
   readonly id: number
@@ -72,6 +78,8 @@ export function pidFor(node: string, creation: number, thread: number, counter: 
  * each thread incarnation starts its counter in a fresh range, so refs are never reused either.
  */
 export class Ref {
+  /** Type-only: keeps a Pid from passing for a Ref (they share their fields' shapes). */
+  declare private readonly refBrand: never
   readonly node: string
   readonly key: number
   readonly creation: number

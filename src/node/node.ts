@@ -14,7 +14,7 @@ import { nameTableBytes } from '../process/name-table.ts'
 import { Scheduler, type ThreadStats } from '../scheduler/scheduler.ts'
 import { controlBytes, controlViews, ringSab } from '../mailbox/layout.ts'
 import { Proc } from '../process/proc.ts'
-import { LOCAL_NODE, type Address, type Pid, type Ref, type TypedPid } from '../core/pid.ts'
+import { LOCAL_NODE, type Address, type Pid, type Ref, type TypedPid, type UntypedAddress } from '../core/pid.ts'
 import type { CallOf, CastOf, ReplyOf, Server } from '../behaviours/server.ts'
 import { makeError } from '../core/errors.ts'
 import type { DownMessage } from '../core/envelope.ts'
@@ -125,10 +125,10 @@ export class Node extends EventEmitter {
    *   rejects ERR_INIT_FAILED when init throws (the error's `reason` is what init threw)
    */
   async spawn<A, I extends BehaviourInstance>(behaviour: (new () => I & { init(args: A): unknown }) | BehaviourRef,
-    args?: A, options?: SpawnOptions): Promise<TypedPid<I>> {
+    args?: A, options?: SpawnOptions): Promise<I extends AnyServer ? TypedPid<I> : Pid> {
     const started = await this.startProcess(behaviour, args, options)
     if (started === 'ignore') throw makeError('ERR_INIT_IGNORED', behaviourName(behaviour))
-    return started
+    return started as I extends AnyServer ? TypedPid<I> : Pid
   }
 
   /**
@@ -166,7 +166,7 @@ export class Node extends EventEmitter {
    * Given a typed pid of a Server (from spawn or Server.start), the request and reply are checked.
    */
   call<S extends AnyServer>(to: TypedPid<S>, request: CallOf<S>, options?: CallOptions): Promise<ReplyOf<S>>
-  call<R = unknown>(to: Address, request: unknown, options?: CallOptions): Promise<R>
+  call<R = unknown>(to: UntypedAddress, request: unknown, options?: CallOptions): Promise<R>
   call(to: Address, request: unknown, options?: CallOptions): Promise<unknown> {
     this.#live()
     return this.#main.services.call(this.#shell, to, request, options)
@@ -174,7 +174,7 @@ export class Node extends EventEmitter {
 
   /** Cast to a process (`{ type: '$cast', request }`); typed against a Server's casts via a typed pid. */
   cast<S extends AnyServer>(to: TypedPid<S>, request: CastOf<S>): void
-  cast(to: Address, request: unknown): void
+  cast(to: UntypedAddress, request: unknown): void
   cast(to: Address, request: unknown): void {
     this.#live()
     this.#main.send(this.#shell, to, { type: '$cast', request }, true)

@@ -230,7 +230,12 @@ export class Scheduler {
    * (it may be async; a crash in it replaces the reason, as in OTP).
    */
   terminate(p: Proc, reason: ExitReason, runTerminate: boolean): void {
-    if (p.status === Status.DEAD || p.status === Status.TERMINATING) return
+    if (p.status === Status.DEAD) return
+    if (p.status === Status.TERMINATING) {
+      // A kill is untrappable even while terminate runs (a supervisor's shutdown timeout relies on it).
+      if (!runTerminate && reason === 'killed') this.finalize(p, reason)
+      return
+    }
     // RUNNING means its own callback is on the stack right now (one thread runs one process at
     // a time): it signalled itself. Apply once the callback returns.
     if (p.status === Status.RUNNING) {

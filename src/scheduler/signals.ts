@@ -268,13 +268,14 @@ export class Signals {
       if (timeout === Infinity) return
       pending.timer = this.#s.timers.schedule(timeout, () => {
         if (p.calls?.get(ref.key) !== pending) return
-        p.calls.delete(ref.key)
-        this.demonitor(p, ref, false)
-        if (p.linked?.has(pid.key) === true) this.unlink(p, pid)
-        this.exit(p.self, pid, 'kill')
+        // Kill it and fail the start once it is gone (its name is free by then), whatever the
+        // monitor or a just-in-time ack says.
         const error = makeError('ERR_START_TIMEOUT', pid.toString(), timeout)
         error.reason = 'timeout'
-        reject(error)
+        const fail = (): void => reject(error)
+        p.calls.set(ref.key, { ...pending, timer: 0, resolve: fail, reject: fail, kind: 'watch' })
+        if (p.linked?.has(pid.key) === true) this.unlink(p, pid)
+        this.exit(p.self, pid, 'kill')
       })
     })
   }

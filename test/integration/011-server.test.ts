@@ -102,17 +102,17 @@ describe('Server', () => {
     const pid = await node.spawn(TimeoutServer, undefined, { thread: 1 })
     assert.equal(await node.call(pid, { arm: 20 }), 'armed')
     const t0 = performance.now()
-    while ((await node.call<number>(pid, 'count')) === 0) {
+    while ((await node.call(pid, 'count')) === 0) {
       // each count call is traffic, which cancels a pending timeout: re-arm and wait idle
       assert.equal(await node.call(pid, { arm: 20 }), 'armed')
       await new Promise((resolve) => setTimeout(resolve, 40))
       if (performance.now() - t0 > 5000) assert.fail('no timeout fired')
     }
-    const before = await node.call<number>(pid, 'count')
+    const before = await node.call(pid, 'count')
     assert.equal(await node.call(pid, { arm: 300 }), 'armed')
     assert.equal(await node.call(pid, 'ping'), 'pong') // traffic before the deadline cancels it
     await new Promise((resolve) => setTimeout(resolve, 400)) // bound: nothing signals an absent timeout
-    assert.equal(await node.call<number>(pid, 'count'), before)
+    assert.equal(await node.call(pid, 'count'), before)
   })
 
   it('stops with the parent\'s reason and runs terminate when the trapping parent link exits (SRV-T25)', async () => {

@@ -138,6 +138,8 @@ describe('Server suite', function () {
           const { from: server } = await event('init')
           const down = node.monitor(server).down
           await assert.rejects(starting, failsWith('ERR_START_TIMEOUT', 'timeout'))
+          // The start fails once the process is gone: its name is already free.
+          assert.equal(node.whereis('srv-t4'), undefined)
           assert.ok(performance.now() - t0 >= 90, 'failed before the timeout')
           // 'noproc' only if the kill overtook our monitor (a loaded machine); the virtual-clock
           // case below pins 'killed' at the exact instant.
@@ -562,6 +564,10 @@ describe('Server suite', function () {
         const t: string = await node.call(spawned, 'get')
         // @ts-expect-error the start arguments are init's
         await Server.start(node, CounterServer, { begin: 1 })
+        // @ts-expect-error node.call checks the request against a typed pid
+        await node.call(spawned, 'dec')
+        // @ts-expect-error node.cast checks the cast against a typed pid
+        node.cast(started, 'dec')
         void [s, t]
       }
       void wrong
