@@ -16,6 +16,7 @@ export {
 } from './behaviours/supervisor.ts'
 export { type ApplicationSpec, type ApplicationContext, type StartType } from './behaviours/application.ts'
 export type { ApplicationInfo } from './node/applications.ts'
+export type { Report, CrashReport, SupervisorReport, SupervisorEvent } from './behaviours/reports.ts'
 export { PartitionSupervisor, type PartitionSpec } from './behaviours/partition-supervisor.ts'
 export { Pid, Ref, type Address, type NamedProcess, type TypedPid } from './core/pid.ts'
 export { hasCode, type ErrorCode, type SkeinError } from './core/errors.ts'

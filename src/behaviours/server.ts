@@ -39,9 +39,10 @@ import {
 } from '../core/process-context.ts'
 import { isCallMessage, isExitMessage, isStopRequest, type CallMessage, type From, type StopRequest } from '../core/envelope.ts'
 import type { Address, Pid, TypedPid } from '../core/pid.ts'
-import type { ExitReason } from '../core/exit.ts'
+import { isCleanReason, type ExitReason } from '../core/exit.ts'
 import { makeError } from '../core/errors.ts'
 import { ProcessBase } from './process-base.ts'
+import { emitReport } from './reports.ts'
 
 /** Marks a callback's return as a server action (see replyWith, noreply, stop). */
 export const kAction: unique symbol = Symbol('skein.server.action')
@@ -151,6 +152,8 @@ export abstract class Server<Args = void, Call = unknown, Cast = unknown, Reply 
   /** For the type checker only (CallOf, CastOf, ReplyOf): never set at run time. */
   declare readonly [kTypes]?: TypeArgs<Args, Call, Cast, Reply>
   #timer: TimerRef | null = null
+  /** The message being (or last) handled, for a crash report. */
+  #lastMessage: unknown = undefined
   /** The message of the armed timeout: one that fired while another message was queued is stale. */
   #timeoutMessage: TimeoutMessage | null = null
   #replyAfterTerminate: { from: From; value: unknown } | null = null
@@ -293,6 +296,7 @@ export abstract class Server<Args = void, Call = unknown, Cast = unknown, Reply 
   }
 
   #dispatch(message: unknown): Settle {
+    this.#lastMessage = message
     const armed = this.#timeoutMessage
     this.#timeoutMessage = null
     if (this.#timer !== null) {
@@ -322,26 +326,37 @@ export abstract class Server<Args = void, Call = unknown, Cast = unknown, Reply 
   }
 
   [kTerminate](reason: ExitReason): Settle {
-    const sendReply = (): void => {
+    // OTP order: terminate, then the reply of stop(reason, reply), then the crash report.
+    const done = (final: ExitReason): void => {
       const pending = this.#replyAfterTerminate
       this.#replyAfterTerminate = null
       if (pending !== null) this.reply(pending.from, pending.value)
+      if (!isCleanReason(final)) this.#crashReport(final)
     }
     let result: Settle
     try {
       result = this.terminate(reason)
     } catch (error) {
-      sendReply()
+      done(error)
       throw error
     }
     if (!isThenable(result)) {
-      sendReply()
+      done(reason)
       return
     }
-    return Promise.resolve(result).then(sendReply, (error: unknown) => {
-      sendReply()
+    return Promise.resolve(result).then(() => done(reason), (error: unknown) => {
+      done(error)
       throw error
     })
+  }
+
+  /** SRV-R11: an abnormal end is reported with the message being handled and, for a call, the caller. */
+  #crashReport(reason: ExitReason): void {
+    const last = this.#lastMessage
+    const client = isCallMessage(last) ? last.from.pid : undefined
+    const lastMessage = isCallMessage(last) ? { call: last.request } : (last as { type?: unknown })?.type === '$cast'
+      ? { cast: (last as { request?: unknown }).request } : last
+    emitReport(this, { type: 'report', kind: 'crash', process: this.self, behaviour: this.constructor.name, reason, lastMessage, client })
   }
 
   #call(m: CallMessage<Call>): Settle {

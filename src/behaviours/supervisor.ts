@@ -39,6 +39,7 @@ import { Pid, type Address } from '../core/pid.ts'
 import { formatReason, isCleanReason, type ExitReason } from '../core/exit.ts'
 import { makeError, type ErrorCode, type SkeinError } from '../core/errors.ts'
 import { ProcessBase } from './process-base.ts'
+import { emitReport, type SupervisorEvent } from './reports.ts'
 
 export type Strategy = 'one_for_one' | 'one_for_all' | 'rest_for_one' | 'simple_one_for_one'
 export type RestartType = 'permanent' | 'transient' | 'temporary'
@@ -263,8 +264,16 @@ export abstract class Supervisor<Args = void> extends ProcessBase implements Beh
     }
   }
 
-  [kTerminate](_reason: ExitReason): Settle {
+  [kTerminate](reason: ExitReason): Settle {
+    this.#report('shutdown', undefined, reason, true)
     return this.#shutdownAll()
+  }
+
+  /** A supervisor event to the report sink (see reports.ts); `progress` ones are not errors. */
+  #report(event: SupervisorEvent, child: Child | undefined, reason: ExitReason, progress: boolean, pid?: Pid): void {
+    const about = child === undefined ? undefined
+      : { id: child.spec.id, pid: pid ?? (child.pid instanceof Pid ? child.pid : undefined) }
+    emitReport(this, { type: 'report', kind: 'supervisor', supervisor: this.self, event, child: about, reason, progress })
   }
 
   // ── start ─────────────────────────────────────────────────────────────────────────────
@@ -341,6 +350,7 @@ export abstract class Supervisor<Args = void> extends ProcessBase implements Beh
     if (!(pid instanceof Pid)) throw fail('ERR_BAD_RETURN_VALUE', { bad_start_return: started }, 'a child start', started)
     child.pid = pid
     this.#byPid.set(pid.key, child)
+    this.#report('child_started', child, undefined, true)
     // A temporary child is never restarted, so its start arguments are not kept (SUP-R3).
     if (child.spec.restart === 'temporary' && this.#template === null) child.spec = withoutArgs(child.spec)
     return started instanceof Pid ? undefined : started.info
@@ -349,8 +359,11 @@ export abstract class Supervisor<Args = void> extends ProcessBase implements Beh
   // ── exits and restarts ────────────────────────────────────────────────────────────────
 
   #childExited(child: Child, reason: ExitReason): Settle {
+    const pid = child.pid instanceof Pid ? child.pid : undefined
     this.#forget(child)
     const { restart, significant } = child.spec
+    // OTP's child_terminated error report: any end of a permanent child, an abnormal end of others.
+    this.#report('child_terminated', child, reason, restart !== 'permanent' && isCleanReason(reason), pid)
     const again = restart === 'permanent' || (restart === 'transient' && !isCleanReason(reason))
     if (!again) {
       if (restart === 'temporary' || this.#template !== null) this.#remove(child)
@@ -399,9 +412,11 @@ export abstract class Supervisor<Args = void> extends ProcessBase implements Beh
 
   async #restart(child: Child): Promise<void> {
     if (!this.#countRestart()) {
+      this.#report('reached_max_restart_intensity', child, 'shutdown', false)
       this.stop('shutdown')
       return
     }
+    this.#report('restart', child, undefined, true)
     switch (this.#strategy) {
       case 'one_for_one':
       case 'simple_one_for_one':
@@ -437,7 +452,8 @@ export abstract class Supervisor<Args = void> extends ProcessBase implements Beh
       try {
         await this.#start(c)
         startedNow.push(c)
-      } catch {
+      } catch (error) {
+        this.#report('start_error', c, reasonOf(error), false)
         if (this.#strategy === 'one_for_all') await this.#shutdownSiblings(startedNow)
         c.pid = 'restarting'
         this.send(this.self, { $supRetry: c.n } satisfies Retry)
@@ -451,6 +467,7 @@ export abstract class Supervisor<Args = void> extends ProcessBase implements Beh
     if (child === undefined || child.pid !== 'restarting') return
     child.pid = undefined
     if (!this.#countRestart()) {
+      this.#report('reached_max_restart_intensity', child, 'shutdown', false)
       this.stop('shutdown')
       return
     }
@@ -469,9 +486,18 @@ export abstract class Supervisor<Args = void> extends ProcessBase implements Beh
     const pid = child.pid
     this.#forget(child)
     if (!(pid instanceof Pid)) return 'noproc'
+    const reason = await this.#stopChild(pid, child.spec.shutdown)
+    // SUP-R6: an end other than the one asked for is a shutdown_error, except a clean end of a
+    // non-permanent child.
+    const expected = child.spec.shutdown === 'brutal_kill' ? 'killed' : 'shutdown'
+    const quiet = reason === expected || (child.spec.restart !== 'permanent' && isCleanReason(reason))
+    this.#report(quiet ? 'child_terminated' : 'shutdown_error', child, reason, quiet, pid)
+    return reason
+  }
+
+  async #stopChild(pid: Pid, how: Shutdown): Promise<ExitReason> {
     const gone = this.watch(pid)
     this.unlink(pid)
-    const how = child.spec.shutdown
     if (how === 'brutal_kill') {
       this.exit(pid, 'kill')
       return gone

@@ -86,7 +86,13 @@ export class NameTable {
     this.#lock()
     try {
       const at = this.#find(hash, len)
-      if (at >= 0) throw makeError('ERR_NAME_TAKEN', name, this.#pidAt(at).toString())
+      if (at >= 0) {
+        const owner = this.#pidAt(at)
+        const error = makeError('ERR_NAME_TAKEN', name, owner.toString())
+        // OTP's {error, {already_started, Pid}}: the owner travels with the error.
+        error.reason = { already_started: owner }
+        throw error
+      }
       const w = this.#words
       if ((w[COUNT] as number) + 1 > this.capacity * 0.75) throw makeError('ERR_REGISTRY_FULL', Math.floor(this.capacity * 0.75))
       if ((w[COUNT] as number) + (w[TOMBS] as number) + 1 > this.capacity * 0.75) this.#rehash()

@@ -150,7 +150,8 @@ describe('Server suite', function () {
         it('SRV-T5 a start under a taken name fails ERR_NAME_TAKEN and leaves the owner alone', async () => {
           const owner = await suite(thread, {}, { name: 'srv-t5' })
           for (const other of [0, 1, 2]) {
-            await assert.rejects(Server.start(node, SuiteServer, args(), { thread: other, name: 'srv-t5' }), failsWith('ERR_NAME_TAKEN'))
+            await assert.rejects(Server.start(node, SuiteServer, args(), { thread: other, name: 'srv-t5' }),
+              (e: { reason?: { already_started?: Pid } }) => failsWith('ERR_NAME_TAKEN')(e) && e.reason?.already_started?.equals(owner) === true)
             await assert.rejects(Server.startLink(node, SuiteServer, args(), { thread: other, name: 'srv-t5' }), failsWith('ERR_NAME_TAKEN'))
           }
           assert.ok(node.whereis('srv-t5')?.equals(owner))
