@@ -55,7 +55,8 @@ export interface PendingCall {
   readonly target: Address
   readonly resolve: (value: unknown) => void
   readonly reject: (error: Error) => void
-  timer: number
+  /** The thread's timer for the timeout (scheduler/timers.ts TimerId), if any. */
+  timer: { readonly at: number } | null
   readonly kind: 'call' | 'spawn' | 'direct' | 'watch'
 }
 

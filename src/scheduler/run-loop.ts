@@ -59,8 +59,12 @@ export class RunLoop {
   #waiting = false
   #stopped = false
   #immediate: ReturnType<typeof setImmediate> | null = null
+  /** A turn after the microtasks of a settled promise, unless one was kicked meanwhile. */
+  #fallback: ReturnType<typeof setImmediate> | null = null
   /** Turns started as microtasks since the last macrotask; bounded so I/O is never starved. */
   #microTurns = 0
+  /** This turn settled a promise a process awaits: its continuation must run before we spin. */
+  #settled = false
   #lastWork = 0
   turns = 0
   sleeps = 0
@@ -74,6 +78,14 @@ export class RunLoop {
 
   get inTurn(): boolean {
     return this.#inTurn
+  }
+
+  /**
+   * The turn just settled a promise (a reply, a start ack, a watched exit): the awaiting code runs
+   * as a microtask, which a spin or a light sleep would hold back, so end the turn at once.
+   */
+  settled(): void {
+    if (this.#inTurn) this.#settled = true
   }
 
   /** Make sure a turn will run soon. Cheap to call often. */
@@ -107,10 +119,24 @@ export class RunLoop {
     this.#turn()
   }
 
+  #armFallback(): void {
+    if (this.#fallback === null) this.#fallback = setImmediate(this.#fallbackTurn)
+  }
+
+  readonly #fallbackTurn = (): void => {
+    this.#fallback = null
+    if (this.#scheduled || this.#inTurn || this.#stopped) return
+    this.#microTurns = 0
+    this.#scheduled = true
+    this.#turn()
+  }
+
   stop(): void {
     this.#stopped = true
     if (this.#immediate !== null) clearImmediate(this.#immediate)
     this.#immediate = null
+    if (this.#fallback !== null) clearImmediate(this.#fallback)
+    this.#fallback = null
     if (this.#sleeping || this.#waiting) {
       this.#sleeping = false
       // Owner, at stop: settle our own outstanding waitAsync so no promise is left pending.
@@ -140,13 +166,23 @@ export class RunLoop {
           yieldNow = true
           break
         }
+        if (this.#settled) break
         if (round >= this.#opts.maxRounds || !this.#spin()) break
       }
     } finally {
       this.#inTurn = false
     }
-    if (yieldNow) this.#yield()
-    else this.#sleep()
+    if (yieldNow) {
+      this.#settled = false
+      this.#yield()
+    } else if (this.#settled) {
+      // The awaiting code runs as microtasks now; what it sends kicks a turn at once. A fallback
+      // turn after them (setImmediate) looks for anything else and lets the loop sleep.
+      this.#settled = false
+      this.#armFallback()
+    } else {
+      this.#sleep()
+    }
   }
 
   /**

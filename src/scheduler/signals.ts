@@ -182,6 +182,7 @@ export class Signals {
       this.#s.timers.cancel(pending.timer)
       if (pending.kind === 'watch') pending.resolve(reason)
       else pending.reject(callFailure(pending, reason))
+      this.#s.loop.settled()
       return
     }
     this.#s.enqueue(w, { type: 'DOWN', ref, pid: who, reason })
@@ -222,7 +223,7 @@ export class Signals {
     if (pid.equals(p.self)) return Promise.reject(makeError('ERR_CALLING_SELF', pid.toString()))
     return new Promise((resolve, reject) => {
       const ref = s.makeRef()
-      const pending: PendingCall = { target: to, resolve, reject, timer: 0, kind }
+      const pending: PendingCall = { target: to, resolve, reject, timer: null, kind }
       ;(p.calls ??= new Map()).set(ref.key, pending)
       this.monitorPid(p, pid, null, ref)
       if (!p.calls.has(ref.key)) return // the target was already dead: rejected with noproc
@@ -251,7 +252,7 @@ export class Signals {
     if (p.status === Status.DEAD) return Promise.reject(makeError('ERR_PROCESS_TERMINATED', p.self.toString()))
     return new Promise((resolve, reject) => {
       const ref = this.#s.makeRef()
-      ;(p.calls ??= new Map()).set(ref.key, { target: pid, resolve, reject, timer: 0, kind: 'watch' })
+      ;(p.calls ??= new Map()).set(ref.key, { target: pid, resolve, reject, timer: null, kind: 'watch' })
       this.monitorPid(p, pid, null, ref)
     })
   }
@@ -262,7 +263,7 @@ export class Signals {
    */
   awaitStarted(p: Proc, pid: Pid, ref: Ref, timeout = Infinity): Promise<Started> {
     return new Promise((resolve, reject) => {
-      const pending: PendingCall = { target: pid, resolve: resolve as (v: unknown) => void, reject, timer: 0, kind: 'spawn' }
+      const pending: PendingCall = { target: pid, resolve: resolve as (v: unknown) => void, reject, timer: null, kind: 'spawn' }
       ;(p.calls ??= new Map()).set(ref.key, pending)
       ;(p.monitors ??= new Map()).set(ref.key, { ref, target: pid, name: null })
       if (timeout === Infinity) return
@@ -273,7 +274,7 @@ export class Signals {
         const error = makeError('ERR_START_TIMEOUT', pid.toString(), timeout)
         error.reason = 'timeout'
         const fail = (): void => reject(error)
-        p.calls.set(ref.key, { ...pending, timer: 0, resolve: fail, reject: fail, kind: 'watch' })
+        p.calls.set(ref.key, { ...pending, timer: null, resolve: fail, reject: fail, kind: 'watch' })
         if (p.linked?.has(pid.key) === true) this.unlink(p, pid)
         this.exit(p.self, pid, 'kill')
       })
@@ -312,6 +313,7 @@ export class Signals {
     this.demonitor(q, ref, false)
     if (isError) pending.reject(value instanceof Error ? value : new Error(String(value)))
     else pending.resolve(value)
+    this.#s.loop.settled()
   }
 
   // ── process exit ─────────────────────────────────────────────────────────────────────

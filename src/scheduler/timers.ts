@@ -27,10 +27,14 @@ interface Entry {
   fn: (() => void) | null
 }
 
+/** What schedule() returns: the timer itself (no id table to keep), for cancel(). */
+export type TimerId = { readonly at: number }
+
 export class TimerQueue {
   readonly #clock: Clock
   readonly #heap: Entry[] = []
-  readonly #byId = new Map<number, Entry>()
+  /** Timers pending (the heap also holds cancelled ones until they surface or a compaction). */
+  #live = 0
   #seq = 0
   #armedAt = Infinity
   #handle: unknown = null
@@ -45,27 +49,27 @@ export class TimerQueue {
   }
 
   get size(): number {
-    return this.#byId.size
+    return this.#live
   }
 
-  /** Run `fn` after `ms` milliseconds; returns an id for cancel(). */
-  schedule(ms: number, fn: () => void): number {
+  /** Run `fn` after `ms` milliseconds; returns the timer, for cancel(). */
+  schedule(ms: number, fn: () => void): TimerId {
     const entry: Entry = { at: this.#clock.now() + Math.max(0, ms), seq: ++this.#seq, fn }
-    this.#byId.set(entry.seq, entry)
+    this.#live++
     this.#push(entry)
     if (entry.at < this.#armedAt) this.#arm(entry.at)
-    return entry.seq
+    return entry
   }
 
   /** True if the timer was pending and will now never run. */
-  cancel(id: number): boolean {
-    const entry = this.#byId.get(id)
-    if (entry === undefined) return false
-    this.#byId.delete(id)
+  cancel(id: TimerId | null): boolean {
+    const entry = id as Entry | null
+    if (entry === null || entry.fn === null) return false
     entry.fn = null
+    this.#live--
     // Lazy deletion would let a flood of answered calls grow the heap to their timeout's worth
     // of entries; rebuild once dead entries outnumber live ones.
-    if (this.#heap.length > 1024 && this.#heap.length > 2 * this.#byId.size) this.#compact()
+    if (this.#heap.length > 1024 && this.#heap.length > 2 * this.#live) this.#compact()
     return true
   }
 
@@ -77,8 +81,9 @@ export class TimerQueue {
 
   /** Drop every timer and the event-loop handle. */
   clear(): void {
+    for (const e of this.#heap) e.fn = null
     this.#heap.length = 0
-    this.#byId.clear()
+    this.#live = 0
     if (this.#handle !== null) this.#clock.clearTimeout(this.#handle)
     this.#handle = null
     this.#armedAt = Infinity
@@ -97,7 +102,7 @@ export class TimerQueue {
     while (heap.length > 0 && (heap[0] as Entry).at <= now) {
       const entry = this.#pop()
       if (entry.fn === null) continue
-      this.#byId.delete(entry.seq)
+      this.#live--
       const fn = entry.fn
       entry.fn = null
       fn()
