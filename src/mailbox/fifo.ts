@@ -53,7 +53,7 @@ export class Fifo<T> {
   }
 
   clear(): void {
-    this.#items.fill(undefined)
+    if (this.#size > 0) this.#items.fill(undefined)
     this.#head = 0
     this.#size = 0
   }

@@ -81,9 +81,8 @@ export class Spawner {
       return pid
     }
     const payload = [key, args, flags, linkTo, ack?.ref ?? null, ack?.pid ?? null, name, extra]
-    const send = (): void => void s.sendFrame(pid, Frame.SPAWN, payload, 'spawn args')
-    if (s.transport.isUp(thread)) send()
-    else this.#park(thread, send)
+    if (s.transport.isUp(thread)) s.sendFrame(pid, Frame.SPAWN, payload, 'spawn args')
+    else this.#park(thread, () => void s.sendFrame(pid, Frame.SPAWN, payload, 'spawn args'))
     return pid
   }
 
@@ -136,13 +135,6 @@ export class Spawner {
       if (extra.envInherited !== undefined) p.envInherited = extra.envInherited
       if (extra.envOwn !== undefined) p.envOwn = new Map(Object.entries(extra.envOwn))
     }
-    // Init's outcome: the awaiting starter learns the pid or 'ignore'; an ignoring process then
-    // ends 'normal' without terminate, as in OTP.
-    const initDone = (outcome: unknown): void => {
-      const ignored = outcome === IGNORE
-      if (ignored) p.pendingExit = { reason: 'normal', runTerminate: false }
-      if (ack !== null) s.signals.sendReply(p, ack.pid, ack.ref, ignored ? 'ignore' : pid)
-    }
     p.status = Status.RUNNING
     let result: unknown
     try {
@@ -154,12 +146,22 @@ export class Spawner {
       return
     }
     if (result !== undefined && isThenable(result)) {
-      s.runner.suspend(p, result, initDone, true)
+      s.runner.suspend(p, result, (outcome) => this.#initDone(p, ack, outcome), true)
       return
     }
-    initDone(result)
+    this.#initDone(p, ack, result)
     s.runner.afterCallback(p)
     if (!s.loop.inTurn) s.loop.kick()
+  }
+
+  /**
+   * Init's outcome: the awaiting starter learns the pid or 'ignore'; an ignoring process then
+   * ends 'normal' without terminate, as in OTP. (A method, not a closure: spawn is a hot path.)
+   */
+  #initDone(p: Proc, ack: Ack | null, outcome: unknown): void {
+    const ignored = outcome === IGNORE
+    if (ignored) p.pendingExit = { reason: 'normal', runTerminate: false }
+    if (ack !== null) this.#s.signals.sendReply(p, ack.pid, ack.ref, ignored ? 'ignore' : p.self)
   }
 
   /** A pid was allocated but will never be spawned: tell its thread, which may hold frames for it. */
