@@ -326,28 +326,29 @@ export abstract class Server<Args = void, Call = unknown, Cast = unknown, Reply 
   }
 
   [kTerminate](reason: ExitReason): Settle {
-    // OTP order: terminate, then the reply of stop(reason, reply), then the crash report.
-    const done = (final: ExitReason): void => {
-      const pending = this.#replyAfterTerminate
-      this.#replyAfterTerminate = null
-      if (pending !== null) this.reply(pending.from, pending.value)
-      if (!isCleanReason(final)) this.#crashReport(final)
-    }
     let result: Settle
     try {
       result = this.terminate(reason)
     } catch (error) {
-      done(error)
+      this.#terminated(error)
       throw error
     }
     if (!isThenable(result)) {
-      done(reason)
+      this.#terminated(reason)
       return
     }
-    return Promise.resolve(result).then(() => done(reason), (error: unknown) => {
-      done(error)
+    return Promise.resolve(result).then(() => this.#terminated(reason), (error: unknown) => {
+      this.#terminated(error)
       throw error
     })
+  }
+
+  /** OTP order after terminate: the reply of stop(reason, reply), then the crash report. */
+  #terminated(final: ExitReason): void {
+    const pending = this.#replyAfterTerminate
+    this.#replyAfterTerminate = null
+    if (pending !== null) this.reply(pending.from, pending.value)
+    if (!isCleanReason(final)) this.#crashReport(final)
   }
 
   /** SRV-R11: an abnormal end is reported with the message being handled and, for a call, the caller. */

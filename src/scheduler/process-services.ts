@@ -13,6 +13,7 @@ import type { ExitReason } from '../core/exit.ts'
 import type { DirectMessage, From } from '../core/envelope.ts'
 import type { BehaviourClass, CallOptions, SpawnOptions, StartOptions, Started, TimerRef } from '../core/process-context.ts'
 import type { Scheduler } from './scheduler.ts'
+import type { TimerId, TimerQueue } from './timers.ts'
 
 export class ProcessServices implements ProcessHost {
   readonly #s: Scheduler
@@ -111,7 +112,7 @@ export class ProcessServices implements ProcessHost {
       if (pid !== undefined) s.route(pid, message)
       if (!s.loop.inTurn) s.loop.kick()
     })
-    return { cancel: () => s.timers.cancel(id) }
+    return new Timer(s.timers, id)
   }
 
   register(p: Proc, name: string): void {
@@ -181,5 +182,20 @@ export class ProcessServices implements ProcessHost {
     }
     box.push(request)
     if (q.status === Status.IDLE) s.runner.ready(q)
+  }
+}
+
+/** A sendAfter's handle (a class, not a closure per timer: Server timeouts arm one per callback). */
+class Timer implements TimerRef {
+  readonly #timers: TimerQueue
+  readonly #id: TimerId
+
+  constructor(timers: TimerQueue, id: TimerId) {
+    this.#timers = timers
+    this.#id = id
+  }
+
+  cancel(): boolean {
+    return this.#timers.cancel(this.#id)
   }
 }
