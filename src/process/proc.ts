@@ -51,13 +51,23 @@ export interface WatcherEntry {
 }
 
 /** A call (or spawn acknowledgement) waiting for its reply. */
+/**
+ * A call, start or watch waiting on `pid`: the target holds a watcher under `ref` (so its end
+ * settles this at once), but the caller keeps no monitor entry of its own (this is it).
+ */
 export interface PendingCall {
   readonly target: Address
-  readonly resolve: (value: unknown) => void
-  readonly reject: (error: Error) => void
+  /** The process watched: `target` resolved when the request was made. */
+  readonly pid: Pid
+  readonly ref: Ref
+  readonly owner: Proc
+  resolve: (value: unknown) => void
+  reject: (error: Error) => void
   /** The thread's timer for the timeout (scheduler/timers.ts TimerId), if any. */
   timer: { readonly at: number } | null
-  readonly kind: 'call' | 'spawn' | 'direct' | 'watch'
+  /** The timeout in ms, for the error message. */
+  readonly ms: number
+  kind: 'call' | 'spawn' | 'direct' | 'watch'
 }
 
 /** What a Proc needs from the thread that runs it (implemented by the scheduler). */

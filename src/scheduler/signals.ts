@@ -25,6 +25,7 @@ import type { Scheduler } from './scheduler.ts'
 import { callFailure, describe, wireReason } from './call-errors.ts'
 
 const MAX_DEPTH = 64
+const noop = (): void => {}
 const DEFAULT_CALL_TIMEOUT = 5000
 
 export class Signals {
@@ -175,17 +176,54 @@ export class Signals {
   }
 
   deliverDown(w: Proc, ref: Ref, who: Pid | NamedProcess, reason: ExitReason): void {
-    if (w.status === Status.DEAD || w.monitors === null || !w.monitors.delete(ref.key)) return
+    if (w.status === Status.DEAD) return
     const pending = w.calls?.get(ref.key)
     if (pending !== undefined) {
       ;(w.calls as Map<number, PendingCall>).delete(ref.key)
-      this.#s.timers.cancel(pending.timer)
-      if (pending.kind === 'watch') pending.resolve(reason)
-      else pending.reject(callFailure(pending, reason))
-      this.#s.loop.settled()
+      this.#settle(pending, reason)
       return
     }
+    if (w.monitors === null || !w.monitors.delete(ref.key)) return
     this.#s.enqueue(w, { type: 'DOWN', ref, pid: who, reason })
+  }
+
+  /** The watched process ended: a watch resolves with the reason, a call or start fails with it. */
+  #settle(pending: PendingCall, reason: ExitReason): void {
+    this.#s.timers.cancel(pending.timer)
+    if (pending.kind === 'watch') pending.resolve(reason)
+    else pending.reject(callFailure(pending, reason))
+    this.#s.loop.settled()
+  }
+
+  /**
+   * Register `pending` at its target (a watcher under its ref). False if the target is already
+   * gone: then `pending` has been settled with 'noproc' (or 'noconnection').
+   */
+  #watchFor(p: Proc, pending: PendingCall): boolean {
+    const s = this.#s
+    const { pid, ref } = pending
+    ;(p.calls ??= new Map()).set(ref.key, pending)
+    if (s.isLocalThread(pid)) {
+      const q = s.local(pid)
+      if (q !== undefined && q.status !== Status.DEAD) {
+        ;(q.watchers ??= new Map()).set(ref.key, { ref, watcher: p.self, name: null })
+        return true
+      }
+      p.calls.delete(ref.key)
+      this.#settle(pending, NOPROC)
+      return false
+    }
+    if (s.sendFrame(pid, Frame.MONITOR, [p.self, ref, null])) return true
+    p.calls.delete(ref.key)
+    this.#settle(pending, s.transport.isUp(pid.thread) ? NOPROC : NOCONNECTION)
+    return false
+  }
+
+  /** Drop `pending`'s watcher at its target (the call was answered, timed out or abandoned). */
+  #unwatch(pending: PendingCall): void {
+    const s = this.#s
+    if (s.isLocalThread(pending.pid)) s.local(pending.pid)?.watchers?.delete(pending.ref.key)
+    else s.sendFrame(pending.pid, Frame.DEMONITOR, pending.ref)
   }
 
   #signalDown(watcher: Pid, ref: Ref, who: Pid | NamedProcess, reason: ExitReason): void {
@@ -221,26 +259,29 @@ export class Signals {
     const pid = target
     // SRV-R3(d): a call to oneself could only time out; fail it at once.
     if (pid.equals(p.self)) return Promise.reject(makeError('ERR_CALLING_SELF', pid.toString()))
-    return new Promise((resolve, reject) => {
-      const ref = s.makeRef()
-      const pending: PendingCall = { target: to, resolve, reject, timer: null, kind }
-      ;(p.calls ??= new Map()).set(ref.key, pending)
-      this.monitorPid(p, pid, null, ref)
-      if (!p.calls.has(ref.key)) return // the target was already dead: rejected with noproc
-      try {
-        const from = { pid: p.self, ref }
-        if (kind === 'direct') s.services.routeDirect(pid, { type: '$direct', from, request })
-        else if (!s.route(pid, { type: '$call', from, request })) {
-          throw makeError('ERR_MAILBOX_FULL', pid.toString(), s.local(pid)?.limits?.mailboxSize ?? 0)
-        }
-      } catch (error) {
-        p.calls.delete(ref.key)
-        this.demonitor(p, ref, false)
-        reject(error)
-        return
-      }
-      if (timeout !== Infinity) pending.timer = s.timers.schedule(timeout, () => this.#callTimedOut(p, ref, timeout))
+    const ref = s.makeRef()
+    const pending: PendingCall = {
+      target: to, pid, ref, owner: p, resolve: noop, reject: noop, timer: null, ms: timeout, kind,
+    }
+    const promise = new Promise((resolve, reject) => {
+      pending.resolve = resolve
+      pending.reject = reject
     })
+    if (!this.#watchFor(p, pending)) return promise
+    try {
+      const from = { pid: p.self, ref }
+      if (kind === 'direct') s.services.routeDirect(pid, { type: '$direct', from, request })
+      else if (!s.route(pid, { type: '$call', from, request })) {
+        throw makeError('ERR_MAILBOX_FULL', pid.toString(), s.local(pid)?.limits?.mailboxSize ?? 0)
+      }
+    } catch (error) {
+      p.calls?.delete(ref.key)
+      this.#unwatch(pending)
+      pending.reject(error as Error)
+      return promise
+    }
+    if (timeout !== Infinity) pending.timer = s.timers.schedule(timeout, this.#callTimedOut, pending)
+    return promise
   }
 
   /**
@@ -252,8 +293,7 @@ export class Signals {
     if (p.status === Status.DEAD) return Promise.reject(makeError('ERR_PROCESS_TERMINATED', p.self.toString()))
     return new Promise((resolve, reject) => {
       const ref = this.#s.makeRef()
-      ;(p.calls ??= new Map()).set(ref.key, { target: pid, resolve, reject, timer: null, kind: 'watch' })
-      this.monitorPid(p, pid, null, ref)
+      this.#watchFor(p, { target: pid, pid, ref, owner: p, resolve, reject, timer: null, ms: Infinity, kind: 'watch' })
     })
   }
 
@@ -263,32 +303,44 @@ export class Signals {
    */
   awaitStarted(p: Proc, pid: Pid, ref: Ref, timeout = Infinity): Promise<Started> {
     return new Promise((resolve, reject) => {
-      const pending: PendingCall = { target: pid, resolve: resolve as (v: unknown) => void, reject, timer: null, kind: 'spawn' }
+      // The new process already holds the watcher (its spawn carried the ack): record our side only.
+      const pending: PendingCall = {
+        target: pid, pid, ref, owner: p, resolve: resolve as (v: unknown) => void, reject, timer: null, ms: timeout, kind: 'spawn',
+      }
       ;(p.calls ??= new Map()).set(ref.key, pending)
-      ;(p.monitors ??= new Map()).set(ref.key, { ref, target: pid, name: null })
-      if (timeout === Infinity) return
-      pending.timer = this.#s.timers.schedule(timeout, () => {
-        if (p.calls?.get(ref.key) !== pending) return
-        // Kill it and fail the start once it is gone (its name is free by then), whatever the
-        // monitor or a just-in-time ack says.
-        const error = makeError('ERR_START_TIMEOUT', pid.toString(), timeout)
-        error.reason = 'timeout'
-        const fail = (): void => reject(error)
-        p.calls.set(ref.key, { ...pending, timer: null, resolve: fail, reject: fail, kind: 'watch' })
-        if (p.linked?.has(pid.key) === true) this.unlink(p, pid)
-        this.exit(p.self, pid, 'kill')
-      })
+      if (timeout !== Infinity) pending.timer = this.#s.timers.schedule(timeout, this.#startTimedOut, pending)
     })
   }
 
-  #callTimedOut(p: Proc, ref: Ref, ms: number): void {
-    const pending = p.calls?.get(ref.key)
-    if (pending === undefined) return
-    ;(p.calls as Map<number, PendingCall>).delete(ref.key)
-    this.demonitor(p, ref, false)
-    const error = makeError('ERR_CALL_TIMEOUT', describe(pending.target), ms)
+  /**
+   * A start timed out: kill the process and fail the start once it is gone (its name is free by
+   * then), whatever the watcher or a just-in-time ack says.
+   */
+  readonly #startTimedOut = (pending: PendingCall): void => {
+    const p = pending.owner
+    if (p.calls?.get(pending.ref.key) !== pending) return
+    pending.timer = null
+    const error = makeError('ERR_START_TIMEOUT', pending.pid.toString(), pending.ms)
+    error.reason = 'timeout'
+    const reject = pending.reject
+    const fail = (): void => reject(error)
+    pending.resolve = fail
+    pending.reject = fail
+    pending.kind = 'watch'
+    if (p.linked?.has(pending.pid.key) === true) this.unlink(p, pending.pid)
+    this.exit(p.self, pending.pid, 'kill')
+  }
+
+  readonly #callTimedOut = (pending: PendingCall): void => {
+    const p = pending.owner
+    if (p.calls?.get(pending.ref.key) !== pending) return
+    p.calls.delete(pending.ref.key)
+    pending.timer = null
+    this.#unwatch(pending)
+    const error = makeError('ERR_CALL_TIMEOUT', describe(pending.target), pending.ms)
     error.reason = 'timeout'
     pending.reject(error)
+    this.#s.loop.settled()
   }
 
   /** Answer `ref` at `to`; with `isError`, the caller's promise rejects with `value`. */
@@ -310,7 +362,7 @@ export class Signals {
     }
     ;(q.calls as Map<number, PendingCall>).delete(ref.key)
     this.#s.timers.cancel(pending.timer)
-    this.demonitor(q, ref, false)
+    this.#unwatch(pending)
     if (isError) pending.reject(value instanceof Error ? value : new Error(String(value)))
     else pending.resolve(value)
     this.#s.loop.settled()
@@ -330,7 +382,10 @@ export class Signals {
       p.monitors = null
     }
     if (p.calls !== null) {
-      for (const c of p.calls.values()) s.timers.cancel(c.timer)
+      for (const c of p.calls.values()) {
+        s.timers.cancel(c.timer)
+        this.#unwatch(c)
+      }
       p.calls = null
     }
     const linked = p.linked
@@ -407,6 +462,9 @@ export class Signals {
         for (const m of [...p.monitors.values()]) {
           if (m.target.thread === k) this.deliverDown(p, m.ref, m.name === null ? m.target : { name: m.name, node: s.node }, NOCONNECTION)
         }
+      }
+      if (p.calls !== null) {
+        for (const c of [...p.calls.values()]) if (c.pid.thread === k) this.deliverDown(p, c.ref, c.pid, NOCONNECTION)
       }
       if (p.linked !== null) {
         for (const pid of [...p.linked.values()]) if (pid.thread === k) this.deliverExit(p, pid, NOCONNECTION, ExitKind.LINK)

@@ -24,7 +24,9 @@ export const realClock: Clock = {
 interface Entry {
   at: number
   seq: number
-  fn: (() => void) | null
+  fn: ((arg: never) => void) | null
+  /** Passed to fn: lets a caller use one function for many timers instead of a closure each. */
+  arg: unknown
 }
 
 /** What schedule() returns: the timer itself (no id table to keep), for cancel(). */
@@ -52,9 +54,9 @@ export class TimerQueue {
     return this.#live
   }
 
-  /** Run `fn` after `ms` milliseconds; returns the timer, for cancel(). */
-  schedule(ms: number, fn: () => void): TimerId {
-    const entry: Entry = { at: this.#clock.now() + Math.max(0, ms), seq: ++this.#seq, fn }
+  /** Run `fn(arg)` after `ms` milliseconds; returns the timer, for cancel(). */
+  schedule<A = undefined>(ms: number, fn: (arg: A) => void, arg?: A): TimerId {
+    const entry: Entry = { at: this.#clock.now() + Math.max(0, ms), seq: ++this.#seq, fn, arg }
     this.#live++
     this.#push(entry)
     if (entry.at < this.#armedAt) this.#arm(entry.at)
@@ -66,6 +68,7 @@ export class TimerQueue {
     const entry = id as Entry | null
     if (entry === null || entry.fn === null) return false
     entry.fn = null
+    entry.arg = undefined
     this.#live--
     // Lazy deletion would let a flood of answered calls grow the heap to their timeout's worth
     // of entries; rebuild once dead entries outnumber live ones.
@@ -103,9 +106,11 @@ export class TimerQueue {
       const entry = this.#pop()
       if (entry.fn === null) continue
       this.#live--
-      const fn = entry.fn
+      const fn = entry.fn as (arg: unknown) => void
+      const arg = entry.arg
       entry.fn = null
-      fn()
+      entry.arg = undefined
+      fn(arg)
     }
     while (heap.length > 0 && (heap[0] as Entry).fn === null) this.#pop()
     this.#handle = null
