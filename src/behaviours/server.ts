@@ -314,7 +314,9 @@ export abstract class Server<Args = void, Call = unknown, Cast = unknown, Reply 
     }
     const m = message as { type?: unknown; request?: unknown }
     if (m !== null && typeof m === 'object' && m.type === '$cast') {
-      return after(this.handleCast(m.request as Cast), (r) => this.#noreplyResult(r, 'handleCast'))
+      const r = this.handleCast(m.request as Cast)
+      // Plain returns take no closure: this is the hot path of casts and infos.
+      return isThenable(r) ? Promise.resolve(r).then((v) => this.#noreplyResult(v, 'handleCast')) : this.#noreplyResult(r, 'handleCast')
     }
     // SRV-R9: an exit signal from the parent, trapped, stops the server with the parent's reason.
     const parent = this.parent
@@ -322,7 +324,8 @@ export abstract class Server<Args = void, Call = unknown, Cast = unknown, Reply 
       this.stop(message.reason)
       return
     }
-    return after(this.handleInfo(message), (r) => this.#noreplyResult(r, 'handleInfo'))
+    const r = this.handleInfo(message)
+    return isThenable(r) ? Promise.resolve(r).then((v) => this.#noreplyResult(v, 'handleInfo')) : this.#noreplyResult(r, 'handleInfo')
   }
 
   [kTerminate](reason: ExitReason): Settle {
@@ -361,27 +364,31 @@ export abstract class Server<Args = void, Call = unknown, Cast = unknown, Reply 
   }
 
   #call(m: CallMessage<Call>): Settle {
-    return after(this.handleCall(m.request, m.from), (r) => {
-      if (!isAction(r)) {
-        this.reply(m.from, r)
+    const r = this.handleCall(m.request, m.from)
+    if (isThenable(r)) return Promise.resolve(r).then((v) => this.#callResult(m, v))
+    return this.#callResult(m, r)
+  }
+
+  #callResult(m: CallMessage<Call>, r: unknown): Settle {
+    if (!isAction(r)) {
+      this.reply(m.from, r)
+      return
+    }
+    switch (r[kAction]) {
+      case 'reply':
+        this.reply(m.from, r.value)
+        return this.#next(r.next)
+      case 'noreply':
+        return this.#next(r.next)
+      case 'stop':
+        if (r.reply !== undefined) this.#replyAfterTerminate = { from: m.from, value: r.reply.value }
+        this.#stop(r.reason)
         return
-      }
-      switch (r[kAction]) {
-        case 'reply':
-          this.reply(m.from, r.value)
-          return this.#next(r.next)
-        case 'noreply':
-          return this.#next(r.next)
-        case 'stop':
-          if (r.reply !== undefined) this.#replyAfterTerminate = { from: m.from, value: r.reply.value }
-          this.#stop(r.reason)
-          return
-        case 'ignore':
-          throw makeError('ERR_BAD_RETURN_VALUE', 'handleCall', 'ignore()')
-        default:
-          return assertNever(r, 'handleCall')
-      }
-    })
+      case 'ignore':
+        throw makeError('ERR_BAD_RETURN_VALUE', 'handleCall', 'ignore()')
+      default:
+        return assertNever(r, 'handleCall')
+    }
   }
 
   #stop(reason: ExitReason): void {
