@@ -3,6 +3,8 @@
  *
  *   turn ─▶ work() until it reports nothing done or the budget is spent
  *        ├─ budget spent ─────────────▶ setImmediate(turn)   (timers and sockets get served)
+ *        ├─ a promise a process awaits was settled ─▶ end now; its microtasks run, then a
+ *        │                                             fallback turn (setImmediate) if none kicked
  *        ├─ incoming within spin ─────▶ work again (bounded rounds per turn)
  *        └─ nothing ─▶ announce SLEEPING ─▶ re-check ─┬▶ light sleep: Atomics.wait(doorbell, ≤ 1 ms),
  *                                                      │  then one event-loop pass (timers, I/O)
@@ -63,8 +65,8 @@ export class RunLoop {
   #fallback: ReturnType<typeof setImmediate> | null = null
   /** Turns started as microtasks since the last macrotask; bounded so I/O is never starved. */
   #microTurns = 0
-  /** This turn settled a promise a process awaits: its continuation must run before we spin. */
-  #settled = false
+  /** A promise a process awaits was settled (see awaitMicrotasks): do not spin or sleep yet. */
+  #microtasksDue = false
   #lastWork = 0
   turns = 0
   sleeps = 0
@@ -81,11 +83,15 @@ export class RunLoop {
   }
 
   /**
-   * The turn just settled a promise (a reply, a start ack, a watched exit): the awaiting code runs
-   * as a microtask, which a spin or a light sleep would hold back, so end the turn at once.
+   * Code a process waits on may run as microtasks once this turn ends: the turn settled a promise
+   * (a reply, a start ack, a watched exit) or a callback suspended on one (often already settled).
+   * A spin or a light sleep would hold those microtasks back, so the turn ends at once instead,
+   * with a fallback turn after them.
    */
-  settled(): void {
-    if (this.#inTurn) this.#settled = true
+  awaitMicrotasks(): void {
+    // Also outside a turn (a continuation settling another promise): the next turn must not
+    // block in a light sleep while that one's microtasks wait.
+    this.#microtasksDue = true
   }
 
   /** Make sure a turn will run soon. Cheap to call often. */
@@ -166,19 +172,19 @@ export class RunLoop {
           yieldNow = true
           break
         }
-        if (this.#settled) break
+        if (this.#microtasksDue) break
         if (round >= this.#opts.maxRounds || !this.#spin()) break
       }
     } finally {
       this.#inTurn = false
     }
     if (yieldNow) {
-      this.#settled = false
+      this.#microtasksDue = false
       this.#yield()
-    } else if (this.#settled) {
+    } else if (this.#microtasksDue) {
       // The awaiting code runs as microtasks now; what it sends kicks a turn at once. A fallback
       // turn after them (setImmediate) looks for anything else and lets the loop sleep.
-      this.#settled = false
+      this.#microtasksDue = false
       this.#armFallback()
     } else {
       this.#sleep()

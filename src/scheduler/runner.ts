@@ -183,6 +183,7 @@ export class Runner {
    */
   suspend(p: Proc, result: PromiseLike<unknown>, afterInit: ((outcome: unknown) => void) | null, inInit = false): void {
     p.status = Status.SUSPENDED
+    this.#s.loop.awaitMicrotasks()
     result.then(
       (outcome) => this.#resume(p, afterInit, outcome),
       (error: unknown) => {

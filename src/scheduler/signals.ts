@@ -192,7 +192,7 @@ export class Signals {
     this.#s.timers.cancel(pending.timer)
     if (pending.kind === 'watch') pending.resolve(reason)
     else pending.reject(callFailure(pending, reason))
-    this.#s.loop.settled()
+    this.#s.loop.awaitMicrotasks()
   }
 
   /**
@@ -340,7 +340,7 @@ export class Signals {
     const error = makeError('ERR_CALL_TIMEOUT', describe(pending.target), pending.ms)
     error.reason = 'timeout'
     pending.reject(error)
-    this.#s.loop.settled()
+    this.#s.loop.awaitMicrotasks()
   }
 
   /** Answer `ref` at `to`; with `isError`, the caller's promise rejects with `value`. */
@@ -365,7 +365,7 @@ export class Signals {
     this.#unwatch(pending)
     if (isError) pending.reject(value instanceof Error ? value : new Error(String(value)))
     else pending.resolve(value)
-    this.#s.loop.settled()
+    this.#s.loop.awaitMicrotasks()
   }
 
   // ── process exit ─────────────────────────────────────────────────────────────────────
