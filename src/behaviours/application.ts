@@ -83,7 +83,7 @@ export class ApplicationMaster extends ProcessBase implements BehaviourInstance 
       } catch (error) {
         await this.#shutdownAll()
         const reason = (error as { reason?: unknown }).reason ?? error
-        throw { failedToStartChild: child.id, reason }
+        throw { failed_to_start_child: child.id, reason }
       }
       if (started === 'ignore') continue
       const pid = started instanceof Pid ? started : started.pid

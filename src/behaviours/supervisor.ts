@@ -296,7 +296,7 @@ export abstract class Supervisor<Args = void> extends ProcessBase implements Beh
         await this.#start(child)
       } catch (error) {
         await this.#shutdownAll()
-        throw { shutdown: { failedToStartChild: child.spec.id, reason: reasonOf(error) } }
+        throw { shutdown: { failed_to_start_child: child.spec.id, reason: reasonOf(error) } }
       }
       if (child.pid !== undefined || child.spec.restart !== 'temporary') this.#children.push(child)
     }

@@ -52,9 +52,9 @@ describe('Supervisor', function () {
         const blocker = await node.spawn(Stubborn, { id: 'x', report: probe.pid }, { name: 'fail:b' })
         try {
           const error = await startSup({ children: ['a', 'b', 'c'].map((id) => child(id, {}, where.thread)) })
-            .then(() => assert.fail('started'), (e: unknown) => e as { code: string; reason: { shutdown: { failedToStartChild: string } } })
+            .then(() => assert.fail('started'), (e: unknown) => e as { code: string; reason: { shutdown: { failed_to_start_child: string } } })
           assert.equal(error.code, 'ERR_INIT_FAILED')
-          assert.equal(error.reason.shutdown.failedToStartChild, 'b')
+          assert.equal(error.reason.shutdown.failed_to_start_child, 'b')
           assert.deepEqual(ids(await next(1, terminated())), ['a'])
           assert.equal(probe.pending.some(started('c')), false)
         } finally {

@@ -131,8 +131,8 @@ describe('Application', function () {
   it('APP-T8 a child failing to start fails the application start and leaves no child running', async () => {
     const blocker = await node.spawn(AppWorker, { id: 'blocker', report: probe.pid }, { name: 'fail:f.b' })
     node.loadApplication(app('f'))
-    await assert.rejects(node.startApplication('f'), (e: { reason?: { failedToStartChild?: string } }) =>
-      hasCode(e, 'ERR_APP_START_FAILED') && e.reason?.failedToStartChild === 'f.b')
+    await assert.rejects(node.startApplication('f'), (e: { reason?: { failed_to_start_child?: string } }) =>
+      hasCode(e, 'ERR_APP_START_FAILED') && e.reason?.failed_to_start_child === 'f.b')
     assert.equal(((await probe.expect(is('terminated', 'f.a'))) as Event).value, 'shutdown')
     assert.deepEqual(node.whichApplications(), [])
     node.exit(blocker, 'kill')
