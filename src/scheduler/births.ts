@@ -17,13 +17,16 @@ const STUCK_MS = 10_000
 
 export type HeldFrame = readonly [kind: number, value: unknown]
 
+const NONE: readonly HeldFrame[] = Object.freeze([])
+
 export class Births {
   readonly #counters: BigInt64Array
   readonly #thread: number
   #watermark: number
   readonly #resolved = new Set<number>()
   readonly #held = new Map<number, HeldFrame[]>()
-  #advancedAt = performance.now()
+  /** When the watermark last moved, once something waits on it (-1: not measured yet). */
+  #advancedAt = -1
 
   constructor(counters: BigInt64Array, thread: number) {
     this.#counters = counters
@@ -55,9 +58,16 @@ export class Births {
 
   /** The process `key` started (or never will): returns the frames held for it, in order. */
   resolve(key: number): readonly HeldFrame[] {
-    const held = this.#held.get(key) ?? []
-    this.#held.delete(key)
-    if (key >= this.#watermark) {
+    let held = NONE
+    if (this.#held.size > 0) {
+      held = this.#held.get(key) ?? NONE
+      this.#held.delete(key)
+    }
+    // The common case (a local spawn, or SPAWN frames in counter order) costs no set and no clock.
+    if (key === this.#watermark && this.#resolved.size === 0) {
+      this.#watermark++
+      this.#advancedAt = -1
+    } else if (key >= this.#watermark) {
       this.#resolved.add(key)
       this.#advance()
     }
@@ -67,12 +77,14 @@ export class Births {
   #advance(): void {
     const before = this.#watermark
     while (this.#resolved.delete(this.#watermark)) this.#watermark++
-    if (this.#watermark !== before) this.#advancedAt = performance.now()
+    if (this.#watermark !== before) this.#advancedAt = -1
   }
 
   /** Give up on the counter the watermark waits for if it has waited too long. */
   #unstick(): void {
     if (this.#resolved.size === 0 && this.#held.size === 0) return
+    // The clock starts when something is first seen waiting on the watermark.
+    if (this.#advancedAt < 0) this.#advancedAt = performance.now()
     if (performance.now() - this.#advancedAt < STUCK_MS) return
     this.#held.delete(this.#watermark)
     this.#watermark++
