@@ -182,7 +182,7 @@ export abstract class Supervisor<Args = void> extends ProcessBase implements Beh
   #children: Child[] = []
   readonly #byPid = new Map<number, Child>()
   #template: Normalized | null = null
-  #restarts: number[] = []
+  readonly #restarts: number[] = []
   #seq = 0
   readonly #retired = new Set<number>()
 
@@ -405,9 +405,13 @@ export abstract class Supervisor<Args = void> extends ProcessBase implements Beh
   #countRestart(): boolean {
     const now = this.now()
     const since = now - this.#periodMs
-    this.#restarts = this.#restarts.filter((t) => t > since)
-    this.#restarts.push(now)
-    return this.#restarts.length <= this.#intensity
+    // Times are in order: drop the expired ones from the front (amortised, no copy per restart).
+    const times = this.#restarts
+    let expired = 0
+    while (expired < times.length && (times[expired] as number) <= since) expired++
+    if (expired > 0) times.splice(0, expired)
+    times.push(now)
+    return times.length <= this.#intensity
   }
 
   async #restart(child: Child): Promise<void> {

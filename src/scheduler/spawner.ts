@@ -23,12 +23,20 @@ import { isThenable } from './runner.ts'
 import { NO_PAYLOAD } from './transport.ts'
 import type { Scheduler } from './scheduler.ts'
 
+/** Who waits for a spawned process's init: the ack (its pid, or 'ignore') goes to `pid` under `ref`. */
 export interface Ack {
   readonly ref: Ref
   readonly pid: Pid
-  /** Called with the new pid once it is allocated and its name registered. */
-  readonly before?: (pid: Pid) => void
 }
+
+/** A start's ack: the starter's wait is registered as soon as the pid exists (before init runs). */
+interface StartAck extends Ack {
+  readonly owner: Proc
+  readonly timeout: number
+  started: Promise<Started> | null
+}
+
+const isStartAck = (ack: Ack): ack is StartAck => 'owner' in ack
 
 export class Spawner {
   readonly #s: Scheduler
@@ -73,7 +81,7 @@ export class Spawner {
     }
     const linkTo = link && parent !== null ? parent.self : null
     if (linkTo !== null) ((parent as Proc).linked ??= new Map()).set(pid.key, pid)
-    ack?.before?.(pid)
+    if (ack !== null && isStartAck(ack)) ack.started = s.signals.awaitStarted(ack.owner, pid, ack.ref, ack.timeout)
     const flags = options?.trapExit === true ? SpawnFlag.TRAP_EXIT : 0
     if (!remote) {
       s.births.resolve(pid.localKey)
@@ -100,12 +108,9 @@ export class Spawner {
       const { timeout: _, ...rest } = options
       spawnOptions = rest
     }
-    const ref = this.#s.makeRef()
-    let started: Promise<Started> | undefined
-    this.spawn(p, behaviour, args, spawnOptions, spawnOptions?.link === true, {
-      ref, pid: p.self, before: (pid) => { started = this.#s.signals.awaitStarted(p, pid, ref, timeout) },
-    })
-    return started as Promise<Started>
+    const ack: StartAck = { ref: this.#s.makeRef(), pid: p.self, owner: p, timeout, started: null }
+    this.spawn(p, behaviour, args, spawnOptions, spawnOptions?.link === true, ack)
+    return ack.started as Promise<Started>
   }
 
   /** Start a process on this thread. */
