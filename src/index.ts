@@ -9,11 +9,11 @@ export {
   Server, replyWith, noreply, stop, ignore,
   type Next, type ServerAction, type CallOf, type CastOf, type ReplyOf, type RequestId, type Response,
 } from './behaviours/server.ts'
-export {
-  Supervisor,
-  type SupervisorSpec, type ChildSpec, type ChildStart, type ChildStarted, type ChildStartContext, type ChildInfo,
-  type ChildCounts, type ChildStartResult, type Strategy, type RestartType, type Shutdown, type ChildType, type AutoShutdown,
-} from './behaviours/supervisor.ts'
+export { Supervisor } from './behaviours/supervisor.ts'
+export type {
+  SupervisorSpec, ChildSpec, ChildStart, ChildStarted, ChildStartContext, ChildInfo,
+  ChildCounts, ChildStartResult, Strategy, RestartType, Shutdown, ChildType, AutoShutdown,
+} from './behaviours/supervisor-spec.ts'
 export { type ApplicationSpec, type ApplicationContext, type StartType } from './behaviours/application.ts'
 export type { ApplicationInfo } from './node/applications.ts'
 export type { Report, CrashReport, SupervisorReport, SupervisorEvent } from './behaviours/reports.ts'

@@ -22,7 +22,7 @@ import { Pid } from '../core/pid.ts'
 import type { ExitReason } from '../core/exit.ts'
 import { makeError } from '../core/errors.ts'
 import { ProcessBase } from './process-base.ts'
-import type { ChildSpec, ChildStarted, ChildStartContext } from './supervisor.ts'
+import type { ChildSpec, ChildStarted, ChildStartContext } from './supervisor-spec.ts'
 
 export type StartType = 'permanent' | 'transient' | 'temporary'
 

@@ -15,7 +15,8 @@
  */
 import { hashKey } from '../core/hash.ts'
 import { makeError } from '../core/errors.ts'
-import { Supervisor, type ChildSpec, type SupervisorSpec } from './supervisor.ts'
+import { Supervisor } from './supervisor.ts'
+import type { ChildSpec, SupervisorSpec } from './supervisor-spec.ts'
 
 export interface PartitionSpec {
   /** Partition k is registered as `${name}:${k}`. */

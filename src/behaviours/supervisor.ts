@@ -31,97 +31,19 @@
  * getChildSpec; failures are coded errors whose `reason` is OTP's ('already_present', ...).
  */
 import {
-  IGNORE, kBehaviour, kDispatch, kInit, kTerminate,
-  type BehaviourClass, type BehaviourInstance, type Caller, type Settle, type SpawnOptions, type Started,
+  IGNORE, kBehaviour, kDispatch, kInit, kTerminate, type BehaviourInstance, type Caller, type Settle,
 } from '../core/process-context.ts'
 import { isCallMessage, isExitMessage, isStopRequest, type CallMessage } from '../core/envelope.ts'
 import { Pid, type Address } from '../core/pid.ts'
 import { formatReason, isCleanReason, type ExitReason } from '../core/exit.ts'
-import { makeError, type ErrorCode, type SkeinError } from '../core/errors.ts'
+import { makeError } from '../core/errors.ts'
 import { ProcessBase } from './process-base.ts'
+import {
+  checkChildSpecs, fail, mergeArgs, normalize, publicSpec, readFlags, withoutArgs,
+  type AutoShutdown, type ChildCounts, type ChildInfo, type ChildSpec, type ChildStartContext, type ChildStarted,
+  type ChildStartResult, type Normalized, type Shutdown, type Strategy, type SupervisorSpec,
+} from './supervisor-spec.ts'
 import { emitReport, type SupervisorEvent } from './reports.ts'
-
-export type Strategy = 'one_for_one' | 'one_for_all' | 'rest_for_one' | 'simple_one_for_one'
-export type RestartType = 'permanent' | 'transient' | 'temporary'
-export type Shutdown = 'brutal_kill' | 'infinity' | number
-export type ChildType = 'worker' | 'supervisor'
-export type AutoShutdown = 'never' | 'any_significant' | 'all_significant'
-
-/** What a start function resolves with: the child's pid (linked to the supervisor), 'ignore', or a pid with info. */
-export type ChildStarted = Pid | 'ignore' | { readonly pid: Pid; readonly info: unknown }
-
-/** Handed to a start function: start the child linked to the supervisor. */
-export interface ChildStartContext {
-  readonly supervisor: Pid
-  startLink<A>(behaviour: BehaviourClass<A>, args?: A, options?: SpawnOptions): Promise<Started>
-}
-
-/**
- * How to start a child: `[Class, args?, spawnOptions?]` (placement options put it on any
- * thread), or a function that starts it linked (`ctx.startLink`) and may return info.
- * simple_one_for_one passes startChild's extra arguments to a function as its second argument.
- */
-export type ChildStart =
-  | readonly [BehaviourClass<never>, unknown?, (SpawnOptions | undefined)?]
-  | ((ctx: ChildStartContext, extra?: unknown) => ChildStarted | Promise<ChildStarted>)
-
-export interface ChildSpec {
-  /** Unique among the supervisor's children (ignored for simple_one_for_one). */
-  readonly id: string
-  readonly start: ChildStart
-  /** Default 'permanent'. */
-  readonly restart?: RestartType
-  /** Default 5000 ms for a worker, 'infinity' for a supervisor. */
-  readonly shutdown?: Shutdown
-  /** Default 'worker'. */
-  readonly type?: ChildType
-  /** Its own exit may shut the supervisor down (autoShutdown); never with restart 'permanent'. */
-  readonly significant?: boolean
-}
-
-export interface SupervisorSpec {
-  /** Default 'one_for_one'. */
-  readonly strategy?: Strategy
-  /** Most restarts within `period` (default 1). */
-  readonly intensity?: number
-  /** Seconds (default 5). */
-  readonly period?: number
-  /** Default 'never'. */
-  readonly autoShutdown?: AutoShutdown
-  readonly children: readonly ChildSpec[]
-}
-
-/** One row of whichChildren: pid undefined when not running, 'restarting' while a restart is retried. */
-export interface ChildInfo {
-  readonly id: string | undefined
-  readonly pid: Pid | 'restarting' | undefined
-  readonly type: ChildType
-  readonly restart: RestartType
-}
-
-export interface ChildCounts {
-  /** Child specs (simple_one_for_one: 1). */
-  readonly specs: number
-  /** Children running. */
-  readonly active: number
-  readonly supervisors: number
-  readonly workers: number
-}
-
-/** What startChild and restartChild resolve with: the pid (undefined if the child ignored its start), and its info. */
-export interface ChildStartResult {
-  readonly pid: Pid | undefined
-  readonly info?: unknown
-}
-
-interface Normalized {
-  readonly id: string | undefined
-  readonly start: ChildStart
-  readonly restart: RestartType
-  readonly shutdown: Shutdown
-  readonly type: ChildType
-  readonly significant: boolean
-}
 
 interface Child {
   /** Unique within this supervisor; names the child in retry messages. */
@@ -157,16 +79,6 @@ interface Retry {
 
 const isRetry = (m: unknown): m is Retry =>
   typeof m === 'object' && m !== null && typeof (m as { $supRetry?: unknown }).$supRetry === 'number'
-
-function fail(code: ErrorCode, reason: unknown, ...args: unknown[]): SkeinError {
-  const error = makeError(code, ...args)
-  error.reason = reason
-  return error
-}
-
-const STRATEGIES: readonly string[] = ['one_for_one', 'one_for_all', 'rest_for_one', 'simple_one_for_one']
-const RESTARTS: readonly string[] = ['permanent', 'transient', 'temporary']
-const AUTO: readonly string[] = ['never', 'any_significant', 'all_significant']
 
 /** A bounded set of pids of simple_one_for_one children that have ended (terminateChild of one → ok). */
 const RETIRED_MAX = 4096
@@ -230,12 +142,7 @@ export abstract class Supervisor<Args = void> extends ProcessBase implements Beh
 
   /** Validate child specs as init would. @throws ERR_BAD_CHILD_SPEC */
   static checkChildSpecs(specs: readonly ChildSpec[], autoShutdown: AutoShutdown = 'never'): void {
-    const seen = new Set<string>()
-    for (const spec of specs) {
-      const c = normalize(spec, autoShutdown, false)
-      if (seen.has(c.id as string)) throw fail('ERR_BAD_CHILD_SPEC', { duplicate_child_name: c.id }, c.id, 'duplicate id')
-      seen.add(c.id as string)
-    }
+    checkChildSpecs(specs, autoShutdown)
   }
 
   // ── runtime hooks ─────────────────────────────────────────────────────────────────────
@@ -279,7 +186,11 @@ export abstract class Supervisor<Args = void> extends ProcessBase implements Beh
   // ── start ─────────────────────────────────────────────────────────────────────────────
 
   async #startAll(spec: SupervisorSpec): Promise<void> {
-    this.#readFlags(spec)
+    const flags = readFlags(spec)
+    this.#strategy = flags.strategy
+    this.#intensity = flags.intensity
+    this.#periodMs = flags.periodMs
+    this.#auto = flags.autoShutdown
     const children = spec.children
     if (this.#strategy === 'simple_one_for_one') {
       if (!Array.isArray(children) || children.length !== 1) {
@@ -300,27 +211,6 @@ export abstract class Supervisor<Args = void> extends ProcessBase implements Beh
       }
       if (child.pid !== undefined || child.spec.restart !== 'temporary') this.#children.push(child)
     }
-  }
-
-  #readFlags(spec: SupervisorSpec): void {
-    if (typeof spec !== 'object' || spec === null) throw fail('ERR_SUPERVISOR_DATA', { bad_return: spec }, 'spec', spec, 'an object')
-    const { strategy = 'one_for_one', intensity = 1, period = 5, autoShutdown = 'never' } = spec
-    if (!STRATEGIES.includes(strategy)) {
-      throw fail('ERR_SUPERVISOR_DATA', { invalid_strategy: strategy }, 'strategy', strategy, STRATEGIES.join(' | '))
-    }
-    if (!Number.isInteger(intensity) || intensity < 0) {
-      throw fail('ERR_SUPERVISOR_DATA', { invalid_intensity: intensity }, 'intensity', intensity, 'an integer >= 0')
-    }
-    if (typeof period !== 'number' || !(period > 0)) {
-      throw fail('ERR_SUPERVISOR_DATA', { invalid_period: period }, 'period', period, 'a number of seconds > 0')
-    }
-    if (!AUTO.includes(autoShutdown)) {
-      throw fail('ERR_SUPERVISOR_DATA', { invalid_auto_shutdown: autoShutdown }, 'autoShutdown', autoShutdown, AUTO.join(' | '))
-    }
-    this.#strategy = strategy
-    this.#intensity = intensity
-    this.#periodMs = period * 1000
-    this.#auto = autoShutdown
   }
 
   #newChild(spec: Normalized, extra: unknown): Child {
@@ -684,56 +574,4 @@ async function admin(caller: Caller, supervisor: Address, request: AdminRequest)
 function reasonOf(error: unknown): unknown {
   const e = error as { code?: unknown; reason?: unknown }
   return e !== null && typeof e === 'object' && e.code === 'ERR_INIT_FAILED' && 'reason' in e ? e.reason : error
-}
-
-/** simple_one_for_one: the template's args followed by startChild's (arrays concatenate, objects merge). */
-function mergeArgs(template: unknown, extra: unknown): unknown {
-  if (extra === undefined) return template
-  if (template === undefined) return extra
-  if (Array.isArray(template) && Array.isArray(extra)) return [...template, ...extra]
-  if (isPlainObject(template) && isPlainObject(extra)) return { ...template, ...extra }
-  throw fail('ERR_BAD_CHILD_SPEC', { bad_extra_args: extra }, 'simple_one_for_one',
-    'startChild arguments must be an array (template args an array) or an object (template args an object)')
-}
-
-const isPlainObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype
-
-function normalize(raw: unknown, auto: AutoShutdown, template: boolean): Normalized {
-  if (!isPlainObject(raw)) throw fail('ERR_BAD_CHILD_SPEC', { invalid_child_spec: raw }, raw, 'a child spec object')
-  const s = raw as Partial<ChildSpec>
-  const id = s.id
-  if (!template && id === undefined) throw fail('ERR_BAD_CHILD_SPEC', 'missing_id', undefined, 'id is required')
-  if (!template && typeof id !== 'string') throw fail('ERR_BAD_CHILD_SPEC', { invalid_child_id: id }, id, 'id must be a string')
-  const start = s.start
-  if (start === undefined) throw fail('ERR_BAD_CHILD_SPEC', 'missing_start', id, 'start is required')
-  if (typeof start !== 'function' && !(Array.isArray(start) && typeof start[0] === 'function' &&
-    typeof (start[0] as { prototype?: Record<symbol, unknown> }).prototype?.[kDispatch] === 'function')) {
-    throw fail('ERR_BAD_CHILD_SPEC', { invalid_mfa: start }, id, 'start must be [BehaviourClass, args?, spawnOptions?] or a function')
-  }
-  const restart = s.restart ?? 'permanent'
-  if (!RESTARTS.includes(restart)) throw fail('ERR_BAD_CHILD_SPEC', { invalid_restart_type: restart }, id, `bad restart ${String(restart)}`)
-  const type = s.type ?? 'worker'
-  if (type !== 'worker' && type !== 'supervisor') throw fail('ERR_BAD_CHILD_SPEC', { invalid_child_type: type }, id, `bad type ${String(type)}`)
-  const shutdown = s.shutdown ?? (type === 'supervisor' ? 'infinity' : 5000)
-  if (shutdown !== 'brutal_kill' && shutdown !== 'infinity' && !(typeof shutdown === 'number' && shutdown >= 0)) {
-    throw fail('ERR_BAD_CHILD_SPEC', { invalid_shutdown: shutdown }, id, `bad shutdown ${String(shutdown)}`)
-  }
-  const significant = s.significant ?? false
-  if (typeof significant !== 'boolean') throw fail('ERR_BAD_CHILD_SPEC', { invalid_significant: significant }, id, 'significant must be a boolean')
-  if (significant && (auto === 'never' || restart === 'permanent')) {
-    throw fail('ERR_BAD_CHILD_SPEC', { bad_combination: { restart, significant, autoShutdown: auto } }, id,
-      'a significant child needs autoShutdown other than never and restart other than permanent')
-  }
-  return { id: template ? undefined : id, start: start as ChildStart, restart, shutdown, type, significant }
-}
-
-function withoutArgs(n: Normalized): Normalized {
-  if (typeof n.start === 'function') return n
-  const [behaviour, , options] = n.start
-  return { ...n, start: [behaviour, undefined, options] }
-}
-
-function publicSpec(n: Normalized): ChildSpec {
-  return { id: n.id as string, start: n.start, restart: n.restart, shutdown: n.shutdown, type: n.type, significant: n.significant }
 }
