@@ -5,11 +5,29 @@ const encode = (enc: ReturnType<typeof makeStreamEncoder>, v: unknown): Uint8Arr
   const view = encodeView(enc, v)
   return view.slice(view.start, view.end)
 }
-import { assertSerializable, isSerializable } from '../../../src/codec/validate.ts'
+import { assertSerializable, isSerializable, prepareForWire } from '../../../src/codec/validate.ts'
+import { registerWireClass } from '../../../src/core/wire-classes.ts'
+import { hasCode } from '../../../src/core/errors.ts'
 import { LOCAL_NODE, Pid, Ref } from '../../../src/core/pid.ts'
 import { makeError } from '../../../src/core/errors.ts'
 
 describe('codec', () => {
+  it('carries a registered behaviour class as its key and hands back the class; an unregistered one is refused', () => {
+    class Registered {}
+    class Unknown {}
+    registerWireClass('file:///m.ts#Registered', Registered)
+    const enc = makeStreamEncoder()
+    const dec = makeStreamDecoder()
+    const value = { id: 'w', start: [Registered, { n: 1 }] }
+    const wire = prepareForWire(value)
+    assert.notEqual(wire, value, 'a copy with the class swapped for a token')
+    assert.equal(value.start[0], Registered, 'the original is untouched')
+    const out = dec.decode(encode(enc, wire)) as { id: string; start: [unknown, { n: number }] }
+    assert.equal(out.start[0], Registered)
+    assert.deepEqual(out.start[1], { n: 1 })
+    assert.throws(() => prepareForWire({ start: [Unknown] }), (e) => hasCode(e, 'ERR_NOT_SERIALIZABLE'))
+  })
+
   it('round-trips pids, refs and coded errors through one sequential stream', () => {
     const enc = makeStreamEncoder()
     const dec = makeStreamDecoder()
