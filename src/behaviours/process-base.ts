@@ -74,6 +74,11 @@ export abstract class ProcessBase {
     this.context.reply(from, value)
   }
 
+  /** Answer a call with a failure: the caller's promise rejects with `error` (an Error travels with its code). */
+  replyError(from: From, error: unknown): void {
+    this.context.replyError(from, error)
+  }
+
   spawn<A>(behaviour: BehaviourClass<A>, args?: A, options?: SpawnOptions): Pid {
     return this.context.spawn(behaviour, args, options)
   }

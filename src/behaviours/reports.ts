@@ -1,6 +1,6 @@
 /**
  * Reports: what OTP's logger prints when a server crashes or a supervisor acts (SRV-R11 and the
- * supervisor's trace events). Where a report goes is read from the process's environment, so a
+ * supervisor's trace events), and a pool's dropped messages. Where a report goes is read from the process's environment, so a
  * node, an application or one subtree can choose:
  *
  *   env 'skein.reports'   effect
@@ -49,7 +49,16 @@ export interface SupervisorReport {
   readonly progress: boolean
 }
 
-export type Report = CrashReport | SupervisorReport
+/** A pool could hand a message to none of its workers (all restarting, or full on its thread). */
+export interface PoolReport {
+  readonly type: 'report'
+  readonly kind: 'pool'
+  readonly pool: Pid
+  readonly event: 'dropped'
+  readonly message: unknown
+}
+
+export type Report = CrashReport | SupervisorReport | PoolReport
 
 /** Send `report` where the process's environment says; never throws. */
 export function emitReport(process: ProcessBase, report: Report): void {
@@ -60,7 +69,7 @@ export function emitReport(process: ProcessBase, report: Report): void {
       process.trySend(sink, report)
     } catch {
       // A reason or message that cannot travel to the logger's thread goes as text.
-      process.trySend(sink, { ...report, reason: formatReason(report.reason), ...('lastMessage' in report ? { lastMessage: formatReason(report.lastMessage) } : {}) })
+      process.trySend(sink, { ...report, ...textOf(report) })
     }
     return
   }
@@ -68,7 +77,15 @@ export function emitReport(process: ProcessBase, report: Report): void {
   console.error(formatReport(report))
 }
 
+/** The fields of a report that may not travel, as text. */
+function textOf(r: Report): Record<string, string> {
+  if (r.kind === 'pool') return { message: formatReason(r.message) }
+  if (r.kind === 'crash') return { reason: formatReason(r.reason), lastMessage: formatReason(r.lastMessage) }
+  return { reason: formatReason(r.reason) }
+}
+
 function formatReport(r: Report): string {
+  if (r.kind === 'pool') return `skein: pool ${r.pool.toString()} dropped a message: no worker could take it`
   if (r.kind === 'crash') {
     const client = r.client === undefined ? '' : `\n  client:  ${r.client.toString()}`
     return `skein: ${r.behaviour} ${r.process.toString()} terminating\n  reason:  ${formatReason(r.reason)}\n` +

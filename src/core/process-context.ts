@@ -109,6 +109,8 @@ export interface ProcessContext {
   cast(to: Address, request: unknown): void
   /** Answer a call. A reply to a caller that has gone or given up is dropped. */
   reply(from: From, value: unknown): void
+  /** Answer a call with a failure: the caller's promise rejects with `error`. */
+  replyError(from: From, error: unknown): void
   spawn<A>(behaviour: BehaviourClass<A>, args?: A, options?: SpawnOptions): Pid
   spawnLink<A>(behaviour: BehaviourClass<A>, args?: A, options?: SpawnOptions): Pid
   /**

@@ -75,6 +75,7 @@ export interface ProcessHost {
   send(from: Proc, to: Address, message: unknown, strict: boolean): boolean
   call(from: Proc, to: Address, request: unknown, options: CallOptions | undefined): Promise<unknown>
   reply(from: Proc, to: From, value: unknown): void
+  replyError(from: Proc, to: From, error: unknown): void
   spawn(parent: Proc, behaviour: BehaviourClass, args: unknown, options: SpawnOptions | undefined, link: boolean): Pid
   startProcess(parent: Proc, behaviour: BehaviourClass, args: unknown, options: StartOptions | undefined): Promise<Started>
   watch(p: Proc, pid: Pid): Promise<ExitReason>
@@ -142,6 +143,10 @@ export class Proc implements ProcessContext {
 
   cast(to: Address, request: unknown): void {
     this.host.send(this, to, { type: '$cast', request }, true)
+  }
+
+  replyError(from: From, error: unknown): void {
+    this.host.replyError(this, from, error)
   }
 
   reply(from: From, value: unknown): void {

@@ -32,6 +32,11 @@ export class ProcessServices implements ProcessHost {
     return this.#s.signals.call(p, to, request, options)
   }
 
+  replyError(p: Proc, to: From, error: unknown): void {
+    if (p.status === Status.DEAD) return
+    this.#s.signals.sendReply(p, to.pid, to.ref, error, true)
+  }
+
   reply(p: Proc, to: From, value: unknown): void {
     if (p.status === Status.DEAD) return
     this.#s.signals.sendReply(p, to.pid, to.ref, value)

@@ -1,0 +1,310 @@
+/**
+ * Pool: a fixed number of worker processes behind one address (Ergo's gen.Pool). Calls, casts
+ * and plain messages sent to the pool are handed to one worker, chosen round-robin (or at
+ * random, or the least busy); the workers are ordinary Servers.
+ *
+ *   caller ──call──▶ pool ──call──▶ worker k ──reply──▶ pool ──reply──▶ caller
+ *   caller ──cast/send──▶ pool ──────────▶ worker k            (no answer comes back)
+ *
+ * Calls are relayed, not forwarded with the caller's `from`: the pool then knows how many calls
+ * each worker has in hand (the least_busy strategy), and a worker that dies mid-call fails its
+ * callers at once with its exit reason (POOL-T8) instead of leaving them to their timeout.
+ * Workers are spread over the worker threads (worker k on thread 1 + k mod threads), linked to
+ * the pool (they die with it), and a worker that dies is restarted in its slot and watched
+ * again (D10); while a slot restarts, the rotation skips it. A worker whose mailbox is full (on
+ * the pool's thread) is skipped for the next (POOL-R3); across threads a full mailbox drops the
+ * message, as every cross-thread send does.
+ *
+ * Client functions: Pool.workers(caller, pool) and Pool.stats(caller, pool) are answered by
+ * the pool itself; everything else goes to a worker.
+ */
+import {
+  kBehaviour, kDispatch, kInit, kTerminate,
+  type BehaviourClass, type BehaviourInstance, type Caller, type Settle, type SpawnOptions,
+} from '../core/process-context.ts'
+import { isCallMessage, isExitMessage, isStopRequest, type CallMessage, type From } from '../core/envelope.ts'
+import { Pid, type Address } from '../core/pid.ts'
+import type { ExitReason } from '../core/exit.ts'
+import { makeError } from '../core/errors.ts'
+import { ProcessBase } from './process-base.ts'
+import { emitReport } from './reports.ts'
+
+export type PoolStrategy = 'round_robin' | 'random' | 'least_busy'
+
+export interface PoolSpec<A = unknown> {
+  /** The worker behaviour (usually a Server); it must be exported by a module in the node's `modules` to run on other threads. */
+  readonly worker: BehaviourClass<A>
+  readonly args?: A
+  /** Workers (default: one per worker thread, at least 1). */
+  readonly size?: number
+  /** Default 'round_robin'. */
+  readonly strategy?: PoolStrategy
+  /** Spawn options for every worker (mailboxSize, env, ...). With `thread` set, all workers go there. */
+  readonly workerOptions?: SpawnOptions
+  /** Most restarts within `period` seconds before the pool gives up and exits 'shutdown' (default: unlimited). */
+  readonly intensity?: number
+  readonly period?: number
+  /** Ms each worker gets to stop when the pool stops (default 5000), then it is killed. */
+  readonly shutdown?: number
+}
+
+export interface PoolStats {
+  readonly size: number
+  /** Workers running now (the others are restarting). */
+  readonly live: number
+  readonly restarts: number
+  readonly forwarded: number
+  /** Calls in hand per slot. */
+  readonly inFlight: readonly number[]
+}
+
+interface Slot {
+  pid: Pid | undefined
+  inFlight: number
+}
+
+type PoolRequest = { readonly $pool: 'workers' } | { readonly $pool: 'stats' }
+
+const isPoolRequest = (r: unknown): r is PoolRequest =>
+  typeof r === 'object' && r !== null && typeof (r as { $pool?: unknown }).$pool === 'string'
+
+/** Restart slot `slot` again (a failed restart waits a little before the next try). */
+interface Retry {
+  readonly $poolRetry: number
+}
+
+const isRetry = (m: unknown): m is Retry =>
+  typeof m === 'object' && m !== null && typeof (m as { $poolRetry?: unknown }).$poolRetry === 'number'
+
+const RETRY_MS = 100
+const STRATEGIES: readonly string[] = ['round_robin', 'random', 'least_busy']
+
+export class Pool<A = unknown> extends ProcessBase implements BehaviourInstance {
+  static readonly [kBehaviour] = 'pool'
+
+  #spec!: PoolSpec<A>
+  readonly #slots: Slot[] = []
+  readonly #bySlot = new Map<number, number>()
+  #cursor = 0
+  #restarts = 0
+  #forwarded = 0
+  #restartTimes: number[] = []
+
+  /** The pool's spec; override to compute it, or spawn Pool itself with the spec as its args. */
+  init(spec: PoolSpec<A>): PoolSpec<A> | Promise<PoolSpec<A>> {
+    return spec
+  }
+
+  /** The workers' pids by slot (undefined while a slot restarts). */
+  static workers(caller: Caller, pool: Address): Promise<(Pid | undefined)[]> {
+    return caller.call(pool, { $pool: 'workers' } satisfies PoolRequest, { timeout: Infinity })
+  }
+
+  static stats(caller: Caller, pool: Address): Promise<PoolStats> {
+    return caller.call(pool, { $pool: 'stats' } satisfies PoolRequest, { timeout: Infinity })
+  }
+
+  async [kInit](args: unknown): Promise<void> {
+    const spec = await this.init(args as PoolSpec<A>)
+    this.#spec = checkSpec(spec, this.workerThreads)
+    this.trapExit(true)
+    const size = this.#spec.size as number
+    for (let k = 0; k < size; k++) this.#slots.push({ pid: undefined, inFlight: 0 })
+    for (let k = 0; k < size; k++) {
+      try {
+        await this.#startWorker(k)
+      } catch (error) {
+        await this.#stopWorkers()
+        throw (error as { reason?: unknown }).reason ?? error
+      }
+    }
+  }
+
+  [kDispatch](message: unknown): Settle {
+    if (isExitMessage(message)) return this.#exited(message.from, message.reason)
+    if (isRetry(message)) return this.#restart(message.$poolRetry)
+    if (isCallMessage(message)) {
+      if (isStopRequest(message.request)) {
+        this.stop(message.request.reason)
+        return
+      }
+      if (isPoolRequest(message.request)) {
+        this.reply(message.from, message.request.$pool === 'workers' ? this.#slots.map((s) => s.pid) : this.#stats())
+        return
+      }
+      this.#relay(message, 0)
+      return
+    }
+    this.#forward(message)
+  }
+
+  [kTerminate](_reason: ExitReason): Settle {
+    return this.#stopWorkers()
+  }
+
+  // ── forwarding ────────────────────────────────────────────────────────────────────────
+
+  /** The next worker by strategy, skipping slots that are restarting; -1 if none is up. */
+  #pick(): number {
+    const slots = this.#slots
+    const n = slots.length
+    if (this.#spec.strategy === 'least_busy') {
+      let best = -1
+      for (let i = 0; i < n; i++) {
+        const k = (this.#cursor + i) % n
+        const s = slots[k] as Slot
+        if (s.pid !== undefined && (best < 0 || s.inFlight < (slots[best] as Slot).inFlight)) best = k
+      }
+      this.#cursor = (this.#cursor + 1) % n
+      return best
+    }
+    const start = this.#spec.strategy === 'random' ? Math.floor(Math.random() * n) : this.#cursor
+    for (let i = 0; i < n; i++) {
+      const k = (start + i) % n
+      if ((slots[k] as Slot).pid !== undefined) {
+        this.#cursor = (k + 1) % n
+        return k
+      }
+    }
+    return -1
+  }
+
+  /** A cast or a plain message: to one worker; a full mailbox on this thread tries the next. */
+  #forward(message: unknown): void {
+    for (let attempt = 0; attempt < this.#slots.length; attempt++) {
+      const k = this.#pick()
+      if (k < 0) break
+      try {
+        this.send((this.#slots[k] as Slot).pid as Pid, message)
+        this.#forwarded++
+        return
+      } catch (error) {
+        if ((error as { code?: unknown }).code !== 'ERR_MAILBOX_FULL') throw error
+      }
+    }
+    emitReport(this, { type: 'report', kind: 'pool', pool: this.self, event: 'dropped', message })
+  }
+
+  /** A call: made to a worker on the caller's behalf; its answer, or failure, goes back to the caller. */
+  #relay(m: CallMessage, attempt: number): void {
+    const k = attempt < this.#slots.length ? this.#pick() : -1
+    if (k < 0) {
+      this.replyError(m.from, makeError('ERR_POOL_BUSY', this.self.toString()))
+      return
+    }
+    const slot = this.#slots[k] as Slot
+    slot.inFlight++
+    this.#forwarded++
+    this.call(slot.pid as Pid, m.request, { timeout: Infinity }).then(
+      (value) => this.#answered(slot, m.from, value, undefined),
+      (error: unknown) => {
+        // A full mailbox: try another worker; anything else (the worker died mid-call) is the caller's.
+        if ((error as { code?: unknown }).code === 'ERR_MAILBOX_FULL') {
+          slot.inFlight--
+          this.#relay(m, attempt + 1)
+          return
+        }
+        this.#answered(slot, m.from, undefined, error)
+      },
+    )
+  }
+
+  #answered(slot: Slot, from: From, value: unknown, error: unknown): void {
+    slot.inFlight--
+    if (error === undefined) this.reply(from, value)
+    else this.replyError(from, error)
+  }
+
+  // ── workers ───────────────────────────────────────────────────────────────────────────
+
+  async #startWorker(k: number): Promise<void> {
+    const { worker, args, workerOptions } = this.#spec
+    const threads = this.workerThreads
+    const placement = workerOptions?.thread !== undefined || workerOptions?.key !== undefined || threads === 0
+      ? {} : { thread: 1 + (k % threads) }
+    const started = await this.startProcess(worker, args, { ...workerOptions, ...placement, link: true })
+    if (started === 'ignore') throw makeError('ERR_BAD_RETURN_VALUE', 'a pool worker init', 'ignore')
+    const slot = this.#slots[k] as Slot
+    slot.pid = started
+    slot.inFlight = 0
+    this.#bySlot.set(started.key, k)
+  }
+
+  #exited(pid: Pid, reason: ExitReason): Settle {
+    const k = this.#bySlot.get(pid.key)
+    if (k === undefined) {
+      // OTP: an exit from the parent ends the pool with the parent's reason; others are ignored.
+      if (this.parent !== undefined && pid.equals(this.parent)) this.stop(reason)
+      return
+    }
+    this.#bySlot.delete(pid.key)
+    ;(this.#slots[k] as Slot).pid = undefined
+    if (!this.#countRestart()) {
+      this.stop('shutdown')
+      return
+    }
+    return this.#restart(k)
+  }
+
+  /** POOL-R4/D10: a new worker in the same slot, linked (so watched) again. */
+  async #restart(k: number): Promise<void> {
+    if ((this.#slots[k] as Slot).pid !== undefined) return
+    try {
+      await this.#startWorker(k)
+      this.#restarts++
+    } catch {
+      this.sendAfter(this.self, { $poolRetry: k } satisfies Retry, RETRY_MS)
+    }
+  }
+
+  #countRestart(): boolean {
+    const { intensity, period } = this.#spec
+    if (intensity === undefined || intensity === Infinity) return true
+    const now = this.now()
+    this.#restartTimes = this.#restartTimes.filter((t) => t > now - (period ?? 5) * 1000)
+    this.#restartTimes.push(now)
+    return this.#restartTimes.length <= intensity
+  }
+
+  /** Every worker at once: exit 'shutdown', wait up to `shutdown` ms, then kill the rest. */
+  async #stopWorkers(): Promise<void> {
+    const pids = this.#slots.flatMap((s) => (s.pid === undefined ? [] : [s.pid]))
+    for (const s of this.#slots) s.pid = undefined
+    this.#bySlot.clear()
+    if (pids.length === 0) return
+    const gone = pids.map((pid) => this.watch(pid))
+    for (const pid of pids) {
+      this.unlink(pid)
+      this.exit(pid, 'shutdown')
+    }
+    const all = Promise.all(gone)
+    const late = await Promise.race([all.then(() => false), this.delay(this.#spec.shutdown ?? 5000).then(() => true)])
+    if (late) for (const pid of pids) this.exit(pid, 'kill')
+    await all
+  }
+
+  #stats(): PoolStats {
+    return {
+      size: this.#slots.length,
+      live: this.#slots.filter((s) => s.pid !== undefined).length,
+      restarts: this.#restarts,
+      forwarded: this.#forwarded,
+      inFlight: this.#slots.map((s) => s.inFlight),
+    }
+  }
+}
+
+function checkSpec<A>(spec: PoolSpec<A>, threads: number): PoolSpec<A> {
+  if (typeof spec !== 'object' || spec === null) throw makeError('ERR_INVALID_ARG_TYPE', 'pool spec', 'an object', spec)
+  if (typeof spec.worker !== 'function' || typeof (spec.worker as { prototype?: Record<symbol, unknown> }).prototype?.[kDispatch] !== 'function') {
+    throw makeError('ERR_NOT_A_BEHAVIOUR', spec.worker)
+  }
+  const size = spec.size ?? Math.max(1, threads)
+  if (!Number.isInteger(size) || size < 1) throw makeError('ERR_INVALID_ARG_VALUE', 'size', 'an integer >= 1', size)
+  const strategy = spec.strategy ?? 'round_robin'
+  if (!STRATEGIES.includes(strategy)) throw makeError('ERR_INVALID_ARG_VALUE', 'strategy', STRATEGIES.join(' | '), strategy)
+  if (spec.intensity !== undefined && !(spec.intensity === Infinity || (Number.isInteger(spec.intensity) && spec.intensity >= 0))) {
+    throw makeError('ERR_INVALID_ARG_VALUE', 'intensity', 'an integer >= 0', spec.intensity)
+  }
+  return { ...spec, size, strategy }
+}
