@@ -97,6 +97,23 @@ export const Codes = {
   ERR_MAILBOX_FULL: E('ERR_MAILBOX_FULL', (pid: string, size: number) => `mailbox of ${pid} is full (${size} messages)`, RangeError),
   ERR_PROCESS_BUSY: E('ERR_PROCESS_BUSY', (pid: string, size: number) => `direct requests to ${pid} are full (${size} waiting)`),
   ERR_UNSUPPORTED_REQUEST: E('ERR_UNSUPPORTED_REQUEST', (pid: string) => `process ${pid} does not handle direct requests (no handleDirect)`),
+  // Stage dispatchers (src/behaviours/stage/dispatchers): STG-R17..R19.
+  ERR_STAGE_UNKNOWN_SUBSCRIPTION: E('ERR_STAGE_UNKNOWN_SUBSCRIPTION', (dispatcher: string, sub: unknown) =>
+    `${dispatcher} has no subscription ${show(sub)}`),
+  ERR_STAGE_DUPLICATE_SUBSCRIPTION: E('ERR_STAGE_DUPLICATE_SUBSCRIPTION', (dispatcher: string, sub: unknown) =>
+    `${dispatcher} already has a subscription ${show(sub)}`),
+  ERR_STAGE_ALREADY_SUBSCRIBED: E('ERR_STAGE_ALREADY_SUBSCRIBED', (consumer: string) =>
+    `${consumer} is already subscribed to this broadcast producer; the new subscription is discarded`),
+  ERR_STAGE_PARTITION_REQUIRED: E('ERR_STAGE_PARTITION_REQUIRED', () =>
+    'the partition option is required when subscribing to a producer with a PartitionDispatcher', TypeError),
+  ERR_STAGE_UNKNOWN_PARTITION: E('ERR_STAGE_UNKNOWN_PARTITION', (partition: unknown, known: readonly unknown[]) =>
+    `unknown partition ${show(partition)}; the known partitions are ${known.map(show).join(', ')}`, RangeError),
+  ERR_STAGE_PARTITION_TAKEN: E('ERR_STAGE_PARTITION_TAKEN', (partition: unknown, by: string) =>
+    `partition ${show(partition)} is already taken by ${by}`),
+  ERR_STAGE_HASH_REQUIRED: E('ERR_STAGE_HASH_REQUIRED', (partition: unknown) =>
+    `partition name ${show(partition)} is not an integer: a PartitionDispatcher with named partitions needs the hash option`, TypeError),
+  ERR_STAGE_BAD_HASH: E('ERR_STAGE_BAD_HASH', (got: unknown) =>
+    `the partition hash must return [event, partition] or 'none', got: ${show(got)}`, TypeError),
 } as const
 
 export type ErrorCode = keyof typeof Codes
