@@ -245,3 +245,30 @@ export class RestartDriver extends Actor<void, RestartMsg> {
     this.reply(this.from as CallMessage['from'], result)
   }
 }
+
+/** What PoolDriver is asked: `total` calls to `pool`, `window` of them in flight at a time. */
+export interface PoolJob {
+  pool: Pid
+  total: number
+  window: number
+}
+
+/**
+ * Calls a Pool `total` times with `window` calls in flight (each lane makes its next call when
+ * its last is answered), then answers with the ms it took: the pool's call throughput.
+ */
+export class PoolDriver extends Actor<void, CallMessage<PoolJob>> {
+  async receive(m: CallMessage<PoolJob>): Promise<void> {
+    const { pool, total, window } = m.request
+    const t0 = performance.now()
+    let sent = 0
+    const lane = async (): Promise<void> => {
+      while (sent < total) {
+        sent++
+        await this.call(pool, 'ping', { timeout: 60_000 })
+      }
+    }
+    await Promise.all(Array.from({ length: Math.min(window, total) }, lane))
+    this.reply(m.from, performance.now() - t0)
+  }
+}

@@ -16,11 +16,14 @@ import { availableParallelism, cpus } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { Bench } from 'tinybench'
-import { Node, type Pid } from '../src/index.ts'
+import { Node, Pool, Server, type Pid } from '../src/index.ts'
 import { Busy, Counter, Pinger, Ponger, RttProbe, Sender } from './actors.ts'
-import { Caller, Caster, type CallJob, Echo, RestartDriver, RestartSup, SpawnLoop, type RestartJob, type RestartResult } from './otp-actors.ts'
+import {
+  Caller, Caster, type CallJob, Echo, PoolDriver, type PoolJob, RestartDriver, RestartSup, SpawnLoop, type RestartJob, type RestartResult,
+} from './otp-actors.ts'
 import { PostMessagePair } from './baselines/post-message.ts'
 import { runErlang, type ErlangSizes } from './baselines/erlang.ts'
+import { piscinaRate } from './baselines/piscina.ts'
 
 const scale = Number(process.env.BENCH_SCALE ?? 1)
 const iterations = Number(process.env.BENCH_ITERATIONS ?? 5)
@@ -221,6 +224,20 @@ async function main(): Promise<void> {
   }
 
   const otp = await otpShapes(node, a)
+
+  // Pool: calls through a Pool of one Echo per worker thread (the pool and its caller on the
+  // main thread), beside piscina running a trivial task on as many threads; 64 in flight.
+  const poolCalls = n(200_000)
+  const window = 64
+  const pool = await node.spawn(Pool, { worker: Echo, size: threads })
+  const driver = await node.spawn(PoolDriver, undefined, { thread: 0 })
+  const poolRate = await throughput('pool calls', poolCalls,
+    () => node.call(driver, { pool, total: poolCalls, window } satisfies PoolJob, { timeout: 600_000 }))
+  await Server.stop(node, pool)
+  const piscina = await piscinaRate(threads, n(50_000), window)
+  await piscina.close()
+  row(`Pool call round trip, ${window} in flight`, 'calls/s', poolRate, piscina.rate, 'piscina',
+    ['>= 20x piscina', (_s, r) => r !== null && r >= 20])
 
   const stats = await node.stats()
   await pair.close()

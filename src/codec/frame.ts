@@ -12,7 +12,8 @@
  *   MONITOR    payload: [watcher, ref, name | null]
  *   DEMONITOR  payload: ref
  *   DOWN       payload: [ref, pid | {name,node}, reason]
- *   REPLY      payload: [ref, value, isError]
+ *   REPLY      payload: [ref, value, isError, unwatched]   (unwatched: the replier dropped the call's watcher)
+ *   CALL       payload: [caller, ref, request]   (a call: watch for `caller` under `ref`, then the $call message)
  *   DIRECT     payload: { type: '$direct', from, request }   (into the directbox, not the mailbox)
  *   CHUNK      payload: a piece of a frame too large for the ring; the piece that ends it has
  *              the CONTINUED bit set on its own kind.
@@ -33,6 +34,7 @@ export const Frame = {
   CODEC_RESET: 11,
   DIRECT: 12,
   ABANDON: 13,
+  CALL: 14,
 } as const
 
 export const CONTINUED = 0x100

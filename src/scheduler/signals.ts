@@ -267,6 +267,25 @@ export class Signals {
       pending.resolve = resolve
       pending.reject = reject
     })
+    if (kind === 'call' && !s.isLocalThread(pid)) {
+      // One frame does both halves: the watcher at the target and the $call message.
+      ;(p.calls ??= new Map()).set(ref.key, pending)
+      let sent: boolean
+      try {
+        sent = s.sendFrame(pid, Frame.CALL, [p.self, ref, request], 'call request')
+      } catch (error) {
+        p.calls.delete(ref.key)
+        pending.reject(error as Error)
+        return promise
+      }
+      if (!sent) {
+        p.calls.delete(ref.key)
+        this.#settle(pending, s.transport.isUp(pid.thread) ? NOPROC : NOCONNECTION)
+        return promise
+      }
+      if (timeout !== Infinity) pending.timer = s.timers.schedule(timeout, this.#callTimedOut, pending)
+      return promise
+    }
     if (!this.#watchFor(p, pending)) return promise
     try {
       const from = { pid: p.self, ref }
@@ -344,17 +363,19 @@ export class Signals {
   }
 
   /** Answer `ref` at `to`; with `isError`, the caller's promise rejects with `value`. */
-  sendReply(_p: Proc | null, to: Pid, ref: Ref, value: unknown, isError = false): void {
+  sendReply(p: Proc | null, to: Pid, ref: Ref, value: unknown, isError = false): void {
     const s = this.#s
+    // The call is answered: its watcher here goes, so the caller need not send a DEMONITOR.
+    const unwatched = p !== null && p.watchers !== null && p.watchers.delete(ref.key)
     if (s.isLocalThread(to)) {
       const q = s.local(to)
-      if (q !== undefined) this.deliverReply(q, ref, value, isError)
+      if (q !== undefined) this.deliverReply(q, ref, value, isError, unwatched)
       return
     }
-    s.sendFrame(to, Frame.REPLY, [ref, isError ? wireReason(value) : value, isError], 'reply')
+    s.sendFrame(to, Frame.REPLY, [ref, isError ? wireReason(value) : value, isError, unwatched], 'reply')
   }
 
-  deliverReply(q: Proc, ref: Ref, value: unknown, isError = false): void {
+  deliverReply(q: Proc, ref: Ref, value: unknown, isError = false, unwatched = false): void {
     const pending = q.calls?.get(ref.key)
     if (pending === undefined || q.status === Status.DEAD) {
       this.#s.counts.lateReplies++
@@ -362,7 +383,7 @@ export class Signals {
     }
     ;(q.calls as Map<number, PendingCall>).delete(ref.key)
     this.#s.timers.cancel(pending.timer)
-    this.#unwatch(pending)
+    if (!unwatched) this.#unwatch(pending)
     if (isError) pending.reject(value instanceof Error ? value : new Error(String(value)))
     else pending.resolve(value)
     this.#s.loop.awaitMicrotasks()
@@ -442,9 +463,24 @@ export class Signals {
         return
       }
       case Frame.REPLY: {
-        const [ref, reply, isError] = value as [Ref, unknown, boolean]
-        if (q !== undefined) this.deliverReply(q, ref, reply, isError)
+        const [ref, reply, isError, unwatched] = value as [Ref, unknown, boolean, boolean]
+        if (q !== undefined) this.deliverReply(q, ref, reply, isError, unwatched)
         else s.counts.lateReplies++
+        return
+      }
+      case Frame.CALL: {
+        const [caller, ref, request] = value as [Pid, Ref, unknown]
+        const target = s.pidFromWords(a, b)
+        if (q === undefined || q.status === Status.DEAD) {
+          this.#signalDown(caller, ref, target, NOPROC)
+          return
+        }
+        ;(q.watchers ??= new Map()).set(ref.key, { ref, watcher: caller, name: null })
+        if (!s.enqueue(q, { type: '$call', from: { pid: caller, ref }, request }, true)) {
+          // A full mailbox refuses the call: the caller hears of it at once, not at its timeout.
+          q.watchers.delete(ref.key)
+          this.sendReply(null, caller, ref, makeError('ERR_MAILBOX_FULL', target.toString(), q.limits?.mailboxSize ?? 0), true)
+        }
         return
       }
       default:

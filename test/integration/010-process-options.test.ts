@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import type { Node, Pid, Ref } from '../../src/index.ts'
 import type { Probe } from '../../src/testing/index.ts'
-import { Puppet, SeqCounter, type Report } from '../fixtures/actors.ts'
+import { Puppet, SeqCounter, Slow, type Report } from '../fixtures/actors.ts'
 import { ev, got, startNode, kill } from '../helpers.ts'
 
 describe('aliases (PROC-T24)', () => {
@@ -73,6 +73,15 @@ describe('mailbox limit and fallback (PROC-T25)', () => {
     assert.deepEqual((await probe.expect<Report>(ev('sent', sender))).value, ['sent', 'ERR_MAILBOX_FULL'])
     await probe.expect(got(target, (v) => v.k === 1))
     await probe.expectNone(got(target, (v) => v.k === 2), 100)
+  })
+
+  it('fails a call from another thread to a full mailbox at once with ERR_MAILBOX_FULL (not at its timeout)', async () => {
+    const slow = await node.spawn(Slow, { report: probe.pid }, { thread: 2, mailboxSize: 1 })
+    node.send(slow, { n: 1, ms: 300 })
+    node.send(slow, { n: 2, ms: 0 })
+    // (Without the fast failure this would reject ERR_CALL_TIMEOUT after 5 s.)
+    await assert.rejects(node.call(slow, 'x', { timeout: 5000 }), { code: 'ERR_MAILBOX_FULL' })
+    await kill(node, slow)
   })
 
   it('rejects bad limits with coded errors', async () => {
