@@ -17,6 +17,11 @@ export type {
 export { type ApplicationSpec, type ApplicationContext, type StartType } from './behaviours/application.ts'
 export type { ApplicationInfo } from './node/applications.ts'
 export type { Report, CrashReport, SupervisorReport, SupervisorEvent, PoolReport } from './behaviours/reports.ts'
+export {
+  Stage, DemandDispatcher, BroadcastDispatcher, PartitionDispatcher,
+  type StageSpec, type StageType, type SubscribeOptions, type SubscriptionFrom, type ConsumerFrom, type CancelReason,
+  type CancelMode, type Dispatcher,
+} from './behaviours/stage/index.ts'
 export { Pool, type PoolSpec, type PoolStats, type PoolStrategy } from './behaviours/pool.ts'
 export { PartitionSupervisor, type PartitionSpec } from './behaviours/partition-supervisor.ts'
 export { Pid, Ref, type Address, type NamedProcess, type TypedPid } from './core/pid.ts'

@@ -115,6 +115,11 @@ export abstract class ProcessBase {
     return this.context.workerThreads
   }
 
+  /** Messages waiting in this process's mailbox (Erlang's message_queue_len). */
+  messageQueueLength(): number {
+    return this.context.messageQueueLength()
+  }
+
   link(pid: Pid): void {
     this.context.link(pid)
   }

@@ -114,6 +114,10 @@ export const Codes = {
     `partition name ${show(partition)} is not an integer: a PartitionDispatcher with named partitions needs the hash option`, TypeError),
   ERR_STAGE_BAD_HASH: E('ERR_STAGE_BAD_HASH', (got: unknown) =>
     `the partition hash must return [event, partition] or 'none', got: ${show(got)}`, TypeError),
+  ERR_STAGE_BAD_OPTS: E('ERR_STAGE_BAD_OPTS', (message: string) => `bad stage options: ${message}`),
+  ERR_STAGE_NOT_A_CONSUMER: E('ERR_STAGE_NOT_A_CONSUMER', (stage: string) => `stage ${stage} is a producer: it cannot subscribe`),
+  ERR_STAGE_NOT_A_PRODUCER: E('ERR_STAGE_NOT_A_PRODUCER', (stage: string) => `stage ${stage} is a consumer: it has no demand or buffer`),
+  ERR_STAGE_NO_HANDLER: E('ERR_STAGE_NO_HANDLER', (stage: string, callback: string) => `stage ${stage} has no ${callback}`),
 } as const
 
 export type ErrorCode = keyof typeof Codes

@@ -126,6 +126,8 @@ export interface ProcessContext {
   delay(ms: number): Promise<void>
   /** How many worker threads the node has (0: the main thread only). */
   readonly workerThreads: number
+  /** Messages waiting in this process's mailbox (Erlang's message_queue_len). */
+  messageQueueLength(): number
   link(pid: Pid): void
   unlink(pid: Pid): void
   monitor(target: Address): Ref

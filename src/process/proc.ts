@@ -181,6 +181,10 @@ export class Proc implements ProcessContext {
     return this.host.workerThreads
   }
 
+  messageQueueLength(): number {
+    return this.mailbox.length
+  }
+
   link(pid: Pid): void {
     this.host.link(this, pid)
   }

@@ -48,7 +48,7 @@ describe('architecture', () => {
 
   it('pins the public surface of src/index.ts', () => {
     assert.deepEqual(Object.keys(skein).sort(), [
-      'Actor', 'Node', 'PartitionSupervisor', 'Pid', 'Pool', 'Ref', 'Server', 'Supervisor', 'hasCode', 'ignore', 'isCallMessage', 'isCleanReason', 'isDownMessage', 'isExitMessage',
+      'Actor', 'BroadcastDispatcher', 'DemandDispatcher', 'Node', 'PartitionDispatcher', 'PartitionSupervisor', 'Pid', 'Pool', 'Ref', 'Server', 'Stage', 'Supervisor', 'hasCode', 'ignore', 'isCallMessage', 'isCleanReason', 'isDownMessage', 'isExitMessage',
       'noreply', 'replyWith', 'stop',
     ])
   })

@@ -1,0 +1,90 @@
+/**
+ * The stage protocol: the messages producers and consumers exchange (GenStage's $gen_producer
+ * and $gen_consumer, with the same meaning), the subscription options, and their checks.
+ *
+ *   consumer ──{$stage:'subscribe', consumer, tag, opts}──▶ producer     (then asks)
+ *   consumer ──{$stage:'ask', consumer, tag, n}──────────▶ producer
+ *   consumer ──{$stage:'cancel', consumer, tag, reason}──▶ producer
+ *   producer ──{$stage:'events', producer, tag, events}──▶ consumer
+ *   producer ──{$stage:'cancelled', producer, tag, reason}▶ consumer
+ *
+ * A subscription is named by its tag (a Ref the consumer makes) on both sides.
+ */
+import type { Address, Pid, Ref } from '../../core/pid.ts'
+import { makeError } from '../../core/errors.ts'
+
+export type ToProducer =
+  | { readonly $stage: 'subscribe'; readonly consumer: Pid; readonly tag: Ref; readonly opts: Readonly<Record<string, unknown>> }
+  | { readonly $stage: 'ask'; readonly consumer: Pid; readonly tag: Ref; readonly n: number }
+  | { readonly $stage: 'cancel'; readonly consumer: Pid; readonly tag: Ref; readonly reason: unknown }
+
+export type ToConsumer<E = unknown> =
+  | { readonly $stage: 'events'; readonly producer: Pid; readonly tag: Ref; readonly events: readonly E[] }
+  | { readonly $stage: 'cancelled'; readonly producer: Pid; readonly tag: Ref; readonly reason: unknown }
+
+export type StageMessage = ToProducer | ToConsumer
+
+export const isStageMessage = (m: unknown): m is StageMessage =>
+  typeof m === 'object' && m !== null && typeof (m as { $stage?: unknown }).$stage === 'string'
+
+export type CancelMode = 'permanent' | 'transient' | 'temporary'
+
+/** How a consumer subscribes; keys other than these go to the producer's dispatcher (e.g. `partition`, `selector`). */
+export interface SubscribeOptions {
+  /** The producer (a pid or a registered name). */
+  readonly to: Address
+  /** Default 1000. */
+  readonly maxDemand?: number
+  /** Default floor(maxDemand / 2). */
+  readonly minDemand?: number
+  /** What the consumer does when this subscription ends (default 'permanent': it stops with the reason). */
+  readonly cancel?: CancelMode
+  readonly [dispatcherOption: string]: unknown
+}
+
+/** A consumer's handle on one of its subscriptions: ask and cancel through it. */
+export interface SubscriptionFrom {
+  readonly producer: Pid
+  readonly tag: Ref
+}
+
+/** A producer's handle on one of its consumers. */
+export interface ConsumerFrom {
+  readonly consumer: Pid
+  readonly tag: Ref
+}
+
+/** Why a subscription ended: a cancel from the other side, or its process went down. */
+export interface CancelReason {
+  readonly kind: 'cancel' | 'down'
+  readonly reason: unknown
+}
+
+export interface Demand {
+  readonly min: number
+  readonly max: number
+  readonly cancel: CancelMode
+  /** What is left for the producer's dispatcher. */
+  readonly dispatcherOpts: Readonly<Record<string, unknown>>
+}
+
+const CANCELS: readonly string[] = ['permanent', 'transient', 'temporary']
+
+function badOpts(message: string): Error {
+  const error = makeError('ERR_STAGE_BAD_OPTS', message)
+  ;(error as { reason?: unknown }).reason = { bad_opts: message }
+  return error
+}
+
+/** STG-R2: max >= 1 (default 1000), min in [0, max - 1] (default max / 2), a known cancel mode. @throws ERR_STAGE_BAD_OPTS */
+export function checkSubscribe(opts: SubscribeOptions): Demand {
+  if (typeof opts !== 'object' || opts === null || opts.to === undefined) throw badOpts('a subscription needs `to` (the producer)')
+  const { to: _, maxDemand, minDemand, cancel, ...dispatcherOpts } = opts
+  const max = maxDemand ?? 1000
+  if (!Number.isInteger(max) || max < 1) throw badOpts(`maxDemand must be an integer >= 1, got ${String(max)}`)
+  const min = minDemand ?? Math.floor(max / 2)
+  if (!Number.isInteger(min) || min < 0 || min >= max) throw badOpts(`minDemand must be an integer from 0 to ${max - 1}, got ${String(min)}`)
+  const mode = cancel ?? 'permanent'
+  if (!CANCELS.includes(mode)) throw badOpts(`cancel must be permanent, transient or temporary, got ${String(mode)}`)
+  return { min, max, cancel: mode, dispatcherOpts }
+}

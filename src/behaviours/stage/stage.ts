@@ -1,0 +1,505 @@
+/**
+ * Stage: GenStage. Producers emit events only as consumers ask for them, so a slow consumer
+ * bounds what a fast producer makes (backpressure), on one thread or across threads.
+ *
+ *   consumer: subscribes, asks maxDemand; each events message is cut into batches of
+ *             max - min; after each batch handleEvents runs, and once the demand still out is
+ *             at most min it asks for the difference up to max again (STG-R6)
+ *   producer: an ask goes through the dispatcher (who gets which events); the demand that
+ *             results is served from the buffer first, the rest by handleDemand(n) (STG-R10);
+ *             events nobody can take yet are buffered (bufferSize, keep first/last: STG-R11)
+ *   producer_consumer: both; upstream events wait until downstream demand lets them through
+ *             handleEvents, so it asks upstream only as fast as it is asked (STG-R16)
+ *
+ * Callbacks return the events they emit (producer and producer_consumer); `this.emit(...)`
+ * adds events from any callback (handleCall, handleInfo, ...), dispatched before a reply is sent
+ * (STG-R13). A subscription ends by cancel or by its other side going down; the consumer's
+ * cancel mode then decides: permanent stops it, transient stops it unless the reason is clean,
+ * temporary keeps it running (STG-R9).
+ */
+import {
+  IGNORE, kBehaviour, kDispatch, kInit, kTerminate,
+  type BehaviourInstance, type Caller, type Settle,
+} from '../../core/process-context.ts'
+import { isCallMessage, isDownMessage, isExitMessage, isStopRequest, type CallMessage, type From } from '../../core/envelope.ts'
+import { isCleanReason, type ExitReason } from '../../core/exit.ts'
+import type { Address, Pid, Ref } from '../../core/pid.ts'
+import { makeError } from '../../core/errors.ts'
+import { ProcessBase } from '../process-base.ts'
+import { DemandDispatcher } from './dispatchers/demand-dispatcher.ts'
+import type { DemandStep, Dispatcher, DispatchStep } from './dispatchers/dispatcher.ts'
+import {
+  checkSubscribe, isStageMessage,
+  type CancelMode, type CancelReason, type ConsumerFrom, type StageMessage, type SubscribeOptions, type SubscriptionFrom, type ToProducer,
+} from './protocol.ts'
+
+export type StageType = 'producer' | 'consumer' | 'producer_consumer'
+
+/** What init returns: the stage's type and options. */
+export interface StageSpec<E> {
+  readonly type: StageType
+  /** producer, producer_consumer: who gets which events (default: a DemandDispatcher). */
+  readonly dispatcher?: Dispatcher<E, number>
+  /** producer: 'accumulate' holds asks (and emitted events) until demand('forward'). Default 'forward'. */
+  readonly demand?: 'forward' | 'accumulate'
+  /** Events kept while nobody can take them (producer 10 000, producer_consumer Infinity). */
+  readonly bufferSize?: number
+  /** When the buffer overflows: 'last' drops the oldest (default), 'first' drops the incoming. */
+  readonly bufferKeep?: 'first' | 'last'
+  /** consumer, producer_consumer: subscriptions made as the stage starts. */
+  readonly subscribeTo?: readonly (Address | SubscribeOptions)[]
+}
+
+type Emitted<E> = readonly E[] | void
+
+interface ProducerSide {
+  readonly consumer: Pid
+  readonly tag: Ref
+  readonly monitor: Ref
+}
+
+interface ConsumerSide {
+  readonly from: SubscriptionFrom
+  readonly monitor: Ref
+  readonly min: number
+  readonly max: number
+  readonly cancel: CancelMode
+  manual: boolean
+  /** Demand asked and not yet answered with events. */
+  pending: number
+}
+
+type AdminRequest =
+  | { readonly $stageAdmin: 'subscribe'; readonly opts: SubscribeOptions }
+  | { readonly $stageAdmin: 'demand'; readonly mode: 'forward' | 'accumulate' | undefined }
+  | { readonly $stageAdmin: 'buffered' }
+
+const isAdmin = (r: unknown): r is AdminRequest =>
+  typeof r === 'object' && r !== null && typeof (r as { $stageAdmin?: unknown }).$stageAdmin === 'string'
+
+export abstract class Stage<Args = void, E = unknown> extends ProcessBase implements BehaviourInstance {
+  static readonly [kBehaviour] = 'stage'
+
+  #type: StageType = 'consumer'
+  #dispatcher: Dispatcher<E, number> | null = null
+  #accumulating = false
+  /** Asks held while accumulating, replayed in order by demand('forward'). */
+  #heldAsks: ToProducer[] = []
+  #buffer: E[] = []
+  #bufferSize = 10_000
+  #keepLast = true
+  #discarded = 0
+  /** producer side: consumers by tag key. */
+  readonly #consumers = new Map<number, ProducerSide>()
+  /** consumer side: producers by tag key. */
+  readonly #producers = new Map<number, ConsumerSide>()
+  /** Monitor ref key → tag key of the subscription it watches. */
+  readonly #monitors = new Map<number, number>()
+  /** producer_consumer: events still allowed downstream, and upstream batches waiting for it. */
+  #allowance = 0
+  #waiting: { events: E[]; sub: ConsumerSide }[] = []
+  #emitted: E[] = []
+
+  abstract init(args: Args): StageSpec<E> | 'ignore' | Promise<StageSpec<E> | 'ignore'>
+
+  // ── callbacks ───────────────────────────────────────────────────────────────────────────
+
+  /** producer: emit up to `demand` events (fewer is fine: remember the shortfall; more are buffered). */
+  handleDemand(_demand: number): Emitted<E> | Promise<Emitted<E>> {
+    throw makeError('ERR_STAGE_NO_HANDLER', this.self.toString(), 'handleDemand')
+  }
+
+  /** consumer: handle a batch; producer_consumer: return the events it makes of them. */
+  handleEvents(_events: E[], _from: SubscriptionFrom): Emitted<E> | Promise<Emitted<E>> {
+    throw makeError('ERR_STAGE_NO_HANDLER', this.self.toString(), 'handleEvents')
+  }
+
+  /** Both sides: return 'manual' (consumer side only) to ask with this.ask yourself. */
+  handleSubscribe(_role: 'producer' | 'consumer', _opts: Readonly<Record<string, unknown>>, _from: SubscriptionFrom | ConsumerFrom): 'automatic' | 'manual' {
+    return 'automatic'
+  }
+
+  /** A subscription ended (before the cancel mode applies, on the consumer side). */
+  handleCancel(_why: CancelReason, _from: SubscriptionFrom | ConsumerFrom): void {}
+
+  handleCall(_request: unknown, _from: From): unknown {
+    throw makeError('ERR_STAGE_NO_HANDLER', this.self.toString(), 'handleCall')
+  }
+
+  handleCast(_request: unknown): void {}
+
+  handleInfo(_message: unknown): void {}
+
+  terminate(_reason: ExitReason): Settle {}
+
+  // ── inside the stage ────────────────────────────────────────────────────────────────────
+
+  /** Emit events from any callback: dispatched when it returns (before the reply of a call). */
+  emit(...events: E[]): void {
+    for (const e of events) this.#emitted.push(e)
+  }
+
+  /** Manual mode: ask the producer of `from` for `n` more events. */
+  ask(from: SubscriptionFrom, n: number): void {
+    const sub = this.#producers.get(from.tag.key)
+    if (sub === undefined) return
+    sub.pending += n
+    this.send(from.producer, { $stage: 'ask', consumer: this.self, tag: from.tag, n } satisfies ToProducer)
+  }
+
+  /** End a subscription from this side (consumer: to the producer; producer: to the consumer). */
+  cancelSubscription(from: SubscriptionFrom | ConsumerFrom, reason: unknown = 'normal'): void {
+    if ('producer' in from) this.send(from.producer, { $stage: 'cancel', consumer: this.self, tag: from.tag, reason } satisfies ToProducer)
+    else this.send(from.consumer, { $stage: 'cancelled', producer: this.self, tag: from.tag, reason })
+  }
+
+  /** Events waiting in the buffer. */
+  get bufferedCount(): number {
+    return this.#buffer.length
+  }
+
+  /** Events dropped because the buffer was full. */
+  get discardedCount(): number {
+    return this.#discarded
+  }
+
+  // ── client functions ───────────────────────────────────────────────────────────────────
+
+  /** Subscribe `consumer` to `opts.to`; resolves with the subscription once the request is sent. Rejects ERR_STAGE_BAD_OPTS, ERR_STAGE_NOT_A_CONSUMER. */
+  static subscribe(caller: Caller, consumer: Address, opts: SubscribeOptions): Promise<SubscriptionFrom> {
+    return admin(caller, consumer, { $stageAdmin: 'subscribe', opts }) as Promise<SubscriptionFrom>
+  }
+
+  /**
+   * End a subscription from outside: the producer drops it and tells the consumer, whose cancel
+   * mode then applies (`from` is what Stage.subscribe resolved with).
+   */
+  static cancel(caller: Caller, from: SubscriptionFrom, reason: unknown = 'normal'): void {
+    caller.send(from.producer, { $stage: 'cancel', consumer: from.producer, tag: from.tag, reason })
+  }
+
+  /** A producer's demand mode; with `mode`, switch to it (STG-R12). */
+  static demand(caller: Caller, producer: Address, mode?: 'forward' | 'accumulate'): Promise<'forward' | 'accumulate'> {
+    return admin(caller, producer, { $stageAdmin: 'demand', mode }) as Promise<'forward' | 'accumulate'>
+  }
+
+  static estimateBufferedCount(caller: Caller, producer: Address): Promise<number> {
+    return admin(caller, producer, { $stageAdmin: 'buffered' }) as Promise<number>
+  }
+
+  // ── runtime hooks ─────────────────────────────────────────────────────────────────────
+
+  async [kInit](args: unknown): Promise<void | typeof IGNORE> {
+    const spec = await this.init(args as Args)
+    if (spec === 'ignore') return IGNORE
+    this.#configure(spec)
+    for (const to of spec.subscribeTo ?? []) this.#subscribe(isAddress(to) ? { to } : to as SubscribeOptions)
+  }
+
+  [kDispatch](message: unknown): Settle {
+    if (isStageMessage(message)) return this.#onStage(message)
+    if (isDownMessage(message)) {
+      const key = this.#monitors.get(message.ref.key)
+      if (key !== undefined) return this.#ended(key, { kind: 'down', reason: message.reason })
+      return this.#then(this.handleInfo(message))
+    }
+    if (isCallMessage(message)) return this.#onCall(message)
+    const m = message as { type?: unknown; request?: unknown }
+    if (m !== null && typeof m === 'object' && m.type === '$cast') return this.#then(this.handleCast(m.request))
+    if (isExitMessage(message) && this.parent !== undefined && message.from.equals(this.parent)) {
+      this.stop(message.reason)
+      return
+    }
+    return this.#then(this.handleInfo(message))
+  }
+
+  [kTerminate](reason: ExitReason): Settle {
+    return this.terminate(reason)
+  }
+
+  // ── set-up ────────────────────────────────────────────────────────────────────────────
+
+  #configure(spec: StageSpec<E>): void {
+    const type = spec?.type
+    if (type !== 'producer' && type !== 'consumer' && type !== 'producer_consumer') {
+      throw makeError('ERR_STAGE_BAD_OPTS', `type must be producer, consumer or producer_consumer, got ${String(type)}`)
+    }
+    this.#type = type
+    if (type === 'consumer') return
+    this.#dispatcher = spec.dispatcher ?? new DemandDispatcher<E, number>()
+    this.#accumulating = spec.demand === 'accumulate'
+    this.#bufferSize = spec.bufferSize ?? (type === 'producer' ? 10_000 : Infinity)
+    this.#keepLast = (spec.bufferKeep ?? 'last') === 'last'
+  }
+
+  #subscribe(opts: SubscribeOptions): SubscriptionFrom {
+    if (this.#type === 'producer') throw makeError('ERR_STAGE_NOT_A_CONSUMER', this.self.toString())
+    const demand = checkSubscribe(opts)
+    const tag = this.makeRef()
+    // A monitor made by name fires 'noproc' at once for an unknown producer (STG-R3).
+    const monitor = this.monitor(opts.to)
+    const producer = typeof opts.to === 'string' ? (this.whereis(opts.to) ?? this.self) : opts.to as Pid
+    const from: SubscriptionFrom = { producer, tag }
+    const sub: ConsumerSide = { from, monitor, min: demand.min, max: demand.max, cancel: demand.cancel, manual: false, pending: 0 }
+    this.#producers.set(tag.key, sub)
+    this.#monitors.set(monitor.key, tag.key)
+    if (producer.equals(this.self)) return from
+    this.send(producer, { $stage: 'subscribe', consumer: this.self, tag, opts: demand.dispatcherOpts } satisfies ToProducer)
+    sub.manual = this.handleSubscribe('producer', demand.dispatcherOpts, from) === 'manual'
+    if (!sub.manual) this.ask(from, demand.max)
+    return from
+  }
+
+  // ── messages ──────────────────────────────────────────────────────────────────────────
+
+  #onStage(m: StageMessage): Settle {
+    switch (m.$stage) {
+      case 'subscribe': return this.#onSubscribe(m.consumer, m.tag, m.opts)
+      case 'ask': return this.#onAsk(m)
+      case 'cancel': return this.#consumerLeft(m.tag.key, { kind: 'cancel', reason: m.reason })
+      case 'events': return this.#onEvents(m.tag, m.events as E[])
+      case 'cancelled': return this.#ended(m.tag.key, { kind: 'cancel', reason: m.reason })
+    }
+  }
+
+  #onSubscribe(consumer: Pid, tag: Ref, opts: Readonly<Record<string, unknown>>): Settle {
+    const refuse = (reason: unknown): void => this.send(consumer, { $stage: 'cancelled', producer: this.self, tag, reason })
+    if (this.#dispatcher === null) return refuse('not_a_producer')
+    if (this.#consumers.has(tag.key)) return refuse('duplicated_subscription')
+    const from: ConsumerFrom = { consumer, tag }
+    if (this.handleSubscribe('consumer', opts, from) === 'manual') {
+      throw makeError('ERR_BAD_RETURN_VALUE', 'handleSubscribe (a producer may only be automatic)', 'manual')
+    }
+    let demand: number
+    try {
+      demand = this.#dispatcher.subscribe(tag.key, opts, consumer)
+    } catch (error) {
+      const code = (error as { code?: unknown }).code
+      return refuse(code === 'ERR_STAGE_ALREADY_SUBSCRIBED' ? 'already_subscribed' : error)
+    }
+    const monitor = this.monitor(consumer)
+    this.#consumers.set(tag.key, { consumer, tag, monitor })
+    this.#monitors.set(monitor.key, tag.key)
+    return demand > 0 ? this.#serve(demand) : undefined
+  }
+
+  #onAsk(m: Extract<ToProducer, { $stage: 'ask' }>): Settle {
+    if (this.#dispatcher === null) return
+    if (!this.#consumers.has(m.tag.key)) {
+      this.send(m.consumer, { $stage: 'cancelled', producer: this.self, tag: m.tag, reason: 'unknown_subscription' })
+      return
+    }
+    if (this.#accumulating) {
+      this.#heldAsks.push(m)
+      return
+    }
+    return this.#step(this.#dispatcher.ask(m.n, m.tag.key))
+  }
+
+  /** Make a dispatcher step's deliveries, hand its infos to handleInfo, serve its demand. */
+  #step(step: DemandStep<E, number>): Settle {
+    for (const d of step.deliveries) this.#deliver(d.sub, d.events)
+    for (const info of step.infos) void this.handleInfo(info)
+    return step.demand > 0 ? this.#serve(step.demand) : undefined
+  }
+
+  /** STG-R10: upstream demand `n`: from the buffer first, the rest from handleDemand (or, for a producer_consumer, upstream events). */
+  #serve(n: number): Settle {
+    const fromBuffer = Math.min(n, this.#buffer.length)
+    if (fromBuffer > 0) this.#dispatch(this.#buffer.splice(0, fromBuffer))
+    const rest = n - fromBuffer
+    if (rest <= 0) return
+    if (this.#type === 'producer_consumer') {
+      this.#allowance += rest
+      return this.#drain()
+    }
+    return this.#then(this.handleDemand(rest))
+  }
+
+  /** A callback's return (and this.emit): emitted events go to the dispatcher. */
+  #then(result: unknown): Settle {
+    if (isThenable(result)) return Promise.resolve(result).then((events) => this.#emit(events))
+    this.#emit(result)
+  }
+
+  #emit(events: unknown): void {
+    const extra = this.#emitted
+    const list = Array.isArray(events) ? (events as E[]) : []
+    if (extra.length === 0 && list.length === 0) return
+    if (this.#dispatcher === null) {
+      this.#emitted = []
+      throw makeError('ERR_BAD_RETURN_VALUE', 'a consumer callback (consumers emit no events)', events)
+    }
+    const all = extra.length === 0 ? list : [...extra, ...list]
+    this.#emitted = []
+    if (this.#type === 'producer_consumer') this.#allowance = Math.max(0, this.#allowance - all.length)
+    if (this.#accumulating) this.#store(all)
+    else this.#dispatch(all)
+  }
+
+  #dispatch(events: E[]): void {
+    const step: DispatchStep<E, number> = (this.#dispatcher as Dispatcher<E, number>).dispatch(events)
+    for (const d of step.deliveries) this.#deliver(d.sub, d.events)
+    if (step.leftover.length > 0) this.#store(step.leftover)
+    for (const r of step.recredits) {
+      const c = this.#consumers.get(r.sub)
+      if (c !== undefined) this.send(this.self, { $stage: 'ask', consumer: c.consumer, tag: c.tag, n: r.n } satisfies ToProducer)
+    }
+  }
+
+  #deliver(key: number, events: readonly E[]): void {
+    const c = this.#consumers.get(key)
+    if (c !== undefined && events.length > 0) this.send(c.consumer, { $stage: 'events', producer: this.self, tag: c.tag, events })
+  }
+
+  /** STG-R11: keep what nobody can take; beyond bufferSize drop the oldest (keep last) or the incoming (keep first). */
+  #store(events: readonly E[]): void {
+    const buffer = this.#buffer
+    if (this.#keepLast) {
+      for (const e of events) buffer.push(e)
+      const excess = buffer.length - this.#bufferSize
+      if (excess > 0) {
+        buffer.splice(0, excess)
+        this.#discarded += excess
+      }
+      return
+    }
+    const room = Math.max(0, this.#bufferSize - buffer.length)
+    for (let i = 0; i < events.length && i < room; i++) buffer.push(events[i] as E)
+    if (events.length > room) this.#discarded += events.length - room
+  }
+
+  /** STG-R6: events for a consumer, in batches of max - min, asking again whenever demand falls to min. */
+  #onEvents(tag: Ref, events: E[]): Settle {
+    const sub = this.#producers.get(tag.key)
+    if (sub === undefined) {
+      // STG-R4: events for a subscription this stage does not have.
+      return
+    }
+    if (this.#type === 'producer_consumer') {
+      this.#waiting.push({ events, sub })
+      return this.#drain()
+    }
+    return this.#handleBatches(events, sub)
+  }
+
+  #handleBatches(events: E[], sub: ConsumerSide): Settle {
+    if (sub.manual) return this.#then(this.handleEvents(events, sub.from))
+    const size = sub.max - sub.min
+    let at = 0
+    const next = (): Settle => {
+      while (at < events.length) {
+        const batch = at === 0 && events.length <= size ? events : events.slice(at, at + size)
+        at += batch.length
+        const result = this.#then(this.handleEvents(batch, sub.from))
+        const after = (): void => this.#consumed(sub, batch.length)
+        if (isThenable(result)) return result.then(() => { after(); return next() })
+        after()
+      }
+    }
+    return next()
+  }
+
+  /** A batch is handled: refill demand up to max once it is down to min. */
+  #consumed(sub: ConsumerSide, n: number): void {
+    sub.pending = Math.max(0, sub.pending - n)
+    if (sub.pending <= sub.min && this.#producers.has(sub.from.tag.key)) this.ask(sub.from, sub.max - sub.pending)
+  }
+
+  /** producer_consumer: handle waiting upstream events while downstream demand allows (STG-R16). */
+  #drain(): Settle {
+    while (this.#allowance > 0 && this.#waiting.length > 0) {
+      const { events, sub } = this.#waiting.shift() as { events: E[]; sub: ConsumerSide }
+      const result = this.#handleBatches(events, sub)
+      if (isThenable(result)) return result.then(() => this.#drain())
+    }
+  }
+
+  // ── ends of subscriptions ─────────────────────────────────────────────────────────────
+
+  /** Producer side: a consumer cancelled or went down. */
+  #consumerLeft(key: number, why: CancelReason): Settle {
+    const c = this.#consumers.get(key)
+    if (c === undefined || this.#dispatcher === null) return
+    this.#consumers.delete(key)
+    this.#monitors.delete(c.monitor.key)
+    this.demonitor(c.monitor, { flush: true })
+    // A cancel is answered with a cancel, so the consumer runs its own cancel handling too.
+    if (why.kind === 'cancel') this.send(c.consumer, { $stage: 'cancelled', producer: this.self, tag: c.tag, reason: why.reason })
+    this.handleCancel(why, { consumer: c.consumer, tag: c.tag })
+    return this.#step(this.#dispatcher.cancel(key))
+  }
+
+  /** Consumer side (or a producer's monitor of a consumer): a subscription ended. */
+  #ended(key: number, why: CancelReason): Settle {
+    if (this.#consumers.has(key)) return this.#consumerLeft(key, why)
+    const sub = this.#producers.get(key)
+    if (sub === undefined) return
+    this.#producers.delete(key)
+    this.#monitors.delete(sub.monitor.key)
+    this.demonitor(sub.monitor, { flush: true })
+    this.handleCancel(why, sub.from)
+    // STG-R9: the cancel mode decides; already_subscribed never stops the consumer.
+    const reason = why.reason
+    if (reason === 'already_subscribed' || sub.cancel === 'temporary') return
+    if (sub.cancel === 'transient' && isCleanReason(reason)) return
+    this.stop(reason)
+  }
+
+  // ── calls ─────────────────────────────────────────────────────────────────────────────
+
+  #onCall(m: CallMessage): Settle {
+    if (isStopRequest(m.request)) {
+      this.stop(m.request.reason)
+      return
+    }
+    if (isAdmin(m.request)) {
+      let reply: { ok: true; value: unknown } | { ok: false; error: unknown }
+      try {
+        reply = { ok: true, value: this.#admin(m.request) }
+      } catch (error) {
+        reply = { ok: false, error }
+      }
+      this.reply(m.from, reply)
+      return
+    }
+    const result = this.handleCall(m.request, m.from)
+    // STG-R13: events emitted by the callback go out before its reply.
+    if (isThenable(result)) return Promise.resolve(result).then((value) => { this.#emit(undefined); this.reply(m.from, value) })
+    this.#emit(undefined)
+    this.reply(m.from, result)
+  }
+
+  #admin(r: AdminRequest): unknown {
+    switch (r.$stageAdmin) {
+      case 'subscribe':
+        return this.#subscribe(r.opts)
+      case 'buffered':
+        if (this.#dispatcher === null) throw makeError('ERR_STAGE_NOT_A_PRODUCER', this.self.toString())
+        return this.#buffer.length
+      case 'demand': {
+        if (this.#dispatcher === null) throw makeError('ERR_STAGE_NOT_A_PRODUCER', this.self.toString())
+        if (r.mode === 'accumulate' && this.#type === 'producer') this.#accumulating = true
+        if (r.mode === 'forward' && this.#accumulating) {
+          this.#accumulating = false
+          // Replay what was held, in arrival order: the asks come back as messages to self.
+          for (const ask of this.#heldAsks) this.send(this.self, ask)
+          this.#heldAsks = []
+        }
+        return this.#accumulating ? 'accumulate' : 'forward'
+      }
+    }
+  }
+}
+
+const isThenable = (v: unknown): v is PromiseLike<unknown> =>
+  typeof v === 'object' && v !== null && typeof (v as { then?: unknown }).then === 'function'
+
+/** A pid, a name or an alias (not a SubscribeOptions object, which has `to`). */
+const isAddress = (v: unknown): v is Address => typeof v !== 'object' || v === null || !('to' in v)
+
+async function admin(caller: Caller, stage: Address, request: AdminRequest): Promise<unknown> {
+  const reply = await caller.call<{ ok: true; value: unknown } | { ok: false; error: unknown }>(stage, request, { timeout: Infinity })
+  if (!reply.ok) throw reply.error
+  return reply.value
+}
