@@ -24,6 +24,7 @@ import {
 import { PostMessagePair } from './baselines/post-message.ts'
 import { runErlang, type ErlangSizes } from './baselines/erlang.ts'
 import { piscinaRate } from './baselines/piscina.ts'
+import { AddOne, NumberSource, Sink } from './stage-actors.ts'
 
 const scale = Number(process.env.BENCH_SCALE ?? 1)
 const iterations = Number(process.env.BENCH_ITERATIONS ?? 5)
@@ -167,7 +168,7 @@ async function otpRows(skein: OtpFigures): Promise<void> {
 async function main(): Promise<void> {
   console.log(`Skein bench: node ${process.version}, ${cpus().length} CPUs (${availableParallelism()} available), ` +
     `${threads} worker threads, scale ${scale}, ${iterations} iterations`)
-  const modules = [new URL('./actors.ts', import.meta.url), new URL('./otp-actors.ts', import.meta.url)]
+  const modules = [new URL('./actors.ts', import.meta.url), new URL('./otp-actors.ts', import.meta.url), new URL('./stage-actors.ts', import.meta.url)]
   const node = await Node.start({ threads, modules, ...(process.env.BENCH_LIGHT === undefined ? {} : { lightSleepMs: Number(process.env.BENCH_LIGHT) }) })
   const pair = await PostMessagePair.start()
   const a = 1
@@ -224,6 +225,23 @@ async function main(): Promise<void> {
   }
 
   const otp = await otpShapes(node, a)
+
+  // Stages: producer → consumer at maxDemand 1000 (batches of 500), on one thread and across
+  // threads; and producer → producer_consumer → consumer across threads.
+  const events = n(2_000_000)
+  const sub = { maxDemand: 1000 }
+  for (const [label, threadsOf, target] of [
+    ['one thread', [a, a], null],
+    ['across threads', [a, b], ['>= 1 M events/s', (s: number) => s >= 1e6]],
+    ['3 stages across threads', [a, b, 0], null],
+  ] as const) {
+    const source = await node.spawn(NumberSource, undefined, { thread: threadsOf[0] })
+    const mid = threadsOf.length === 3 ? await node.spawn(AddOne, { subscribeTo: [{ to: source, ...sub }] }, { thread: threadsOf[1] }) : null
+    const sink = await node.spawn(Sink, { subscribeTo: [{ to: mid ?? source, ...sub }] }, { thread: threadsOf.at(-1) as number })
+    const rate = await throughput(`stage ${label}`, events, () => node.call(sink, { expect: events }, { timeout: 600_000 }))
+    row(`Stage producer → consumer, ${label}`, 'events/s', rate, null, '', target as Target)
+    for (const p of [sink, mid, source]) if (p !== null) await Server.stop(node, p)
+  }
 
   // Pool: calls through a Pool of one Echo per worker thread (the pool and its caller on the
   // main thread), beside piscina running a trivial task on as many threads; 64 in flight.

@@ -168,6 +168,14 @@ describe('Stage', function () {
     await Server.stop(node, producer)
   })
 
+  it('handleCall may answer later: noreply() now, this.reply(from, v) from another callback', async () => {
+    const producer = await node.spawn(Pusher, {}, { thread: 1 })
+    const held = node.call(producer, 'hold')
+    await node.call(producer, 'release')
+    assert.equal(await held, 'released')
+    await Server.stop(node, producer)
+  })
+
   it('Stage.cancel ends a subscription from outside; the consumer hears it and its mode applies', async () => {
     const producer = await node.spawn(Counter, {}, { thread: 1 })
     const consumer = await node.spawn(Collector, { report: probe.pid }, { thread: 2 })

@@ -26,6 +26,7 @@ import { isCleanReason, type ExitReason } from '../../core/exit.ts'
 import type { Address, Pid, Ref } from '../../core/pid.ts'
 import { makeError } from '../../core/errors.ts'
 import { ProcessBase } from '../process-base.ts'
+import { kAction } from '../server.ts'
 import { DemandDispatcher } from './dispatchers/demand-dispatcher.ts'
 import type { DemandStep, Dispatcher, DispatchStep } from './dispatchers/dispatcher.ts'
 import {
@@ -122,6 +123,7 @@ export abstract class Stage<Args = void, E = unknown> extends ProcessBase implem
   /** A subscription ended (before the cancel mode applies, on the consumer side). */
   handleCancel(_why: CancelReason, _from: SubscriptionFrom | ConsumerFrom): void {}
 
+  /** The return value is the reply; `noreply()` answers later with this.reply(from, v). */
   handleCall(_request: unknown, _from: From): unknown {
     throw makeError('ERR_STAGE_NO_HANDLER', this.self.toString(), 'handleCall')
   }
@@ -464,10 +466,13 @@ export abstract class Stage<Args = void, E = unknown> extends ProcessBase implem
       return
     }
     const result = this.handleCall(m.request, m.from)
-    // STG-R13: events emitted by the callback go out before its reply.
-    if (isThenable(result)) return Promise.resolve(result).then((value) => { this.#emit(undefined); this.reply(m.from, value) })
-    this.#emit(undefined)
-    this.reply(m.from, result)
+    // STG-R13: events emitted by the callback go out before its reply; noreply() answers later.
+    const answer = (value: unknown): void => {
+      this.#emit(undefined)
+      if (!isNoreply(value)) this.reply(m.from, value)
+    }
+    if (isThenable(result)) return Promise.resolve(result).then(answer)
+    answer(result)
   }
 
   #admin(r: AdminRequest): unknown {
@@ -491,6 +496,10 @@ export abstract class Stage<Args = void, E = unknown> extends ProcessBase implem
     }
   }
 }
+
+/** handleCall returned noreply() (from server.ts): the stage answers later with this.reply(from, v). */
+const isNoreply = (v: unknown): boolean =>
+  typeof v === 'object' && v !== null && kAction in v && (v as { [kAction]: unknown })[kAction] === 'noreply'
 
 const isThenable = (v: unknown): v is PromiseLike<unknown> =>
   typeof v === 'object' && v !== null && typeof (v as { then?: unknown }).then === 'function'
