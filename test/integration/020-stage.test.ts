@@ -168,6 +168,22 @@ describe('Stage', function () {
     await Server.stop(node, producer)
   })
 
+  it('STG-T18 an info waits behind the events buffered ahead of it', async () => {
+    const producer = await node.spawn(Pusher, { report: probe.pid }, { thread: 1 })
+    await node.call(producer, { push: ['a', 'b', 'c'] })
+    Stage.asyncInfo(node, producer, 'first')
+    Stage.asyncInfo(node, producer, 'second')
+    const isInfo = (m: unknown): boolean => (m as { event?: string }).event === 'info'
+    await probe.expectNone(isInfo, 100)
+    const consumer = await node.spawn(Collector, { report: probe.pid, subscribeTo: [{ to: producer, maxDemand: 10, minDemand: 0 }] }, { thread: 2 })
+    assert.deepEqual(await batches(1, consumer), [['a', 'b', 'c']])
+    assert.deepEqual([await probe.expect(isInfo), await probe.expect(isInfo)].map((m) => (m as { message: string }).message), ['first', 'second'])
+    Stage.asyncInfo(node, producer, 'now')
+    assert.equal(((await probe.expect(isInfo)) as { message: string }).message, 'now')
+    await Server.stop(node, consumer)
+    await Server.stop(node, producer)
+  })
+
   it('handleCall may answer later: noreply() now, this.reply(from, v) from another callback', async () => {
     const producer = await node.spawn(Pusher, {}, { thread: 1 })
     const held = node.call(producer, 'hold')

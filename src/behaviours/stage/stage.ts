@@ -75,6 +75,9 @@ type AdminRequest =
   | { readonly $stageAdmin: 'demand'; readonly mode: 'forward' | 'accumulate' | undefined }
   | { readonly $stageAdmin: 'buffered' }
 
+const isInfoRequest = (m: unknown): m is { $stageInfo: unknown } =>
+  typeof m === 'object' && m !== null && '$stageInfo' in m
+
 const isAdmin = (r: unknown): r is AdminRequest =>
   typeof r === 'object' && r !== null && typeof (r as { $stageAdmin?: unknown }).$stageAdmin === 'string'
 
@@ -87,6 +90,10 @@ export abstract class Stage<Args = void, E = unknown> extends ProcessBase implem
   /** Asks held while accumulating, replayed in order by demand('forward'). */
   #heldAsks: ToProducer[] = []
   #buffer: E[] = []
+  /** Events ever taken off the buffer's front: positions of the info marks below. */
+  #taken = 0
+  /** syncInfo/asyncInfo messages waiting behind buffered events (STG-R14), by buffer position. */
+  #marks: { at: number; message: unknown }[] = []
   #bufferSize = 10_000
   #keepLast = true
   #discarded = 0
@@ -98,7 +105,7 @@ export abstract class Stage<Args = void, E = unknown> extends ProcessBase implem
   readonly #monitors = new Map<number, number>()
   /** producer_consumer: events still allowed downstream, and upstream batches waiting for it. */
   #allowance = 0
-  #waiting: { events: E[]; sub: ConsumerSide }[] = []
+  #waiting: ({ events: E[]; sub: ConsumerSide } | { info: unknown })[] = []
   #emitted: E[] = []
 
   abstract init(args: Args): StageSpec<E> | 'ignore' | Promise<StageSpec<E> | 'ignore'>
@@ -185,6 +192,11 @@ export abstract class Stage<Args = void, E = unknown> extends ProcessBase implem
     return admin(caller, producer, { $stageAdmin: 'demand', mode }) as Promise<'forward' | 'accumulate'>
   }
 
+  /** Deliver `message` to the stage's handleInfo after the events now ahead of it have gone out (STG-R14). */
+  static asyncInfo(caller: Caller, stage: Address, message: unknown): void {
+    caller.send(stage, { $stageInfo: message })
+  }
+
   static estimateBufferedCount(caller: Caller, producer: Address): Promise<number> {
     return admin(caller, producer, { $stageAdmin: 'buffered' }) as Promise<number>
   }
@@ -200,6 +212,10 @@ export abstract class Stage<Args = void, E = unknown> extends ProcessBase implem
 
   [kDispatch](message: unknown): Settle {
     if (isStageMessage(message)) return this.#onStage(message)
+    if (isInfoRequest(message)) {
+      this.#info(message.$stageInfo)
+      return
+    }
     if (isDownMessage(message)) {
       const key = this.#monitors.get(message.ref.key)
       if (key !== undefined) return this.#ended(key, { kind: 'down', reason: message.reason })
@@ -259,7 +275,7 @@ export abstract class Stage<Args = void, E = unknown> extends ProcessBase implem
       case 'subscribe': return this.#onSubscribe(m.consumer, m.tag, m.opts)
       case 'ask': return this.#onAsk(m)
       case 'cancel': return this.#consumerLeft(m.tag.key, { kind: 'cancel', reason: m.reason })
-      case 'events': return this.#onEvents(m.tag, m.events as E[])
+      case 'events': return this.#onEvents(m.producer, m.tag, m.events as E[])
       case 'cancelled': return this.#ended(m.tag.key, { kind: 'cancel', reason: m.reason })
     }
   }
@@ -308,7 +324,11 @@ export abstract class Stage<Args = void, E = unknown> extends ProcessBase implem
   /** STG-R10: upstream demand `n`: from the buffer first, the rest from handleDemand (or, for a producer_consumer, upstream events). */
   #serve(n: number): Settle {
     const fromBuffer = Math.min(n, this.#buffer.length)
-    if (fromBuffer > 0) this.#dispatch(this.#buffer.splice(0, fromBuffer))
+    if (fromBuffer > 0) {
+      this.#dispatch(this.#buffer.splice(0, fromBuffer))
+      this.#taken += fromBuffer
+      this.#releaseMarks()
+    }
     const rest = n - fromBuffer
     if (rest <= 0) return
     if (this.#type === 'producer_consumer') {
@@ -363,6 +383,8 @@ export abstract class Stage<Args = void, E = unknown> extends ProcessBase implem
       if (excess > 0) {
         buffer.splice(0, excess)
         this.#discarded += excess
+        this.#taken += excess
+        this.#releaseMarks()
       }
       return
     }
@@ -372,10 +394,11 @@ export abstract class Stage<Args = void, E = unknown> extends ProcessBase implem
   }
 
   /** STG-R6: events for a consumer, in batches of max - min, asking again whenever demand falls to min. */
-  #onEvents(tag: Ref, events: E[]): Settle {
+  #onEvents(producer: Pid, tag: Ref, events: E[]): Settle {
     const sub = this.#producers.get(tag.key)
     if (sub === undefined) {
-      // STG-R4: events for a subscription this stage does not have.
+      // STG-R4: events for a subscription this stage does not have: tell their producer.
+      this.send(producer, { $stage: 'cancel', consumer: this.self, tag, reason: 'unknown_subscription' } satisfies ToProducer)
       return
     }
     if (this.#type === 'producer_consumer') {
@@ -410,10 +433,45 @@ export abstract class Stage<Args = void, E = unknown> extends ProcessBase implem
 
   /** producer_consumer: handle waiting upstream events while downstream demand allows (STG-R16). */
   #drain(): Settle {
-    while (this.#allowance > 0 && this.#waiting.length > 0) {
-      const { events, sub } = this.#waiting.shift() as { events: E[]; sub: ConsumerSide }
-      const result = this.#handleBatches(events, sub)
+    const waiting = this.#waiting
+    while (waiting.length > 0 && (this.#allowance > 0 || 'info' in (waiting[0] as object))) {
+      const next = waiting.shift() as { events: E[]; sub: ConsumerSide } | { info: unknown }
+      if ('info' in next) {
+        this.#placeInfo(next.info)
+        continue
+      }
+      const result = this.#handleBatches(next.events, next.sub)
       if (isThenable(result)) return result.then(() => this.#drain())
+    }
+  }
+
+  // ── info ordering (STG-R14) ──────────────────────────────────────────────────────────
+
+  /** syncInfo/asyncInfo: handled once everything ahead of it (buffered or waiting events) has gone out. */
+  #info(message: unknown): void {
+    if (this.#dispatcher === null) {
+      void this.handleInfo(message)
+      return
+    }
+    if (this.#type === 'producer_consumer' && this.#waiting.length > 0) {
+      this.#waiting.push({ info: message })
+      return
+    }
+    if (this.#buffer.length > 0) {
+      this.#marks.push({ at: this.#taken + this.#buffer.length, message })
+      return
+    }
+    this.#placeInfo(message)
+  }
+
+  /** Past the buffer: the dispatcher may still hold events ahead of it (partitions), else it is due now. */
+  #placeInfo(message: unknown): void {
+    if ((this.#dispatcher as Dispatcher<E, number>).info(message) === 'now') void this.handleInfo(message)
+  }
+
+  #releaseMarks(): void {
+    while (this.#marks.length > 0 && (this.#marks[0] as { at: number }).at <= this.#taken) {
+      this.#placeInfo((this.#marks.shift() as { message: unknown }).message)
     }
   }
 
