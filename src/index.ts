@@ -18,7 +18,7 @@ export { type ApplicationSpec, type ApplicationContext, type StartType } from '.
 export type { ApplicationInfo } from './node/applications.ts'
 export type { Report, CrashReport, SupervisorReport, SupervisorEvent, PoolReport } from './behaviours/reports.ts'
 export {
-  Stage, DemandDispatcher, BroadcastDispatcher, PartitionDispatcher,
+  Stage, ConsumerSupervisor, DemandDispatcher, BroadcastDispatcher, PartitionDispatcher, type ConsumerSupervisorSpec,
   type StageSpec, type StageType, type SubscribeOptions, type SubscriptionFrom, type ConsumerFrom, type CancelReason,
   type CancelMode, type Dispatcher,
 } from './behaviours/stage/index.ts'
