@@ -22,6 +22,10 @@ export {
   type StageSpec, type StageType, type SubscribeOptions, type SubscriptionFrom, type ConsumerFrom, type CancelReason,
   type CancelMode, type Dispatcher,
 } from './behaviours/stage/index.ts'
+export {
+  WorkerSupervisor, type ChainOptions, type GroupStrategy, type ChainStrategy, type StandaloneRestart,
+} from './behaviours/workers/worker-supervisor.ts'
+export type { WorkerContext, GroupHandle, WorkerFn, ChainFn, SendType } from './behaviours/workers/worker-processes.ts'
 export { Pool, type PoolSpec, type PoolStats, type PoolStrategy } from './behaviours/pool.ts'
 export { PartitionSupervisor, type PartitionSpec } from './behaviours/partition-supervisor.ts'
 export { Pid, Ref, type Address, type NamedProcess, type TypedPid } from './core/pid.ts'

@@ -86,6 +86,9 @@ export const Codes = {
   ERR_APP_ALREADY_STARTED: E('ERR_APP_ALREADY_STARTED', (name: string) => `application ${JSON.stringify(name)} is running`),
   ERR_APP_NOT_RUNNING: E('ERR_APP_NOT_RUNNING', (name: string) => `application ${JSON.stringify(name)} is not running`),
   ERR_APP_START_FAILED: E('ERR_APP_START_FAILED', (name: string, why: string) => `application ${JSON.stringify(name)} failed to start: ${why}`),
+  ERR_ALREADY_EXISTS: E('ERR_ALREADY_EXISTS', (id: string) => `${JSON.stringify(id)} already exists in this supervisor`),
+  ERR_NO_WORKER_OR_CALLBACK: E('ERR_NO_WORKER_OR_CALLBACK', (chain: string) =>
+    `chain ${JSON.stringify(chain)} has no worker and no finished callback: the data would go nowhere`),
   ERR_POOL_BUSY: E('ERR_POOL_BUSY', (pool: string) => `pool ${pool} has no worker that can take the call (all restarting or full)`),
   ERR_BAD_RETURN_VALUE: E('ERR_BAD_RETURN_VALUE', (callback: string, got: unknown) =>
     `${callback} returned an unexpected value: ${show(got)}`),

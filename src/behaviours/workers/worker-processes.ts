@@ -1,0 +1,176 @@
+/**
+ * The processes a WorkerSupervisor runs: a function worker (groups and standalone workers: the
+ * function is called for each message) and a chain worker (a pipeline stage: the function is
+ * called for each item, and its result goes on to the next stage).
+ *
+ * They live on the supervisor's thread and share its tables by reference (a group's members, a
+ * chain's stages), so a restarted peer is found at once, with no message.
+ *
+ * Chain flow control (SW-R6): a worker passes items on as calls and keeps at most `queueLength`
+ * of them unanswered; with the window full it waits, so a blocked stage stops the whole chain
+ * upstream of it within bounded memory.
+ *
+ *   stage k ──call {$chainItem, data}──▶ stage k+1 ──(fn)──▶ passes it on ──answer──▶ stage k
+ */
+import { hashKey } from '../../core/hash.ts'
+import { isCallMessage, type From } from '../../core/envelope.ts'
+import type { Address, Pid } from '../../core/pid.ts'
+import type { Settle } from '../../core/process-context.ts'
+import { Actor } from '../actor.ts'
+
+/** What a group or standalone worker's function gets besides the message. */
+export interface WorkerContext {
+  readonly self: Pid
+  readonly id: string
+  /** Send from this worker. */
+  send(to: Address, message: unknown): void
+  /** End this worker (a clean reason is not a crash: nothing restarts). */
+  stop(reason?: unknown): void
+  readonly supervisor: Pid
+  /** The worker's group, when it is in one. */
+  readonly group: GroupHandle | undefined
+}
+
+/** From inside a group worker: its group's other members by id. */
+export interface GroupHandle {
+  readonly id: string
+  /** Every current member (this worker included) gets `data`. */
+  broadcast(data: unknown): void
+  /** @throws ERR_CHILD_NOT_FOUND for an unknown member */
+  send(workerId: string, data: unknown): void
+  sendRandom(data: unknown): void
+  members(): string[]
+}
+
+export type WorkerFn = (message: unknown, ctx: WorkerContext) => unknown
+
+/** A chain stage's function: `{ next: v }` forwards v, `{ drop: reason }` ends the item, `{ stop: reason }` ends the worker; any other value is forwarded as is. */
+export type ChainFn = (data: unknown, ctx: WorkerContext) => unknown
+
+export type SendType = 'random' | 'round_robin' | 'partition' | 'broadcast'
+
+/** A chain as its workers see it (owned by the supervisor, shared by reference). */
+export interface ChainState {
+  readonly id: string
+  readonly queueLength: number
+  readonly sendType: SendType
+  readonly finished: ((data: unknown) => void) | undefined
+  /** Pids by stage, then by worker within the stage (undefined while restarting). */
+  readonly stages: (Pid | undefined)[][]
+  /** Round-robin cursor per stage. */
+  readonly cursors: number[]
+}
+
+export interface FnWorkerArgs {
+  readonly fn: WorkerFn
+  readonly ctx: Omit<WorkerContext, 'self' | 'send' | 'stop'>
+}
+
+export class FnWorker extends Actor<FnWorkerArgs, unknown> {
+  #fn!: WorkerFn
+  #ctx!: WorkerContext
+
+  override init(args: FnWorkerArgs): void {
+    this.#fn = args.fn
+    this.#ctx = { ...args.ctx, self: this.self, send: (to, m) => this.send(to, m), stop: (r) => this.stop(r) }
+  }
+
+  receive(message: unknown): Settle {
+    const r = this.#fn(message, this.#ctx)
+    if (typeof r === 'object' && r !== null && typeof (r as { then?: unknown }).then === 'function') {
+      return Promise.resolve(r).then(() => undefined)
+    }
+  }
+}
+
+/** A chain item sent by the supervisor (no one to acknowledge) or, as a call's request, by the stage before. */
+export interface ChainItem {
+  readonly $chainItem: true
+  readonly data: unknown
+}
+
+const isChainItem = (m: unknown): m is ChainItem =>
+  typeof m === 'object' && m !== null && (m as { $chainItem?: unknown }).$chainItem === true
+
+export interface ChainWorkerArgs {
+  readonly fn: ChainFn
+  readonly chain: ChainState
+  readonly stage: number
+  readonly ctx: Omit<WorkerContext, 'self' | 'send' | 'stop'>
+}
+
+/**
+ * A chain stage. An item from the stage before arrives as a call, answered (acknowledged) once
+ * the item is handled and passed on; items passed on are calls too, at most `queueLength` of
+ * them unanswered: with the window full the worker waits, suspended, for an answer (answers do
+ * not queue behind messages), so its own mailbox stops draining and backpressure reaches the
+ * stages before it. A next stage that dies fails its calls: those items are lost (at most once).
+ */
+export class ChainWorker extends Actor<ChainWorkerArgs, unknown> {
+  #fn!: ChainFn
+  #chain!: ChainState
+  #stage = 0
+  #ctx!: WorkerContext
+  /** Items passed on and not yet answered. */
+  readonly #inFlight = new Set<Promise<void>>()
+
+  override init(args: ChainWorkerArgs): void {
+    this.#fn = args.fn
+    this.#chain = args.chain
+    this.#stage = args.stage
+    this.#ctx = { ...args.ctx, self: this.self, send: (to, m) => this.send(to, m), stop: (r) => this.stop(r) }
+  }
+
+  receive(message: unknown): Settle {
+    if (isCallMessage(message) && isChainItem(message.request)) return this.#handle(message.request.data, message.from)
+    if (isChainItem(message)) return this.#handle(message.data, null)
+  }
+
+  async #handle(data: unknown, from: From | null): Promise<void> {
+    const r = await this.#fn(data, this.#ctx)
+    if (typeof r === 'object' && r !== null && ('drop' in r || 'stop' in r)) {
+      if (from !== null) this.reply(from, 'done')
+      if ('stop' in r) this.stop((r as { stop: unknown }).stop)
+      return
+    }
+    await this.#forward(typeof r === 'object' && r !== null && 'next' in r ? (r as { next: unknown }).next : r)
+    if (from !== null) this.reply(from, 'done')
+  }
+
+  async #forward(data: unknown): Promise<void> {
+    const next = this.#chain.stages[this.#stage + 1]
+    if (next === undefined) {
+      this.#chain.finished?.(data)
+      return
+    }
+    const targets = this.#targets(next, data)
+    for (const pid of targets) {
+      while (this.#inFlight.size >= this.#chain.queueLength) await Promise.race(this.#inFlight)
+      const call: Promise<void> = this.call(pid, { $chainItem: true, data } satisfies ChainItem, { timeout: Infinity })
+        .then(noop, noop).finally(() => this.#inFlight.delete(call))
+      this.#inFlight.add(call)
+    }
+  }
+
+  /** SW-R7: the next stage's worker(s) for this item, by send type (broadcast: all of them). */
+  #targets(workers: (Pid | undefined)[], data: unknown): Pid[] {
+    const live = workers.filter((p): p is Pid => p !== undefined)
+    if (live.length <= 1) return live // none: the next stage is restarting, the item is lost
+    switch (this.#chain.sendType) {
+      case 'broadcast':
+        return live
+      case 'round_robin': {
+        const cursors = this.#chain.cursors
+        const k = (cursors[this.#stage + 1] ?? 0) % live.length
+        cursors[this.#stage + 1] = k + 1
+        return [live[k] as Pid]
+      }
+      case 'partition':
+        return [live[hashKey(typeof data === 'number' || typeof data === 'string' ? data : JSON.stringify(data) ?? '') % live.length] as Pid]
+      default:
+        return [live[Math.floor(Math.random() * live.length)] as Pid]
+    }
+  }
+}
+
+const noop = (): void => {}
