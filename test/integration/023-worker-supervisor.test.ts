@@ -4,8 +4,22 @@
  * crash handling, backpressure, multi-worker stages), standalone restart types.
  */
 import assert from 'node:assert/strict'
-import { Node, Server, WorkerSupervisor, hasCode, type Pid, type WorkerContext } from '../../src/index.ts'
+import { Actor, Node, Server, WorkerSupervisor, hasCode, isCallMessage, type Pid, type WorkerContext } from '../../src/index.ts'
 import { probe as makeProbe, type Probe } from '../../src/testing/index.ts'
+
+/** Starts a WorkerSupervisor linked to itself, then ends with `end` when told. */
+class Starter extends Actor<{ end: string }, unknown> {
+  #end = 'normal'
+
+  override init(args: { end: string }): void {
+    this.#end = args.end
+  }
+
+  async receive(m: unknown): Promise<void> {
+    if (isCallMessage(m)) this.reply(m.from, await this.startProcess(WorkerSupervisor, undefined, { link: true }))
+    else this.stop(this.#end)
+  }
+}
 
 describe('WorkerSupervisor', function () {
   this.timeout(10000)
@@ -195,6 +209,24 @@ describe('WorkerSupervisor', function () {
     await Server.stop(node, sup)
     assert.deepEqual((await Promise.all(downs)).map((d) => d.reason), ['killed', 'killed'])
     assert.equal(node.whereis('sw'), undefined)
+  })
+
+  it('SW-T17 started linked: the starter ending normally leaves it running; the starter crashing takes it and its workers down', async () => {
+    for (const [end, survives] of [['normal', true], ['boom', false]] as const) {
+      const starter = await node.spawn(Starter, { end })
+      const linked = await node.call(starter, 'start') as Pid
+      const worker = await WorkerSupervisor.addStandaloneWorker(node, linked, reporter('w'), { id: 'w' })
+      const downs = [node.monitor(linked).down, node.monitor(worker).down]
+      const starterDown = node.monitor(starter).down
+      node.send(starter, 'end')
+      await starterDown
+      if (survives) {
+        assert.equal(await WorkerSupervisor.getStandalone(node, linked, 'w').then((p) => p?.equals(worker)), true)
+        await Server.stop(node, linked)
+      } else {
+        assert.deepEqual((await Promise.all(downs)).map((d) => d.reason), ['boom', 'killed'])
+      }
+    }
   })
 
   it('SW-T19 an empty chain with no callback refuses data', async () => {

@@ -169,7 +169,8 @@ export class WorkerSupervisor extends ProcessBase implements BehaviourInstance {
     if (isExitMessage(message)) {
       const entry = this.#byPid.get(message.from.key)
       if (entry !== undefined) return this.#exited(entry.owner, entry.member, message.reason)
-      if (this.parent !== undefined && message.from.equals(this.parent)) this.stop(message.reason)
+      // SW-R10: a linked starter that ends normally leaves the supervisor running; a crash takes it down.
+      if (this.parent !== undefined && message.from.equals(this.parent) && message.reason !== 'normal') this.stop(message.reason)
       return
     }
     if (!isCallMessage(message)) return
