@@ -9,7 +9,8 @@
  *             results is served from the buffer first, the rest by handleDemand(n) (STG-R10);
  *             events nobody can take yet are buffered (bufferSize, keep first/last: STG-R11)
  *   producer_consumer: both; upstream events wait until downstream demand lets them through
- *             handleEvents, so it asks upstream only as fast as it is asked (STG-R16)
+ *             handleEvents, so it asks upstream only as fast as it is asked; an upstream
+ *             cancel waits behind the events queued before it (STG-R16)
  *
  * Callbacks return the events they emit (producer and producer_consumer); `this.emit(...)`
  * adds events from any callback (handleCall, handleInfo, ...), dispatched before a reply is sent
@@ -70,6 +71,12 @@ interface ConsumerSide {
   pending: number
 }
 
+/** producer_consumer: what waits for downstream demand, in arrival order (STG-R14, STG-R16). */
+type Waiting<E> =
+  | { readonly events: E[]; readonly sub: ConsumerSide }
+  | { readonly info: unknown }
+  | { readonly cancel: CancelReason; readonly sub: ConsumerSide }
+
 type AdminRequest =
   | { readonly $stageAdmin: 'subscribe'; readonly opts: SubscribeOptions }
   | { readonly $stageAdmin: 'demand'; readonly mode: 'forward' | 'accumulate' | undefined }
@@ -105,7 +112,7 @@ export abstract class Stage<Args = void, E = unknown> extends ProcessBase implem
   readonly #monitors = new Map<number, number>()
   /** producer_consumer: events still allowed downstream, and upstream batches waiting for it. */
   #allowance = 0
-  #waiting: ({ events: E[]; sub: ConsumerSide } | { info: unknown })[] = []
+  #waiting: Waiting<E>[] = []
   #emitted: E[] = []
 
   abstract init(args: Args): StageSpec<E> | 'ignore' | Promise<StageSpec<E> | 'ignore'>
@@ -156,10 +163,14 @@ export abstract class Stage<Args = void, E = unknown> extends ProcessBase implem
     this.send(from.producer, { $stage: 'ask', consumer: this.self, tag: from.tag, n } satisfies ToProducer)
   }
 
-  /** End a subscription from this side (consumer: to the producer; producer: to the consumer). */
+  /**
+   * End a subscription from this side. Either way the cancel goes to the producer (on the
+   * producer side: to itself, after this callback), which drops the consumer, runs its
+   * handleCancel and answers the consumer with 'cancelled', whose cancel mode then applies.
+   */
   cancelSubscription(from: SubscriptionFrom | ConsumerFrom, reason: unknown = 'normal'): void {
-    if ('producer' in from) this.send(from.producer, { $stage: 'cancel', consumer: this.self, tag: from.tag, reason } satisfies ToProducer)
-    else this.send(from.consumer, { $stage: 'cancelled', producer: this.self, tag: from.tag, reason })
+    const [producer, consumer] = 'producer' in from ? [from.producer, this.self] : [this.self, from.consumer]
+    this.send(producer, { $stage: 'cancel', consumer, tag: from.tag, reason } satisfies ToProducer)
   }
 
   /** Events waiting in the buffer. */
@@ -434,10 +445,15 @@ export abstract class Stage<Args = void, E = unknown> extends ProcessBase implem
   /** producer_consumer: handle waiting upstream events while downstream demand allows (STG-R16). */
   #drain(): Settle {
     const waiting = this.#waiting
-    while (waiting.length > 0 && (this.#allowance > 0 || 'info' in (waiting[0] as object))) {
-      const next = waiting.shift() as { events: E[]; sub: ConsumerSide } | { info: unknown }
+    // Infos and cancels need no demand: they wait only for the events queued ahead of them.
+    while (waiting.length > 0 && (this.#allowance > 0 || !('events' in (waiting[0] as object)))) {
+      const next = waiting.shift() as Waiting<E>
       if ('info' in next) {
         this.#placeInfo(next.info)
+        continue
+      }
+      if ('cancel' in next) {
+        if (this.#cancelled(next.sub, next.cancel)) return
         continue
       }
       const result = this.#handleBatches(next.events, next.sub)
@@ -498,12 +514,23 @@ export abstract class Stage<Args = void, E = unknown> extends ProcessBase implem
     this.#producers.delete(key)
     this.#monitors.delete(sub.monitor.key)
     this.demonitor(sub.monitor, { flush: true })
+    // STG-R16: a producer_consumer handles the events queued before the cancel first.
+    if (this.#type === 'producer_consumer' && this.#waiting.length > 0) {
+      this.#waiting.push({ cancel: why, sub })
+      return
+    }
+    this.#cancelled(sub, why)
+  }
+
+  /** handleCancel, then the cancel mode (STG-R9); true when it stops the stage. */
+  #cancelled(sub: ConsumerSide, why: CancelReason): boolean {
     this.handleCancel(why, sub.from)
-    // STG-R9: the cancel mode decides; already_subscribed never stops the consumer.
+    // already_subscribed never stops the consumer.
     const reason = why.reason
-    if (reason === 'already_subscribed' || sub.cancel === 'temporary') return
-    if (sub.cancel === 'transient' && isCleanReason(reason)) return
+    if (reason === 'already_subscribed' || sub.cancel === 'temporary') return false
+    if (sub.cancel === 'transient' && isCleanReason(reason)) return false
     this.stop(reason)
+    return true
   }
 
   // ── calls ─────────────────────────────────────────────────────────────────────────────
