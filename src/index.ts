@@ -16,7 +16,7 @@ export type {
 } from './behaviours/supervisor-spec.ts'
 export { type ApplicationSpec, type ApplicationContext, type StartType } from './behaviours/application.ts'
 export type { ApplicationInfo } from './node/applications.ts'
-export type { Report, CrashReport, SupervisorReport, SupervisorEvent, PoolReport } from './behaviours/reports.ts'
+export type { Report, CrashReport, SupervisorReport, SupervisorEvent, PoolReport, StageReport } from './behaviours/reports.ts'
 export {
   Stage, ConsumerSupervisor, DemandDispatcher, BroadcastDispatcher, PartitionDispatcher, type ConsumerSupervisorSpec,
   type StageSpec, type StageType, type SubscribeOptions, type SubscriptionFrom, type ConsumerFrom, type CancelReason,

@@ -13,10 +13,12 @@
  *                                             requester and the process lives on
  *
  * Calls reach an Actor as `{ type: '$call', from, request }`; answer with `this.reply(from, v)`.
+ * Server.stop(caller, actor) stops it too (terminate runs), as it does a Server.
  * Trapped exits arrive as `{ type: 'EXIT', from, reason }`, monitors as `{ type: 'DOWN', ... }`.
  */
 import { kBehaviour, kDispatch, kInit, kTerminate, type BehaviourInstance, type Settle } from '../core/process-context.ts'
 import type { ExitReason } from '../core/exit.ts'
+import { isCallMessage, isStopRequest } from '../core/envelope.ts'
 import { ProcessBase } from './process-base.ts'
 
 export abstract class Actor<Args = void, Msg = unknown> extends ProcessBase implements BehaviourInstance {
@@ -36,6 +38,11 @@ export abstract class Actor<Args = void, Msg = unknown> extends ProcessBase impl
   }
 
   [kDispatch](message: unknown): Settle {
+    // Server.stop works on any process: its stop request is not the actor's message.
+    if (isCallMessage(message) && isStopRequest(message.request)) {
+      this.stop(message.request.reason)
+      return
+    }
     return this.receive(message as Msg)
   }
 

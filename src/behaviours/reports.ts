@@ -58,7 +58,16 @@ export interface PoolReport {
   readonly message: unknown
 }
 
-export type Report = CrashReport | SupervisorReport | PoolReport
+/** A consumer stage's callback returned events: it has nowhere to send them (STG-R13). */
+export interface StageReport {
+  readonly type: 'report'
+  readonly kind: 'stage'
+  readonly stage: Pid
+  readonly event: 'consumer_events_dropped'
+  readonly count: number
+}
+
+export type Report = CrashReport | SupervisorReport | PoolReport | StageReport
 
 /** Send `report` where the process's environment says; never throws. */
 export function emitReport(process: ProcessBase, report: Report): void {
@@ -80,12 +89,14 @@ export function emitReport(process: ProcessBase, report: Report): void {
 /** The fields of a report that may not travel, as text. */
 function textOf(r: Report): Record<string, string> {
   if (r.kind === 'pool') return { message: formatReason(r.message) }
+  if (r.kind === 'stage') return {}
   if (r.kind === 'crash') return { reason: formatReason(r.reason), lastMessage: formatReason(r.lastMessage) }
   return { reason: formatReason(r.reason) }
 }
 
 function formatReport(r: Report): string {
   if (r.kind === 'pool') return `skein: pool ${r.pool.toString()} dropped a message: no worker could take it`
+  if (r.kind === 'stage') return `skein: consumer stage ${r.stage.toString()} returned ${r.count} events; a consumer emits none: dropped`
   if (r.kind === 'crash') {
     const client = r.client === undefined ? '' : `\n  client:  ${r.client.toString()}`
     return `skein: ${r.behaviour} ${r.process.toString()} terminating\n  reason:  ${formatReason(r.reason)}\n` +

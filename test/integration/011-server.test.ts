@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import type { Node, Pid } from '../../src/index.ts'
+import { Server, type Node, type Pid } from '../../src/index.ts'
 import type { Probe } from '../../src/testing/index.ts'
 import { Puppet, type Report } from '../fixtures/actors.ts'
 import {
@@ -21,6 +21,14 @@ describe('Server', () => {
 
   for (const thread of [0, 2]) {
     describe(thread === 0 ? 'on the caller thread' : 'on another thread', () => {
+      it('Server.stop also stops a plain Actor (its stop request never reaches receive)', async () => {
+        const pid = await node.spawn(Puppet, { report: probe.pid }, { thread })
+        const down = node.monitor(pid).down
+        await Server.stop(node, pid, 'shutdown')
+        assert.equal((await down).reason, 'shutdown')
+        await probe.expectNone(ev('got', pid), 20)
+      })
+
       it('starts synchronously: a call right after spawn sees the init state (SRV-T1), and replies update state (SRV-T6)', async () => {
         const pid = await node.spawn(CounterServer, { start: 41 }, { thread })
         assert.equal(await node.call(pid, 'get'), 41)

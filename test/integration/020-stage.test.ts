@@ -5,8 +5,8 @@
  */
 import assert from 'node:assert/strict'
 import { Node, Server, Stage, hasCode, type Pid } from '../../src/index.ts'
-import { probe as makeProbe, type Probe } from '../../src/testing/index.ts'
-import { Collector, Counter, Doubler, Pusher } from '../fixtures/stages.ts'
+import { Probe, ProbeActor, probe as makeProbe } from '../../src/testing/index.ts'
+import { Collector, Counter, Doubler, Pusher, Returner } from '../fixtures/stages.ts'
 
 const FIXTURES = new URL('../fixtures/stages.ts', import.meta.url)
 
@@ -182,6 +182,22 @@ describe('Stage', function () {
     assert.equal(((await probe.expect(isInfo)) as { message: string }).message, 'now')
     await Server.stop(node, consumer)
     await Server.stop(node, producer)
+  })
+
+  it('STG-T30 a consumer returning events: they are dropped with a report, and it keeps running', async () => {
+    const reports = await node.spawn(ProbeActor, undefined, { thread: 0, name: 'stage-reports' })
+    const sink = new Probe(reports, node.localInstance(reports) as ProbeActor)
+    const producer = await node.spawn(Pusher, {}, { thread: 1 })
+    const consumer = await node.spawn(Returner, { report: probe.pid, subscribeTo: [{ to: producer, maxDemand: 5, minDemand: 0 }] },
+      { thread: 2, env: { 'skein.reports': 'stage-reports' } })
+    await node.call(producer, { push: ['a', 'b'] })
+    await probe.expect(batch(consumer))
+    assert.deepEqual(await sink.expect((m) => (m as { kind?: string }).kind === 'stage'),
+      { type: 'report', kind: 'stage', stage: consumer, event: 'consumer_events_dropped', count: 2 })
+    await node.call(producer, { push: ['c'] })
+    assert.deepEqual(((await probe.expect(batch(consumer))) as Batch).events, ['c'])
+    for (const p of [consumer, producer]) await Server.stop(node, p)
+    node.exit(reports, 'kill')
   })
 
   it('handleCall may answer later: noreply() now, this.reply(from, v) from another callback', async () => {

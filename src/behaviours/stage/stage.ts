@@ -28,6 +28,7 @@ import type { Address, Pid, Ref } from '../../core/pid.ts'
 import { makeError } from '../../core/errors.ts'
 import { ProcessBase } from '../process-base.ts'
 import { kAction } from '../server.ts'
+import { emitReport } from '../reports.ts'
 import { DemandDispatcher } from './dispatchers/demand-dispatcher.ts'
 import type { DemandStep, Dispatcher, DispatchStep } from './dispatchers/dispatcher.ts'
 import {
@@ -360,8 +361,10 @@ export abstract class Stage<Args = void, E = unknown> extends ProcessBase implem
     const list = Array.isArray(events) ? (events as E[]) : []
     if (extra.length === 0 && list.length === 0) return
     if (this.#dispatcher === null) {
+      // STG-R13: a consumer has nowhere to send events: they are dropped, with a report.
       this.#emitted = []
-      throw makeError('ERR_BAD_RETURN_VALUE', 'a consumer callback (consumers emit no events)', events)
+      emitReport(this, { type: 'report', kind: 'stage', stage: this.self, event: 'consumer_events_dropped', count: extra.length + list.length })
+      return
     }
     const all = extra.length === 0 ? list : [...extra, ...list]
     this.#emitted = []
@@ -408,8 +411,11 @@ export abstract class Stage<Args = void, E = unknown> extends ProcessBase implem
   #onEvents(producer: Pid, tag: Ref, events: E[]): Settle {
     const sub = this.#producers.get(tag.key)
     if (sub === undefined) {
-      // STG-R4: events for a subscription this stage does not have: tell their producer.
-      this.send(producer, { $stage: 'cancel', consumer: this.self, tag, reason: 'unknown_subscription' } satisfies ToProducer)
+      // STG-R4: events for a subscription this stage does not have: tell their producer (a pure
+      // producer has no subscriptions of its own and ignores them).
+      if (this.#type !== 'producer') {
+        this.send(producer, { $stage: 'cancel', consumer: this.self, tag, reason: 'unknown_subscription' } satisfies ToProducer)
+      }
       return
     }
     if (this.#type === 'producer_consumer') {
