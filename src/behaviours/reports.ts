@@ -1,7 +1,8 @@
 /**
  * Reports: what OTP's logger prints when a server crashes or a supervisor acts (SRV-R11 and the
- * supervisor's trace events), and a pool's dropped messages. Where a report goes is read from the process's environment, so a
- * node, an application or one subtree can choose:
+ * supervisor's trace events), plus a pool's dropped messages and a stage's discarded events.
+ * Where a report goes is read from the process's environment, so a node, an application or one
+ * subtree can choose:
  *
  *   env 'skein.reports'   effect
  *   (unset)               error reports to stderr (progress reports dropped); the process
@@ -63,7 +64,8 @@ export interface StageReport {
   readonly type: 'report'
   readonly kind: 'stage'
   readonly stage: Pid
-  readonly event: 'consumer_events_dropped'
+  /** consumer_events_dropped: a consumer's callback returned events; discarded: a full producer buffer dropped some. */
+  readonly event: 'consumer_events_dropped' | 'discarded'
   readonly count: number
 }
 
@@ -96,7 +98,11 @@ function textOf(r: Report): Record<string, string> {
 
 function formatReport(r: Report): string {
   if (r.kind === 'pool') return `skein: pool ${r.pool.toString()} dropped a message: no worker could take it`
-  if (r.kind === 'stage') return `skein: consumer stage ${r.stage.toString()} returned ${r.count} events; a consumer emits none: dropped`
+  if (r.kind === 'stage') {
+    return r.event === 'discarded'
+      ? `skein: stage ${r.stage.toString()} has discarded ${r.count} events from its buffer`
+      : `skein: consumer stage ${r.stage.toString()} returned ${r.count} events; a consumer emits none: dropped`
+  }
   if (r.kind === 'crash') {
     const client = r.client === undefined ? '' : `\n  client:  ${r.client.toString()}`
     return `skein: ${r.behaviour} ${r.process.toString()} terminating\n  reason:  ${formatReason(r.reason)}\n` +

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict'
 import { Node, Server, Stage, hasCode, type Pid } from '../../src/index.ts'
 import { Probe, ProbeActor, probe as makeProbe } from '../../src/testing/index.ts'
-import { Collector, Counter, Doubler, Pusher, Returner } from '../fixtures/stages.ts'
+import { Collector, Counter, Doubler, Pusher, QuietPusher, Returner } from '../fixtures/stages.ts'
 
 const FIXTURES = new URL('../fixtures/stages.ts', import.meta.url)
 
@@ -198,6 +198,39 @@ describe('Stage', function () {
     assert.deepEqual(((await probe.expect(batch(consumer))) as Batch).events, ['c'])
     for (const p of [consumer, producer]) await Server.stop(node, p)
     node.exit(reports, 'kill')
+  })
+
+  it('STG-T6/T7 a full buffer reports what it discards, unless formatDiscarded says not to', async () => {
+    const reports = await node.spawn(ProbeActor, undefined, { thread: 0, name: 'discard-reports' })
+    const sink = new Probe(reports, node.localInstance(reports) as ProbeActor)
+    const env = { 'skein.reports': 'discard-reports' }
+    const loud = await node.spawn(Pusher, { bufferSize: 3 }, { thread: 1, env })
+    const quiet = await node.spawn(QuietPusher, { bufferSize: 3 }, { thread: 1, env })
+    for (const p of [quiet, loud]) await node.call(p, { push: ['a', 'b', 'c', 'd', 'e'] })
+    const r = (await sink.expect((m) => (m as { event?: string }).event === 'discarded')) as { stage: Pid; count: number }
+    assert.ok(r.stage.equals(loud))
+    assert.equal(r.count, 2)
+    await sink.expectNone((m) => (m as { event?: string }).event === 'discarded', 50)
+    assert.deepEqual(await node.call(quiet, 'counts'), { buffered: 3, discarded: 2 })
+    for (const p of [loud, quiet]) await Server.stop(node, p)
+    node.exit(reports, 'kill')
+  })
+
+  it('STG-T25 resubscribe: the old subscription ends with the reason, the new one runs with its own demand', async () => {
+    const a = await node.spawn(Counter, {}, { thread: 1 })
+    const b = await node.spawn(Counter, { start: 1000 }, { thread: 1 })
+    const consumer = await node.spawn(Collector, { report: probe.pid }, { thread: 2 })
+    const from = await Stage.subscribe(node, consumer, { to: a, maxDemand: 10, minDemand: 5 })
+    await probe.expect(batch(consumer))
+    const down = node.monitor(consumer).down
+    await Stage.resubscribe(node, consumer, from, 'changed', { to: b, maxDemand: 4, minDemand: 0 })
+    assert.deepEqual(((await probe.expect(cancelled)) as { why: unknown }).why, { kind: 'cancel', reason: 'changed' })
+    let got = (await probe.expect(batch(consumer))) as Batch
+    while (!got.producer.equals(b)) got = (await probe.expect(batch(consumer))) as Batch
+    assert.ok(got.events.length <= 4 && (got.events[0] as number) >= 1000)
+    await Server.stop(node, consumer)
+    assert.equal((await down).reason, 'normal', 'the permanent consumer did not stop on the resubscribe')
+    for (const p of [a, b]) await Server.stop(node, p)
   })
 
   it('handleCall may answer later: noreply() now, this.reply(from, v) from another callback', async () => {

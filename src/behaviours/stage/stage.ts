@@ -80,6 +80,7 @@ type Waiting<E> =
 
 type AdminRequest =
   | { readonly $stageAdmin: 'subscribe'; readonly opts: SubscribeOptions }
+  | { readonly $stageAdmin: 'resubscribe'; readonly from: SubscriptionFrom; readonly reason: unknown; readonly opts: SubscribeOptions }
   | { readonly $stageAdmin: 'demand'; readonly mode: 'forward' | 'accumulate' | undefined }
   | { readonly $stageAdmin: 'buffered' }
 
@@ -133,6 +134,11 @@ export abstract class Stage<Args = void, E = unknown> extends ProcessBase implem
   /** Both sides: return 'manual' (consumer side only) to ask with this.ask yourself. */
   handleSubscribe(_role: 'producer' | 'consumer', _opts: Readonly<Record<string, unknown>>, _from: SubscriptionFrom | ConsumerFrom): 'automatic' | 'manual' {
     return 'automatic'
+  }
+
+  /** The buffer dropped `n` events; return false to make no report of it (GenStage's format_discarded). */
+  formatDiscarded(_n: number): boolean {
+    return true
   }
 
   /** A subscription ended (before the cancel mode applies, on the consumer side). */
@@ -189,6 +195,11 @@ export abstract class Stage<Args = void, E = unknown> extends ProcessBase implem
   /** Subscribe `consumer` to `opts.to`; resolves with the subscription once the request is sent. Rejects ERR_STAGE_BAD_OPTS, ERR_STAGE_NOT_A_CONSUMER. */
   static subscribe(caller: Caller, consumer: Address, opts: SubscribeOptions): Promise<SubscriptionFrom> {
     return admin(caller, consumer, { $stageAdmin: 'subscribe', opts }) as Promise<SubscriptionFrom>
+  }
+
+  /** End subscription `from` with `reason` and subscribe `consumer` with `opts` instead (STG-R5). */
+  static resubscribe(caller: Caller, consumer: Address, from: SubscriptionFrom, reason: unknown, opts: SubscribeOptions): Promise<SubscriptionFrom> {
+    return admin(caller, consumer, { $stageAdmin: 'resubscribe', from, reason, opts }) as Promise<SubscriptionFrom>
   }
 
   /**
@@ -396,15 +407,20 @@ export abstract class Stage<Args = void, E = unknown> extends ProcessBase implem
       const excess = buffer.length - this.#bufferSize
       if (excess > 0) {
         buffer.splice(0, excess)
-        this.#discarded += excess
         this.#taken += excess
         this.#releaseMarks()
+        this.#discard(excess)
       }
       return
     }
     const room = Math.max(0, this.#bufferSize - buffer.length)
     for (let i = 0; i < events.length && i < room; i++) buffer.push(events[i] as E)
-    if (events.length > room) this.#discarded += events.length - room
+    if (events.length > room) this.#discard(events.length - room)
+  }
+
+  #discard(n: number): void {
+    this.#discarded += n
+    if (this.formatDiscarded(n)) emitReport(this, { type: 'report', kind: 'stage', stage: this.self, event: 'discarded', count: n })
   }
 
   /** STG-R6: events for a consumer, in batches of max - min, asking again whenever demand falls to min. */
@@ -570,6 +586,19 @@ export abstract class Stage<Args = void, E = unknown> extends ProcessBase implem
     switch (r.$stageAdmin) {
       case 'subscribe':
         return this.#subscribe(r.opts)
+      case 'resubscribe': {
+        // STG-R5: the old subscription ends with `reason` (handleCancel runs, its cancel mode does
+        // not apply: the consumer is moving, not losing its producer), then the new one starts.
+        const old = this.#producers.get(r.from.tag.key)
+        if (old !== undefined) {
+          this.#producers.delete(r.from.tag.key)
+          this.#monitors.delete(old.monitor.key)
+          this.demonitor(old.monitor, { flush: true })
+          this.send(old.from.producer, { $stage: 'cancel', consumer: this.self, tag: old.from.tag, reason: r.reason } satisfies ToProducer)
+          this.handleCancel({ kind: 'cancel', reason: r.reason }, old.from)
+        }
+        return this.#subscribe(r.opts)
+      }
       case 'buffered':
         if (this.#dispatcher === null) throw makeError('ERR_STAGE_NOT_A_PRODUCER', this.self.toString())
         return this.#buffer.length
