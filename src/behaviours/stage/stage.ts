@@ -30,6 +30,7 @@ import { ProcessBase } from '../process-base.ts'
 import { kAction } from '../server.ts'
 import { emitReport } from '../reports.ts'
 import { DemandDispatcher } from './dispatchers/demand-dispatcher.ts'
+import { StageBuffer } from './buffer.ts'
 import type { DemandStep, Dispatcher, DispatchStep } from './dispatchers/dispatcher.ts'
 import {
   checkSubscribe, isStageMessage,
@@ -98,14 +99,8 @@ export abstract class Stage<Args = void, E = unknown> extends ProcessBase implem
   #accumulating = false
   /** Asks held while accumulating, replayed in order by demand('forward'). */
   #heldAsks: ToProducer[] = []
-  #buffer: E[] = []
-  /** Events ever taken off the buffer's front: positions of the info marks below. */
-  #taken = 0
-  /** syncInfo/asyncInfo messages waiting behind buffered events (STG-R14), by buffer position. */
-  #marks: { at: number; message: unknown }[] = []
-  #bufferSize = 10_000
-  #keepLast = true
-  #discarded = 0
+  /** producer, producer_consumer: events nobody could take yet, and infos waiting behind them. */
+  #buffer = new StageBuffer<E>(10_000, 'last')
   /** producer side: consumers by tag key. */
   readonly #consumers = new Map<number, ProducerSide>()
   /** consumer side: producers by tag key. */
@@ -187,7 +182,7 @@ export abstract class Stage<Args = void, E = unknown> extends ProcessBase implem
 
   /** Events dropped because the buffer was full. */
   get discardedCount(): number {
-    return this.#discarded
+    return this.#buffer.discarded
   }
 
   // ── client functions ───────────────────────────────────────────────────────────────────
@@ -269,8 +264,7 @@ export abstract class Stage<Args = void, E = unknown> extends ProcessBase implem
     if (type === 'consumer') return
     this.#dispatcher = spec.dispatcher ?? new DemandDispatcher<E, number>()
     this.#accumulating = spec.demand === 'accumulate'
-    this.#bufferSize = spec.bufferSize ?? (type === 'producer' ? 10_000 : Infinity)
-    this.#keepLast = (spec.bufferKeep ?? 'last') === 'last'
+    this.#buffer = new StageBuffer(spec.bufferSize ?? (type === 'producer' ? 10_000 : Infinity), spec.bufferKeep ?? 'last')
   }
 
   #subscribe(opts: SubscribeOptions): SubscriptionFrom {
@@ -348,9 +342,8 @@ export abstract class Stage<Args = void, E = unknown> extends ProcessBase implem
   #serve(n: number): Settle {
     const fromBuffer = Math.min(n, this.#buffer.length)
     if (fromBuffer > 0) {
-      this.#dispatch(this.#buffer.splice(0, fromBuffer))
-      this.#taken += fromBuffer
-      this.#releaseMarks()
+      this.#dispatch(this.#buffer.take(fromBuffer))
+      for (const info of this.#buffer.due()) this.#placeInfo(info)
     }
     const rest = n - fromBuffer
     if (rest <= 0) return
@@ -399,28 +392,13 @@ export abstract class Stage<Args = void, E = unknown> extends ProcessBase implem
     if (c !== undefined && events.length > 0) this.send(c.consumer, { $stage: 'events', producer: this.self, tag: c.tag, events })
   }
 
-  /** STG-R11: keep what nobody can take; beyond bufferSize drop the oldest (keep last) or the incoming (keep first). */
+  /** STG-R11: keep what nobody can take (bufferSize, keep first or last), reporting what is dropped. */
   #store(events: readonly E[]): void {
-    const buffer = this.#buffer
-    if (this.#keepLast) {
-      for (const e of events) buffer.push(e)
-      const excess = buffer.length - this.#bufferSize
-      if (excess > 0) {
-        buffer.splice(0, excess)
-        this.#taken += excess
-        this.#releaseMarks()
-        this.#discard(excess)
-      }
-      return
+    const dropped = this.#buffer.store(events)
+    for (const info of this.#buffer.due()) this.#placeInfo(info)
+    if (dropped > 0 && this.formatDiscarded(dropped)) {
+      emitReport(this, { type: 'report', kind: 'stage', stage: this.self, event: 'discarded', count: dropped })
     }
-    const room = Math.max(0, this.#bufferSize - buffer.length)
-    for (let i = 0; i < events.length && i < room; i++) buffer.push(events[i] as E)
-    if (events.length > room) this.#discard(events.length - room)
-  }
-
-  #discard(n: number): void {
-    this.#discarded += n
-    if (this.formatDiscarded(n)) emitReport(this, { type: 'report', kind: 'stage', stage: this.self, event: 'discarded', count: n })
   }
 
   /** STG-R6: events for a consumer, in batches of max - min, asking again whenever demand falls to min. */
@@ -495,22 +473,12 @@ export abstract class Stage<Args = void, E = unknown> extends ProcessBase implem
       this.#waiting.push({ info: message })
       return
     }
-    if (this.#buffer.length > 0) {
-      this.#marks.push({ at: this.#taken + this.#buffer.length, message })
-      return
-    }
-    this.#placeInfo(message)
+    if (!this.#buffer.mark(message)) this.#placeInfo(message)
   }
 
   /** Past the buffer: the dispatcher may still hold events ahead of it (partitions), else it is due now. */
   #placeInfo(message: unknown): void {
     if ((this.#dispatcher as Dispatcher<E, number>).info(message) === 'now') void this.handleInfo(message)
-  }
-
-  #releaseMarks(): void {
-    while (this.#marks.length > 0 && (this.#marks[0] as { at: number }).at <= this.#taken) {
-      this.#placeInfo((this.#marks.shift() as { message: unknown }).message)
-    }
   }
 
   // ── ends of subscriptions ─────────────────────────────────────────────────────────────
