@@ -38,7 +38,7 @@ import {
   type BehaviourInstance, type Caller, type CallOptions, type Settle, type StartOptions, type TimerRef,
 } from '../core/process-context.ts'
 import { isCallMessage, isExitMessage, isStopRequest, type CallMessage, type From, type StopRequest } from '../core/envelope.ts'
-import type { Address, Pid, TypedPid } from '../core/pid.ts'
+import type { Address, TypedPid } from '../core/pid.ts'
 import { isCleanReason, type ExitReason } from '../core/exit.ts'
 import { makeError } from '../core/errors.ts'
 import { ProcessBase } from './process-base.ts'

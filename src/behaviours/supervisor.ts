@@ -33,7 +33,7 @@
 import {
   IGNORE, kBehaviour, kDispatch, kInit, kTerminate, type BehaviourInstance, type Caller, type Settle,
 } from '../core/process-context.ts'
-import { isCallMessage, isExitMessage, isStopRequest, type CallMessage } from '../core/envelope.ts'
+import { isCallMessage, isExitMessage, isStopRequest } from '../core/envelope.ts'
 import { Pid, type Address } from '../core/pid.ts'
 import { formatReason, isCleanReason, type ExitReason } from '../core/exit.ts'
 import { makeError } from '../core/errors.ts'
@@ -44,6 +44,7 @@ import {
   type ChildStartResult, type Normalized, type Shutdown, type Strategy, type SupervisorSpec,
 } from './supervisor-spec.ts'
 import { emitReport, type SupervisorEvent } from './reports.ts'
+import { answer } from './answer.ts'
 
 interface Child {
   /** Unique within this supervisor; names the child in retry messages. */
@@ -66,8 +67,6 @@ type AdminRequest =
   | { readonly $sup: 'countChildren' }
   | { readonly $sup: 'getChildSpec'; readonly child: string | Pid }
 
-/** An admin answer: errors travel as values so the client rethrows them in the caller. */
-type AdminReply = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: unknown }
 
 const isAdmin = (r: unknown): r is AdminRequest =>
   typeof r === 'object' && r !== null && typeof (r as { $sup?: unknown }).$sup === 'string'
@@ -166,8 +165,8 @@ export abstract class Supervisor<Args = void> extends ProcessBase implements Beh
         this.stop(message.request.reason)
         return
       }
-      if (isAdmin(message.request)) return this.#admin(message as CallMessage<AdminRequest>)
-      this.reply(message.from, { ok: false, error: makeError('ERR_UNSUPPORTED_REQUEST', this.self.toString()) })
+      if (isAdmin(message.request)) return answer(this, message.from, () => this.#adminOp(message.request as AdminRequest))
+      this.replyError(message.from, makeError('ERR_UNSUPPORTED_REQUEST', this.self.toString()))
     }
   }
 
@@ -432,16 +431,6 @@ export abstract class Supervisor<Args = void> extends ProcessBase implements Beh
 
   // ── admin API ─────────────────────────────────────────────────────────────────────────
 
-  async #admin(m: CallMessage<AdminRequest>): Promise<void> {
-    let reply: AdminReply
-    try {
-      reply = { ok: true, value: await this.#adminOp(m.request) }
-    } catch (error) {
-      reply = { ok: false, error }
-    }
-    this.reply(m.from, reply)
-  }
-
   async #adminOp(r: AdminRequest): Promise<unknown> {
     switch (r.$sup) {
       case 'startChild':
@@ -564,10 +553,8 @@ export abstract class Supervisor<Args = void> extends ProcessBase implements Beh
 
 const kTimedOut = Symbol('timed out')
 
-async function admin(caller: Caller, supervisor: Address, request: AdminRequest): Promise<unknown> {
-  const reply = await caller.call<AdminReply>(supervisor, request, { timeout: Infinity })
-  if (!reply.ok) throw reply.error
-  return reply.value
+function admin(caller: Caller, supervisor: Address, request: AdminRequest): Promise<unknown> {
+  return caller.call(supervisor, request, { timeout: Infinity })
 }
 
 /** The exit reason inside a failed start (ERR_INIT_FAILED carries it as `reason`). */

@@ -25,6 +25,7 @@ import { isCleanReason, type ExitReason } from '../../core/exit.ts'
 import { Pid, type Address, type Ref } from '../../core/pid.ts'
 import { makeError } from '../../core/errors.ts'
 import { ProcessBase } from '../process-base.ts'
+import { answer } from '../answer.ts'
 import { mergeArgs, normalize, type ChildInfo, type ChildSpec, type Normalized } from '../supervisor-spec.ts'
 import { checkSubscribe, isStageMessage, type SubscribeOptions, type ToProducer } from './protocol.ts'
 
@@ -219,19 +220,12 @@ export abstract class ConsumerSupervisor<Args = void> extends ProcessBase implem
 
   // ── the supervisor client functions ───────────────────────────────────────────────────
 
-  async #onCall(m: CallMessage): Promise<void> {
-    const r = m.request as { $sup?: string; child?: unknown; spec?: unknown }
+  #onCall(m: CallMessage): Settle {
     if (isStopRequest(m.request)) {
       this.stop(m.request.reason)
       return
     }
-    let reply: { ok: true; value: unknown } | { ok: false; error: unknown }
-    try {
-      reply = { ok: true, value: await this.#admin(r) }
-    } catch (error) {
-      reply = { ok: false, error }
-    }
-    this.reply(m.from, reply)
+    return answer(this, m.from, () => this.#admin(m.request as { $sup?: string; child?: unknown; spec?: unknown }))
   }
 
   async #admin(r: { $sup?: string; child?: unknown; spec?: unknown }): Promise<unknown> {

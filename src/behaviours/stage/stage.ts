@@ -29,6 +29,7 @@ import { makeError } from '../../core/errors.ts'
 import { ProcessBase } from '../process-base.ts'
 import { kAction } from '../server.ts'
 import { emitReport } from '../reports.ts'
+import { answer } from '../answer.ts'
 import { DemandDispatcher } from './dispatchers/demand-dispatcher.ts'
 import { StageBuffer } from './buffer.ts'
 import type { DemandStep, Dispatcher, DispatchStep } from './dispatchers/dispatcher.ts'
@@ -530,24 +531,15 @@ export abstract class Stage<Args = void, E = unknown> extends ProcessBase implem
       this.stop(m.request.reason)
       return
     }
-    if (isAdmin(m.request)) {
-      let reply: { ok: true; value: unknown } | { ok: false; error: unknown }
-      try {
-        reply = { ok: true, value: this.#admin(m.request) }
-      } catch (error) {
-        reply = { ok: false, error }
-      }
-      this.reply(m.from, reply)
-      return
-    }
+    if (isAdmin(m.request)) return answer(this, m.from, () => this.#admin(m.request as AdminRequest))
     const result = this.handleCall(m.request, m.from)
     // STG-R13: events emitted by the callback go out before its reply; noreply() answers later.
-    const answer = (value: unknown): void => {
+    const done = (value: unknown): void => {
       this.#emit(undefined)
       if (!isNoreply(value)) this.reply(m.from, value)
     }
-    if (isThenable(result)) return Promise.resolve(result).then(answer)
-    answer(result)
+    if (isThenable(result)) return Promise.resolve(result).then(done)
+    done(result)
   }
 
   #admin(r: AdminRequest): unknown {
@@ -595,8 +587,6 @@ const isThenable = (v: unknown): v is PromiseLike<unknown> =>
 /** A pid, a name or an alias (not a SubscribeOptions object, which has `to`). */
 const isAddress = (v: unknown): v is Address => typeof v !== 'object' || v === null || !('to' in v)
 
-async function admin(caller: Caller, stage: Address, request: AdminRequest): Promise<unknown> {
-  const reply = await caller.call<{ ok: true; value: unknown } | { ok: false; error: unknown }>(stage, request, { timeout: Infinity })
-  if (!reply.ok) throw reply.error
-  return reply.value
+function admin(caller: Caller, stage: Address, request: AdminRequest): Promise<unknown> {
+  return caller.call(stage, request, { timeout: Infinity })
 }

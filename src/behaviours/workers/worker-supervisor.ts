@@ -19,11 +19,12 @@
  * spawned without placement). Errors are coded (ERR_ALREADY_EXISTS, ERR_CHILD_NOT_FOUND, ...).
  */
 import { kBehaviour, kDispatch, kInit, kTerminate, type BehaviourInstance, type Caller, type Settle } from '../../core/process-context.ts'
-import { isCallMessage, isExitMessage, isStopRequest, type CallMessage } from '../../core/envelope.ts'
+import { isCallMessage, isExitMessage, isStopRequest } from '../../core/envelope.ts'
 import { isCleanReason, type ExitReason } from '../../core/exit.ts'
 import { Pid, type Address } from '../../core/pid.ts'
 import { makeError } from '../../core/errors.ts'
 import { ProcessBase } from '../process-base.ts'
+import { answer } from '../answer.ts'
 import {
   ChainWorker, FnWorker,
   type ChainFn, type ChainState, type GroupHandle, type SendType, type WorkerContext, type WorkerFn,
@@ -178,7 +179,7 @@ export class WorkerSupervisor extends ProcessBase implements BehaviourInstance {
       this.stop(message.request.reason)
       return
     }
-    if (isRequest(message.request)) return this.#answer(message as CallMessage<Request>)
+    if (isRequest(message.request)) return answer(this, message.from, () => this.#do(message.request as Request))
   }
 
   [kTerminate](_reason: ExitReason): Settle {
@@ -187,16 +188,6 @@ export class WorkerSupervisor extends ProcessBase implements BehaviourInstance {
   }
 
   // ── requests ──────────────────────────────────────────────────────────────────────────
-
-  async #answer(m: CallMessage<Request>): Promise<void> {
-    let reply: { ok: true; value: unknown } | { ok: false; error: unknown }
-    try {
-      reply = { ok: true, value: await this.#do(m.request) }
-    } catch (error) {
-      reply = { ok: false, error }
-    }
-    this.reply(m.from, reply)
-  }
 
   async #do(r: Request): Promise<unknown> {
     switch (r.$sw) {
@@ -470,8 +461,6 @@ function notFound(id: string): Error {
   return error
 }
 
-async function request(caller: Caller, sup: Address, r: Request): Promise<unknown> {
-  const reply = await caller.call<{ ok: true; value: unknown } | { ok: false; error: unknown }>(sup, r, { timeout: Infinity })
-  if (!reply.ok) throw reply.error
-  return reply.value
+function request(caller: Caller, sup: Address, r: Request): Promise<unknown> {
+  return caller.call(sup, r, { timeout: Infinity })
 }
