@@ -141,6 +141,25 @@ describe('WorkerSupervisor', function () {
     assert.deepEqual(results, ['ok'])
   })
 
+  for (const [strategy, restarted] of [['one_for_one', ['s2']], ['rest_for_one', ['s2', 's3']], ['before_for_one', ['s1', 's2']]] as const) {
+    it(`SW-T12/T13 chain ${strategy}: a crash in stage 2 restarts ${restarted.join(', ')}`, async () => {
+      await WorkerSupervisor.addChain(node, sup, { id: 'c', restartStrategy: strategy })
+      for (const id of ['s1', 's2', 's3']) {
+        await WorkerSupervisor.addChainWorker(node, sup, 'c', (v) => { if (v === 'boom' && id === 's2') throw new Error('bad'); return v }, { id })
+      }
+      const flat = async (): Promise<Record<string, Pid | undefined>> => Object.assign({}, ...await WorkerSupervisor.getChain(node, sup, 'c'))
+      const before = await flat()
+      const down = node.monitor(before.s2 as Pid).down
+      await WorkerSupervisor.sendToChain(node, sup, 'c', 'boom')
+      await down
+      let after = await flat()
+      while (Object.values(after).some((p) => p === undefined) || (after.s2 as Pid).equals(before.s2 as Pid)) after = await flat()
+      for (const id of ['s1', 's2', 's3']) {
+        assert.equal(!(after[id] as Pid).equals(before[id] as Pid), (restarted as readonly string[]).includes(id), `stage ${id}`)
+      }
+    })
+  }
+
   it('SW-T14 backpressure: with the last stage blocked, the first stage stops within its window', async () => {
     let release: (() => void) | undefined
     const gate = new Promise<void>((r) => { release = r })
