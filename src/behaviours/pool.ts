@@ -15,19 +15,20 @@
  * the pool's thread) is skipped for the next (POOL-R3); across threads a full mailbox drops the
  * message, as every cross-thread send does.
  *
- * Client functions: Pool.workers(caller, pool) and Pool.stats(caller, pool) are answered by
- * the pool itself; everything else goes to a worker.
+ * Client functions: Pool.workers, Pool.stats, Pool.addWorkers, Pool.removeWorkers are answered
+ * by the pool itself; everything else goes to a worker.
  */
 import {
   kBehaviour, kDispatch, kInit, kTerminate,
   type BehaviourClass, type BehaviourInstance, type Caller, type Settle, type SpawnOptions,
 } from '../core/process-context.ts'
-import { isCallMessage, isExitMessage, isStopRequest, type CallMessage, type From } from '../core/envelope.ts'
+import { isCallMessage, isExitMessage, isStopRequest, type CallMessage, type From, type StopRequest } from '../core/envelope.ts'
 import { Pid, type Address } from '../core/pid.ts'
 import type { ExitReason } from '../core/exit.ts'
 import { makeError } from '../core/errors.ts'
 import { ProcessBase } from './process-base.ts'
 import { emitReport } from './reports.ts'
+import { answer } from './answer.ts'
 
 export type PoolStrategy = 'round_robin' | 'random' | 'least_busy'
 
@@ -63,7 +64,11 @@ interface Slot {
   inFlight: number
 }
 
-type PoolRequest = { readonly $pool: 'workers' } | { readonly $pool: 'stats' }
+type PoolRequest =
+  | { readonly $pool: 'workers' }
+  | { readonly $pool: 'stats' }
+  | { readonly $pool: 'add'; readonly n: number }
+  | { readonly $pool: 'remove'; readonly n: number }
 
 const isPoolRequest = (r: unknown): r is PoolRequest =>
   typeof r === 'object' && r !== null && typeof (r as { $pool?: unknown }).$pool === 'string'
@@ -104,6 +109,16 @@ export class Pool<A = unknown> extends ProcessBase implements BehaviourInstance 
     return caller.call(pool, { $pool: 'stats' } satisfies PoolRequest, { timeout: Infinity })
   }
 
+  /** Start `n` more workers (new slots at the end); resolves with the new size. */
+  static addWorkers(caller: Caller, pool: Address, n: number): Promise<number> {
+    return caller.call(pool, { $pool: 'add', n } satisfies PoolRequest, { timeout: Infinity })
+  }
+
+  /** Stop the last `n` workers (they exit 'normal', after the calls they have in hand); at least one stays. Resolves with the new size. */
+  static removeWorkers(caller: Caller, pool: Address, n: number): Promise<number> {
+    return caller.call(pool, { $pool: 'remove', n } satisfies PoolRequest, { timeout: Infinity })
+  }
+
   async [kInit](args: unknown): Promise<void> {
     const spec = await this.init(args as PoolSpec<A>)
     this.#spec = checkSpec(spec, this.workerThreads)
@@ -128,10 +143,7 @@ export class Pool<A = unknown> extends ProcessBase implements BehaviourInstance 
         this.stop(message.request.reason)
         return
       }
-      if (isPoolRequest(message.request)) {
-        this.reply(message.from, message.request.$pool === 'workers' ? this.#slots.map((s) => s.pid) : this.#stats())
-        return
-      }
+      if (isPoolRequest(message.request)) return answer(this, message.from, () => this.#poolRequest(message.request as PoolRequest))
       this.#relay(message, 0)
       return
     }
@@ -140,6 +152,40 @@ export class Pool<A = unknown> extends ProcessBase implements BehaviourInstance 
 
   [kTerminate](_reason: ExitReason): Settle {
     return this.#stopWorkers()
+  }
+
+  /** Requests the pool answers itself (POOL-T10: they are never forwarded). */
+  async #poolRequest(r: PoolRequest): Promise<unknown> {
+    switch (r.$pool) {
+      case 'workers':
+        return this.#slots.map((s) => s.pid)
+      case 'stats':
+        return this.#stats()
+      case 'add': {
+        if (!Number.isInteger(r.n) || r.n < 1) throw makeError('ERR_INVALID_ARG_VALUE', 'n', 'an integer >= 1', r.n)
+        for (let i = 0; i < r.n; i++) {
+          this.#slots.push({ pid: undefined, inFlight: 0 })
+          await this.#startWorker(this.#slots.length - 1)
+        }
+        return this.#slots.length
+      }
+      case 'remove': {
+        if (!Number.isInteger(r.n) || r.n < 1) throw makeError('ERR_INVALID_ARG_VALUE', 'n', 'an integer >= 1', r.n)
+        const keep = Math.max(1, this.#slots.length - r.n)
+        const gone = this.#slots.splice(keep)
+        this.#cursor %= this.#slots.length
+        for (const s of gone) {
+          if (s.pid === undefined) continue
+          this.#bySlot.delete(s.pid.key)
+          this.unlink(s.pid)
+          // Server.stop's request, not awaited: the worker stops 'normal' after what is ahead of it
+          // in its mailbox (its calls in hand are answered first); no answer comes back.
+          const request: StopRequest = { $system: 'stop', reason: 'normal' }
+          this.send(s.pid, { type: '$call', from: { pid: this.self, ref: this.makeRef() }, request })
+        }
+        return this.#slots.length
+      }
+    }
   }
 
   // ── forwarding ────────────────────────────────────────────────────────────────────────

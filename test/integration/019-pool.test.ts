@@ -126,6 +126,23 @@ describe('Pool', function () {
     assert.equal((await m.down).reason, 'shutdown')
   })
 
+  it('POOL-T9/T10 addWorkers and removeWorkers change the rotation; removed workers exit normal; pool requests are not forwarded', async () => {
+    const { pool, workers } = await startPool()
+    assert.equal(await Pool.addWorkers(node, pool, 3), 6)
+    const six = (await Pool.workers(node, pool)) as Pid[]
+    assert.deepEqual(six.slice(0, 3).map(String), workers.map(String))
+    const answers = new Set<string>()
+    for (let i = 0; i < 6; i++) answers.add(((await node.call(pool, 'whoami')) as { pid: Pid }).pid.toString())
+    assert.equal(answers.size, 6)
+    const downs = six.slice(1).map((w) => node.monitor(w).down)
+    assert.equal(await Pool.removeWorkers(node, pool, 5), 1)
+    assert.deepEqual((await Promise.all(downs)).map((d) => d.reason), ['normal', 'normal', 'normal', 'normal', 'normal'])
+    for (let i = 0; i < 3; i++) assert.ok(((await node.call(pool, 'whoami')) as { pid: Pid }).pid.equals(six[0] as Pid))
+    assert.equal((await Pool.stats(node, pool)).size, 1)
+    await assert.rejects(Pool.addWorkers(node, pool, 0), (e) => hasCode(e, 'ERR_INVALID_ARG_VALUE'))
+    await Server.stop(node, pool)
+  })
+
   it('rejects a bad spec at start', async () => {
     await assert.rejects(node.spawn(Pool, { worker: PoolWorker, size: 0 }),
       (e: { reason?: unknown }) => hasCode(e, 'ERR_INIT_FAILED') && hasCode(e.reason, 'ERR_INVALID_ARG_VALUE'))
