@@ -54,6 +54,11 @@ export interface SupervisorSpec {
   readonly period?: number
   /** Default 'never'. */
   readonly autoShutdown?: AutoShutdown
+  /**
+   * Exit 'normal' once no child is left running on its own account (D7, Ergo's behaviour; off by
+   * default as in OTP): every child ended and was not restarted (temporary, or transient ending cleanly).
+   */
+  readonly autoShutdownWhenEmpty?: boolean
   readonly children: readonly ChildSpec[]
 }
 
@@ -96,6 +101,7 @@ export interface Flags {
   readonly intensity: number
   readonly periodMs: number
   readonly autoShutdown: AutoShutdown
+  readonly whenEmpty: boolean
 }
 
 export function fail(code: ErrorCode, reason: unknown, ...args: unknown[]): SkeinError {
@@ -124,7 +130,11 @@ export function readFlags(spec: SupervisorSpec): Flags {
   if (!AUTO.includes(autoShutdown)) {
     throw fail('ERR_SUPERVISOR_DATA', { invalid_auto_shutdown: autoShutdown }, 'autoShutdown', autoShutdown, AUTO.join(' | '))
   }
-  return { strategy, intensity, periodMs: period * 1000, autoShutdown }
+  const whenEmpty = spec.autoShutdownWhenEmpty ?? false
+  if (typeof whenEmpty !== 'boolean') {
+    throw fail('ERR_SUPERVISOR_DATA', { invalid_auto_shutdown_when_empty: whenEmpty }, 'autoShutdownWhenEmpty', whenEmpty, 'a boolean')
+  }
+  return { strategy, intensity, periodMs: period * 1000, autoShutdown, whenEmpty }
 }
 
 /** Validate child specs as a Supervisor's init does. @throws ERR_BAD_CHILD_SPEC */

@@ -89,6 +89,7 @@ export abstract class Supervisor<Args = void> extends ProcessBase implements Beh
   #intensity = 1
   #periodMs = 5000
   #auto: AutoShutdown = 'never'
+  #whenEmpty = false
   /** Children in start order (simple_one_for_one: in the order they were started). */
   #children: Child[] = []
   readonly #byPid = new Map<number, Child>()
@@ -190,6 +191,7 @@ export abstract class Supervisor<Args = void> extends ProcessBase implements Beh
     this.#intensity = flags.intensity
     this.#periodMs = flags.periodMs
     this.#auto = flags.autoShutdown
+    this.#whenEmpty = flags.whenEmpty
     const children = spec.children
     if (this.#strategy === 'simple_one_for_one') {
       if (!Array.isArray(children) || children.length !== 1) {
@@ -257,6 +259,7 @@ export abstract class Supervisor<Args = void> extends ProcessBase implements Beh
     if (!again) {
       if (restart === 'temporary' || this.#template !== null) this.#remove(child)
       if (significant && this.#autoShutdownNow()) this.stop('shutdown')
+      else if (this.#whenEmpty && !this.#children.some((c) => c.pid !== undefined)) this.stop('normal')
       return
     }
     return this.#restart(child)

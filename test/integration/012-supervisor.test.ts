@@ -179,6 +179,23 @@ describe('Supervisor', function () {
     await Server.stop(node, sup)
   })
 
+  it('SUP-T36 autoShutdownWhenEmpty: with it, the supervisor exits normal once its last child ended for good; without it, it stays', async () => {
+    for (const whenEmpty of [true, false]) {
+      const sup = await startSup({ autoShutdownWhenEmpty: whenEmpty, children: [child('t1', { restart: 'temporary' }), child('t2', { restart: 'transient' })] })
+      const [t1, t2] = [await pidOf('t1'), await pidOf('t2')]
+      const m = node.monitor(sup)
+      const gone = [node.monitor(t1).down, node.monitor(t2).down]
+      await node.call(t1, { exit: 'normal' })
+      await node.call(t2, { exit: 'shutdown' })
+      await Promise.all(gone)
+      if (whenEmpty) assert.equal((await m.down).reason, 'normal')
+      else {
+        assert.deepEqual((await Supervisor.whichChildren(node, sup)).map((r) => [r.id, r.pid]), [['t2', undefined]])
+        await Server.stop(node, sup)
+      }
+    }
+  })
+
   it('SUP-T17 dynamic admin: already_started, already_present, running, not_found', async () => {
     const sup = await startSup({ children: [] })
     const spec = child('d', {}, 2)
