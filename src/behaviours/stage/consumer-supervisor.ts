@@ -29,6 +29,15 @@ import { answer } from '../answer.ts'
 import { mergeArgs, normalize, type ChildInfo, type ChildSpec, type Normalized } from '../supervisor-spec.ts'
 import { checkSubscribe, isStageMessage, type SubscribeOptions, type ToProducer } from './protocol.ts'
 
+/**
+ * A child's arguments for `event` (OTP's template args ++ [event]): an array template gets the
+ * event appended, an object template gets `{ event }` merged in, no template args: the event.
+ */
+function eventArgs(templateArgs: unknown, event: unknown): unknown {
+  if (templateArgs === undefined) return event
+  return mergeArgs(templateArgs, Array.isArray(templateArgs) ? [event] : { event })
+}
+
 export interface ConsumerSupervisorSpec {
   /** The child template; its restart must be 'transient' or 'temporary'. */
   readonly child: ChildSpec
@@ -140,10 +149,10 @@ export abstract class ConsumerSupervisor<Args = void> extends ProcessBase implem
 
   async #onEvents(key: number, events: readonly unknown[]): Promise<void> {
     if (!this.#subs.has(key)) return
-    const args = this.#template.start
+    const start = this.#template.start
+    const templateArgs = Array.isArray(start) ? start[1] : undefined
     for (const event of events) {
-      const childArgs = Array.isArray(args) ? mergeArgs(args[1], Array.isArray(args[1]) ? [event] : args[1] === undefined ? event : { event }) : event
-      if (!(await this.#start(childArgs, key))) this.#finished(key)
+      if (!(await this.#start(eventArgs(templateArgs, event), key))) this.#finished(key)
     }
   }
 
