@@ -1,0 +1,45 @@
+/**
+ * User modules as compiled JavaScript: the project compiled with tsc runs under plain `node`
+ * (no tsx), and a worker thread loads the compiled .js module of a Server and serves calls.
+ * (TypeScript modules under tsx are what every other test runs.)
+ */
+import assert from 'node:assert/strict'
+import { execFile } from 'node:child_process'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { promisify } from 'node:util'
+
+const run = promisify(execFile)
+const ROOT = fileURLToPath(new URL('../../', import.meta.url))
+
+describe('compiled JavaScript', function () {
+  this.timeout(120_000)
+  let out: string
+
+  before(async () => {
+    // Inside the project (dist/ is ignored by git) so the compiled files find node_modules.
+    mkdirSync(join(ROOT, 'dist'), { recursive: true })
+    out = mkdtempSync(join(ROOT, 'dist', 'compiled-test-'))
+    await run(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.json'), '--outDir', out], { cwd: ROOT })
+  })
+  after(() => rmSync(out, { recursive: true, force: true }))
+
+  it('runs under plain node: a worker thread loads the compiled module and answers', async () => {
+    const index = pathToFileURL(join(out, 'src/index.js')).href
+    const fixtures = pathToFileURL(join(out, 'test/fixtures/servers.js')).href
+    const script = join(out, 'main.mjs')
+    writeFileSync(script, [
+      `import { Node } from ${JSON.stringify(index)}`,
+      `import { CounterServer } from ${JSON.stringify(fixtures)}`,
+      `const node = await Node.start({ threads: 1, modules: [${JSON.stringify(fixtures)}] })`,
+      'const pid = await node.spawn(CounterServer, { start: 41 }, { thread: 1 })',
+      "node.cast(pid, 'inc')",
+      "console.log(JSON.stringify({ thread: pid.thread, count: await node.call(pid, 'get') }))",
+      'await node.stop()',
+    ].join('\n'))
+    // No tsx anywhere: no --import, and the compiled files are plain .js.
+    const { stdout } = await run(process.execPath, [script], { cwd: out, env: { ...process.env, NODE_OPTIONS: '' } })
+    assert.deepEqual(JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}'), { thread: 1, count: 42 })
+  })
+})
