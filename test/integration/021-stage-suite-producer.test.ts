@@ -147,7 +147,9 @@ describe('Stage suite: producers', function () {
 
   it('STG-T26 a consumer going down reaches the producer\'s handleCancel({down, reason}); its unmet demand is not asked for again (GenStage: handle_cancel/3 on consumer down)', async () => {
     const producer = await node.spawn(Source, { report: probe.pid }, { thread: 1 })
-    const gone = await node.spawn(Sink, { report: probe.pid, subscribeTo: [{ to: producer, maxDemand: 10, minDemand: 0 }] }, { thread: 2 })
+    // On the producer's thread: the producer's monitor of it is in place once the demand is
+    // reported (across threads a kill could overtake the monitor, which then reads 'noproc').
+    const gone = await node.spawn(Sink, { report: probe.pid, subscribeTo: [{ to: producer, maxDemand: 10, minDemand: 0 }] }, { thread: 1 })
     assert.equal((await probe.expect<Report>(is('demand', producer))).n, 10)
     node.exit(gone, 'kill')
     assert.deepEqual((await probe.expect<Report>(is('producer-cancel', producer))).why, { kind: 'down', reason: 'killed' })
