@@ -88,6 +88,23 @@ describe('ConsumerSupervisor', function () {
     assert.deepEqual((await Promise.all(downs)).map((d) => d.reason), ['shutdown', 'shutdown'])
   })
 
+  it('counts children (consumer_supervisor_test): countChildren and whichChildren follow the running children', async () => {
+    const producer = await node.spawn(Pusher, {}, { thread: 2 })
+    const sup = await node.spawn(JobSup, { report: probe.pid, restart: 'temporary', subscribeTo: [{ to: producer, maxDemand: 5, minDemand: 0 }] }, { thread: 1 })
+    assert.deepEqual(await Supervisor.countChildren(node, sup), { specs: 1, active: 0, supervisors: 0, workers: 0 })
+    await node.call(producer, { push: jobs(3, 60_000) })
+    const kids = [(await probe.expect(is('started'))) as JobEvent, (await probe.expect(is('started'))) as JobEvent,
+      (await probe.expect(is('started'))) as JobEvent].map((e) => e.pid)
+    assert.deepEqual(await Supervisor.countChildren(node, sup), { specs: 1, active: 3, supervisors: 0, workers: 3 })
+    const rows = await Supervisor.whichChildren(node, sup)
+    assert.deepEqual(rows.map((r) => [r.id, r.restart]), [[undefined, 'temporary'], [undefined, 'temporary'], [undefined, 'temporary']])
+    assert.deepEqual(rows.map((r) => String(r.pid)).sort(), kids.map(String).sort())
+    await Supervisor.terminateChild(node, sup, kids[0] as Pid)
+    assert.equal((await Supervisor.countChildren(node, sup)).active, 2)
+    await Server.stop(node, sup)
+    await Server.stop(node, producer)
+  })
+
   it('terminateChild(pid) frees its unit of demand; startChild runs a child with no event; a permanent template is refused', async () => {
     const producer = await node.spawn(Pusher, {}, { thread: 2 })
     const sup = await node.spawn(JobSup, { report: probe.pid, restart: 'temporary', subscribeTo: [{ to: producer, maxDemand: 1, minDemand: 0 }] }, { thread: 1 })
