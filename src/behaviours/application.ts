@@ -22,6 +22,7 @@ import { Pid } from '../core/pid.ts'
 import type { ExitReason } from '../core/exit.ts'
 import { makeError } from '../core/errors.ts'
 import { ProcessBase } from './process-base.ts'
+import { shutDown } from './shutdown.ts'
 import type { ChildSpec, ChildStarted, ChildStartContext } from './supervisor-spec.ts'
 
 export type StartType = 'permanent' | 'transient' | 'temporary'
@@ -135,20 +136,6 @@ export class ApplicationMaster extends ProcessBase implements BehaviourInstance 
   async #shutdownAll(): Promise<void> {
     const children = this.#children.reverse()
     this.#children = []
-    for (const c of children) {
-      const gone = this.watch(c.pid)
-      this.unlink(c.pid)
-      const how = c.shutdown ?? 5000
-      if (how === 'brutal_kill') {
-        this.exit(c.pid, 'kill')
-        await gone
-        continue
-      }
-      this.exit(c.pid, 'shutdown')
-      if (how !== 'infinity' && await Promise.race([gone.then(() => false), this.delay(how).then(() => true)])) {
-        this.exit(c.pid, 'kill')
-      }
-      await gone
-    }
+    for (const c of children) await shutDown(this, [c.pid], c.shutdown ?? 5000)
   }
 }

@@ -29,6 +29,7 @@ import { makeError } from '../core/errors.ts'
 import { ProcessBase } from './process-base.ts'
 import { emitReport } from './reports.ts'
 import { answer } from './answer.ts'
+import { shutDown } from './shutdown.ts'
 
 export type PoolStrategy = 'round_robin' | 'random' | 'least_busy'
 
@@ -317,16 +318,7 @@ export class Pool<A = unknown> extends ProcessBase implements BehaviourInstance 
     const pids = this.#slots.flatMap((s) => (s.pid === undefined ? [] : [s.pid]))
     for (const s of this.#slots) s.pid = undefined
     this.#bySlot.clear()
-    if (pids.length === 0) return
-    const gone = pids.map((pid) => this.watch(pid))
-    for (const pid of pids) {
-      this.unlink(pid)
-      this.exit(pid, 'shutdown')
-    }
-    const all = Promise.all(gone)
-    const late = await Promise.race([all.then(() => false), this.delay(this.#spec.shutdown ?? 5000).then(() => true)])
-    if (late) for (const pid of pids) this.exit(pid, 'kill')
-    await all
+    await shutDown(this, pids, this.#spec.shutdown ?? 5000)
   }
 
   #stats(): PoolStats {

@@ -41,10 +41,11 @@ import { ProcessBase } from './process-base.ts'
 import {
   checkChildSpecs, fail, mergeArgs, normalize, publicSpec, readFlags, withoutArgs,
   type AutoShutdown, type ChildCounts, type ChildInfo, type ChildSpec, type ChildStartContext, type ChildStarted,
-  type ChildStartResult, type Normalized, type Shutdown, type Strategy, type SupervisorSpec,
+  type ChildStartResult, type Normalized, type Strategy, type SupervisorSpec,
 } from './supervisor-spec.ts'
 import { emitReport, type SupervisorEvent } from './reports.ts'
 import { answer } from './answer.ts'
+import { shutDown } from './shutdown.ts'
 
 interface Child {
   /** Unique within this supervisor; names the child in retry messages. */
@@ -382,28 +383,13 @@ export abstract class Supervisor<Args = void> extends ProcessBase implements Beh
     const pid = child.pid
     this.#forget(child)
     if (!(pid instanceof Pid)) return 'noproc'
-    const reason = await this.#stopChild(pid, child.spec.shutdown)
+    const [reason] = await shutDown(this, [pid], child.spec.shutdown)
     // SUP-R6: an end other than the one asked for is a shutdown_error, except a clean end of a
     // non-permanent child.
     const expected = child.spec.shutdown === 'brutal_kill' ? 'killed' : 'shutdown'
     const quiet = reason === expected || (child.spec.restart !== 'permanent' && isCleanReason(reason))
     this.#report(quiet ? 'child_terminated' : 'shutdown_error', child, reason, quiet, pid)
     return reason
-  }
-
-  async #stopChild(pid: Pid, how: Shutdown): Promise<ExitReason> {
-    const gone = this.watch(pid)
-    this.unlink(pid)
-    if (how === 'brutal_kill') {
-      this.exit(pid, 'kill')
-      return gone
-    }
-    this.exit(pid, 'shutdown')
-    if (how === 'infinity') return gone
-    const outcome = await Promise.race([gone, this.delay(how).then(() => kTimedOut)])
-    if (outcome !== kTimedOut) return outcome
-    this.exit(pid, 'kill')
-    return gone
   }
 
   /** SUP-R7: every child, reverse start order, one at a time; simple_one_for_one: all at once. */
@@ -414,22 +400,9 @@ export abstract class Supervisor<Args = void> extends ProcessBase implements Beh
     }
     const running = this.#children.filter((c): c is Child & { pid: Pid } => c.pid instanceof Pid)
     this.#children = []
-    if (running.length === 0) return
-    const how = this.#template.shutdown
     const pids = running.map((c) => c.pid)
-    const gone = pids.map((pid) => this.watch(pid))
     for (const c of running) this.#forget(c)
-    for (const pid of pids) {
-      this.unlink(pid)
-      this.exit(pid, how === 'brutal_kill' ? 'kill' : 'shutdown')
-    }
-    if (how !== 'infinity' && how !== 'brutal_kill') {
-      const all = Promise.all(gone)
-      if (await Promise.race([all.then(() => false), this.delay(how).then(() => true)])) {
-        for (const pid of pids) this.exit(pid, 'kill')
-      }
-    }
-    await Promise.all(gone)
+    await shutDown(this, pids, this.#template.shutdown)
   }
 
   // ── admin API ─────────────────────────────────────────────────────────────────────────
@@ -553,8 +526,6 @@ export abstract class Supervisor<Args = void> extends ProcessBase implements Beh
     return publicSpec(child.spec)
   }
 }
-
-const kTimedOut = Symbol('timed out')
 
 function admin(caller: Caller, supervisor: Address, request: AdminRequest): Promise<unknown> {
   return caller.call(supervisor, request, { timeout: Infinity })

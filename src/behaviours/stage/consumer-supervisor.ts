@@ -26,6 +26,7 @@ import { Pid, type Address, type Ref } from '../../core/pid.ts'
 import { makeError } from '../../core/errors.ts'
 import { ProcessBase } from '../process-base.ts'
 import { answer } from '../answer.ts'
+import { shutDown } from '../shutdown.ts'
 import { mergeArgs, normalize, type ChildInfo, type ChildSpec, type Normalized } from '../supervisor-spec.ts'
 import { checkSubscribe, isStageMessage, type SubscribeOptions, type ToProducer } from './protocol.ts'
 
@@ -213,18 +214,7 @@ export abstract class ConsumerSupervisor<Args = void> extends ProcessBase implem
   async #shutdownAll(): Promise<void> {
     const pids = [...this.#children.values()].flatMap((c) => (c.pid === undefined ? [] : [c.pid]))
     this.#children.clear()
-    if (pids.length === 0) return
-    const how = this.#template.shutdown
-    const gone = pids.map((pid) => this.watch(pid))
-    for (const pid of pids) {
-      this.unlink(pid)
-      this.exit(pid, how === 'brutal_kill' ? 'kill' : 'shutdown')
-    }
-    if (typeof how === 'number') {
-      const all = Promise.all(gone)
-      if (await Promise.race([all.then(() => false), this.delay(how).then(() => true)])) for (const pid of pids) this.exit(pid, 'kill')
-    }
-    await Promise.all(gone)
+    await shutDown(this, pids, this.#template.shutdown)
   }
 
   // ── the supervisor client functions ───────────────────────────────────────────────────
