@@ -30,6 +30,7 @@ import { ProcessBase } from './process-base.ts'
 import { emitReport } from './reports.ts'
 import { answer } from './answer.ts'
 import { shutDown } from './shutdown.ts'
+import { RestartWindow } from './restart-window.ts'
 
 export type PoolStrategy = 'round_robin' | 'random' | 'least_busy'
 
@@ -94,7 +95,7 @@ export class Pool<A = unknown> extends ProcessBase implements BehaviourInstance 
   #cursor = 0
   #restarts = 0
   #forwarded = 0
-  #restartTimes: number[] = []
+  #window = new RestartWindow(Infinity, 5000)
 
   /** The pool's spec; override to compute it, or spawn Pool itself with the spec as its args. */
   init(spec: PoolSpec<A>): PoolSpec<A> | Promise<PoolSpec<A>> {
@@ -123,6 +124,7 @@ export class Pool<A = unknown> extends ProcessBase implements BehaviourInstance 
   async [kInit](args: unknown): Promise<void> {
     const spec = await this.init(args as PoolSpec<A>)
     this.#spec = checkSpec(spec, this.workerThreads)
+    this.#window = new RestartWindow(this.#spec.intensity ?? Infinity, (this.#spec.period ?? 5) * 1000)
     this.trapExit(true)
     const size = this.#spec.size as number
     for (let k = 0; k < size; k++) this.#slots.push({ pid: undefined, inFlight: 0 })
@@ -305,12 +307,7 @@ export class Pool<A = unknown> extends ProcessBase implements BehaviourInstance 
   }
 
   #countRestart(): boolean {
-    const { intensity, period } = this.#spec
-    if (intensity === undefined || intensity === Infinity) return true
-    const now = this.now()
-    this.#restartTimes = this.#restartTimes.filter((t) => t > now - (period ?? 5) * 1000)
-    this.#restartTimes.push(now)
-    return this.#restartTimes.length <= intensity
+    return this.#window.record(this.now())
   }
 
   /** Every worker at once: exit 'shutdown', wait up to `shutdown` ms, then kill the rest. */

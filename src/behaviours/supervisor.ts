@@ -46,6 +46,7 @@ import {
 import { emitReport, type SupervisorEvent } from './reports.ts'
 import { answer } from './answer.ts'
 import { shutDown } from './shutdown.ts'
+import { RestartWindow } from './restart-window.ts'
 
 interface Child {
   /** Unique within this supervisor; names the child in retry messages. */
@@ -87,15 +88,13 @@ export abstract class Supervisor<Args = void> extends ProcessBase implements Beh
   static readonly [kBehaviour] = 'supervisor'
 
   #strategy: Strategy = 'one_for_one'
-  #intensity = 1
-  #periodMs = 5000
+  #window = new RestartWindow(1, 5000)
   #auto: AutoShutdown = 'never'
   #whenEmpty = false
   /** Children in start order (simple_one_for_one: in the order they were started). */
   #children: Child[] = []
   readonly #byPid = new Map<number, Child>()
   #template: Normalized | null = null
-  readonly #restarts: number[] = []
   #seq = 0
   readonly #retired = new Set<number>()
 
@@ -189,8 +188,7 @@ export abstract class Supervisor<Args = void> extends ProcessBase implements Beh
   async #startAll(spec: SupervisorSpec): Promise<void> {
     const flags = readFlags(spec)
     this.#strategy = flags.strategy
-    this.#intensity = flags.intensity
-    this.#periodMs = flags.periodMs
+    this.#window = new RestartWindow(flags.intensity, flags.periodMs)
     this.#auto = flags.autoShutdown
     this.#whenEmpty = flags.whenEmpty
     const children = spec.children
@@ -296,15 +294,7 @@ export abstract class Supervisor<Args = void> extends ProcessBase implements Beh
 
   /** SUP-R4: record a restart; false when that exceeds the intensity (the supervisor then gives up). */
   #countRestart(): boolean {
-    const now = this.now()
-    const since = now - this.#periodMs
-    // Times are in order: drop the expired ones from the front (amortised, no copy per restart).
-    const times = this.#restarts
-    let expired = 0
-    while (expired < times.length && (times[expired] as number) <= since) expired++
-    if (expired > 0) times.splice(0, expired)
-    times.push(now)
-    return times.length <= this.#intensity
+    return this.#window.record(this.now())
   }
 
   async #restart(child: Child): Promise<void> {

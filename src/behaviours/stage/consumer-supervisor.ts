@@ -27,6 +27,7 @@ import { makeError } from '../../core/errors.ts'
 import { ProcessBase } from '../process-base.ts'
 import { answer } from '../answer.ts'
 import { shutDown } from '../shutdown.ts'
+import { RestartWindow } from '../restart-window.ts'
 import { mergeArgs, normalize, type ChildInfo, type ChildSpec, type Normalized } from '../supervisor-spec.ts'
 import { checkSubscribe, isStageMessage, type SubscribeOptions, type ToProducer } from './protocol.ts'
 
@@ -71,9 +72,7 @@ export abstract class ConsumerSupervisor<Args = void> extends ProcessBase implem
   static readonly [kBehaviour] = 'consumer_supervisor'
 
   #template!: Normalized
-  #maxRestarts = 3
-  #periodMs = 5000
-  #restarts: number[] = []
+  #window = new RestartWindow(3, 5000)
   readonly #children = new Map<number, Child>()
   readonly #subs = new Map<number, Subscription>()
   readonly #monitors = new Map<number, number>()
@@ -88,8 +87,7 @@ export abstract class ConsumerSupervisor<Args = void> extends ProcessBase implem
       error.reason = { invalid_restart_type: 'permanent' }
       throw error
     }
-    this.#maxRestarts = spec.maxRestarts ?? 3
-    this.#periodMs = (spec.maxSeconds ?? 5) * 1000
+    this.#window = new RestartWindow(spec.maxRestarts ?? 3, (spec.maxSeconds ?? 5) * 1000)
     this.trapExit(true)
     for (const to of spec.subscribeTo ?? []) {
       this.#subscribe(typeof to === 'object' && to !== null && 'to' in to ? to as SubscribeOptions : { to: to as Address })
@@ -204,10 +202,7 @@ export abstract class ConsumerSupervisor<Args = void> extends ProcessBase implem
   }
 
   #countRestart(): boolean {
-    const now = this.now()
-    this.#restarts = this.#restarts.filter((t) => t > now - this.#periodMs)
-    this.#restarts.push(now)
-    return this.#restarts.length <= this.#maxRestarts
+    return this.#window.record(this.now())
   }
 
   /** Every child at once (as simple_one_for_one): exit 'shutdown', one shared timer, then kill. */

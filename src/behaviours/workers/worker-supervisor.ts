@@ -25,6 +25,7 @@ import { Pid, type Address } from '../../core/pid.ts'
 import { makeError } from '../../core/errors.ts'
 import { ProcessBase } from '../process-base.ts'
 import { answer } from '../answer.ts'
+import { RestartWindow } from '../restart-window.ts'
 import {
   ChainWorker, FnWorker,
   type ChainFn, type ChainState, type GroupHandle, type SendType, type WorkerContext, type WorkerFn,
@@ -70,9 +71,7 @@ interface Chain {
 interface Standalone {
   readonly member: Member
   readonly restart: StandaloneRestart
-  readonly maxRestarts: number
-  readonly periodMs: number
-  times: number[]
+  readonly window: RestartWindow
 }
 
 type Owner = { kind: 'group'; group: Group } | { kind: 'chain'; chain: Chain; stage: number } | { kind: 'standalone'; s: Standalone }
@@ -296,7 +295,7 @@ export class WorkerSupervisor extends ProcessBase implements BehaviourInstance {
         }
         const s: Standalone = {
           member: { id, fn: fnOf(r.fn), pid: undefined }, restart,
-          maxRestarts: (r.maxRestarts ?? 3) as number, periodMs: ((r.maxSeconds ?? 5) as number) * 1000, times: [],
+          window: new RestartWindow((r.maxRestarts ?? 3) as number, ((r.maxSeconds ?? 5) as number) * 1000),
         }
         this.#standalone.set(id, s)
         await this.#start({ kind: 'standalone', s }, s.member)
@@ -386,10 +385,7 @@ export class WorkerSupervisor extends ProcessBase implements BehaviourInstance {
   async #standaloneExited(s: Standalone, reason: ExitReason): Promise<void> {
     const again = s.restart === 'permanent' || (s.restart === 'transient' && !isCleanReason(reason))
     if (!again) return
-    const now = this.now()
-    s.times = s.times.filter((t) => t > now - s.periodMs)
-    s.times.push(now)
-    if (s.times.length > s.maxRestarts) return
+    if (!s.window.record(this.now())) return
     await this.#start({ kind: 'standalone', s }, s.member)
   }
 
