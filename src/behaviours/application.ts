@@ -22,8 +22,8 @@ import { Pid } from '../core/pid.ts'
 import type { ExitReason } from '../core/exit.ts'
 import { makeError } from '../core/errors.ts'
 import { ProcessBase } from './process-base.ts'
-import { shutDown } from './shutdown.ts'
-import type { ChildSpec, ChildStarted, ChildStartContext } from './supervisor-spec.ts'
+import { shutDown, startLinked } from './children.ts'
+import type { ChildSpec, ChildStarted } from './supervisor-spec.ts'
 
 export type StartType = 'permanent' | 'transient' | 'temporary'
 
@@ -80,7 +80,7 @@ export class ApplicationMaster extends ProcessBase implements BehaviourInstance 
     for (const child of spec.children ?? []) {
       let started: ChildStarted
       try {
-        started = await this.#start(child)
+        started = await startLinked(this, child.start)
       } catch (error) {
         await this.#shutdownAll()
         const reason = (error as { reason?: unknown }).reason ?? error
@@ -92,19 +92,6 @@ export class ApplicationMaster extends ProcessBase implements BehaviourInstance 
     }
     if (spec.lifespan !== undefined && spec.lifespan > 0) this.sendAfter(this.self, LIFESPAN_OVER, spec.lifespan)
     await spec.start?.({ self: this.self, children: this.#children.map((c) => c.pid) })
-  }
-
-  #start(child: ChildSpec): Promise<ChildStarted> {
-    const start = child.start
-    if (typeof start === 'function') {
-      const ctx: ChildStartContext = {
-        supervisor: this.self,
-        startLink: (behaviour, args, options) => this.startProcess(behaviour, args, { ...options, link: true }),
-      }
-      return Promise.resolve(start(ctx))
-    }
-    const [behaviour, args, options] = start
-    return this.startProcess(behaviour, args, { ...options, link: true })
   }
 
   [kDispatch](message: unknown): Settle {

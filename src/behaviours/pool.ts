@@ -29,7 +29,7 @@ import { makeError } from '../core/errors.ts'
 import { ProcessBase } from './process-base.ts'
 import { emitReport } from './reports.ts'
 import { answer } from './answer.ts'
-import { shutDown } from './shutdown.ts'
+import { shutDown } from './children.ts'
 import { RestartWindow } from './restart-window.ts'
 
 export type PoolStrategy = 'round_robin' | 'random' | 'least_busy'

@@ -40,12 +40,12 @@ import { makeError } from '../core/errors.ts'
 import { ProcessBase } from './process-base.ts'
 import {
   checkChildSpecs, fail, mergeArgs, normalize, publicSpec, readFlags, withoutArgs,
-  type AutoShutdown, type ChildCounts, type ChildInfo, type ChildSpec, type ChildStartContext, type ChildStarted,
+  type AutoShutdown, type ChildCounts, type ChildInfo, type ChildSpec,
   type ChildStartResult, type Normalized, type Strategy, type SupervisorSpec,
 } from './supervisor-spec.ts'
 import { emitReport, type SupervisorEvent } from './reports.ts'
 import { answer } from './answer.ts'
-import { shutDown } from './shutdown.ts'
+import { shutDown, startLinked } from './children.ts'
 import { RestartWindow } from './restart-window.ts'
 
 interface Child {
@@ -219,19 +219,9 @@ export abstract class Supervisor<Args = void> extends ProcessBase implements Beh
 
   /** Start `child` (linked); records its pid. Resolves with the start's info; rejects with why it failed. */
   async #start(child: Child): Promise<unknown> {
-    const start = child.spec.start
-    let started: ChildStarted
-    if (typeof start === 'function') {
-      const ctx: ChildStartContext = {
-        supervisor: this.self,
-        startLink: (behaviour, args, options) => this.startProcess(behaviour, args, { ...options, link: true }),
-      }
-      started = await (this.#template === null ? start(ctx) : start(ctx, child.extra))
-    } else {
-      const [behaviour, args, options] = start
-      started = await this.startProcess(behaviour, this.#template === null ? args : mergeArgs(args, child.extra),
-        { ...options, link: true })
-    }
+    const sofo = this.#template !== null
+    const started = await startLinked(this, child.spec.start, sofo ? (args) => mergeArgs(args, child.extra) : undefined,
+      sofo ? child.extra : undefined)
     if (started === 'ignore') {
       child.pid = undefined
       return undefined

@@ -26,7 +26,7 @@ import { Pid, type Address, type Ref } from '../../core/pid.ts'
 import { makeError } from '../../core/errors.ts'
 import { ProcessBase } from '../process-base.ts'
 import { answer } from '../answer.ts'
-import { shutDown } from '../shutdown.ts'
+import { shutDown, startLinked } from '../children.ts'
 import { RestartWindow } from '../restart-window.ts'
 import { mergeArgs, normalize, type ChildInfo, type ChildSpec, type Normalized } from '../supervisor-spec.ts'
 import { checkSubscribe, isStageMessage, type SubscribeOptions, type ToProducer } from './protocol.ts'
@@ -169,16 +169,10 @@ export abstract class ConsumerSupervisor<Args = void> extends ProcessBase implem
 
   /** Start one child; false if it did not start (an error or ignore: it counts as finished). */
   async #start(args: unknown, sub: number | undefined): Promise<boolean> {
-    const start = this.#template.start
     let pid: Pid | undefined
     try {
-      if (typeof start === 'function') {
-        const r = await start({ supervisor: this.self, startLink: (b, a, o) => this.startProcess(b, a, { ...o, link: true }) }, args)
-        pid = r === 'ignore' ? undefined : r instanceof Pid ? r : r.pid
-      } else {
-        const r = await this.startProcess(start[0], args as never, { ...start[2], link: true })
-        pid = r === 'ignore' ? undefined : r
-      }
+      const r = await startLinked(this, this.#template.start, () => args, args)
+      pid = r === 'ignore' ? undefined : r instanceof Pid ? r : r.pid
     } catch {
       return false
     }
