@@ -29,7 +29,7 @@ import { answer } from '../answer.ts'
 import { shutDown, startLinked } from '../children.ts'
 import { RestartWindow } from '../restart-window.ts'
 import { mergeArgs, normalize, type ChildInfo, type ChildSpec, type Normalized } from '../supervisor-spec.ts'
-import { checkSubscribe, isStageMessage, type SubscribeOptions, type ToProducer } from './protocol.ts'
+import { openSubscription, isStageMessage, type SubscribeOptions, type ToProducer } from './protocol.ts'
 
 /**
  * A child's arguments for `event` (OTP's template args ++ [event]): an array template gets the
@@ -123,16 +123,11 @@ export abstract class ConsumerSupervisor<Args = void> extends ProcessBase implem
   // ── subscriptions and demand ──────────────────────────────────────────────────────────
 
   #subscribe(opts: SubscribeOptions): void {
-    const demand = checkSubscribe(opts)
-    const tag = this.makeRef()
-    const monitor = this.monitor(opts.to)
-    const producer = typeof opts.to === 'string' ? this.whereis(opts.to) : opts.to as Pid
-    const sub: Subscription = { producer: producer ?? this.self, tag, monitor, min: demand.min, max: demand.max, cancel: demand.cancel, done: 0 }
+    const { from: { producer, tag }, monitor, demand, sent } = openSubscription(this, opts)
+    const sub: Subscription = { producer, tag, monitor, min: demand.min, max: demand.max, cancel: demand.cancel, done: 0 }
     this.#subs.set(tag.key, sub)
     this.#monitors.set(monitor.key, tag.key)
-    if (producer === undefined) return // the monitor reports 'noproc'
-    this.send(producer, { $stage: 'subscribe', consumer: this.self, tag, opts: demand.dispatcherOpts } satisfies ToProducer)
-    this.send(producer, { $stage: 'ask', consumer: this.self, tag, n: demand.max } satisfies ToProducer)
+    if (sent) this.send(producer, { $stage: 'ask', consumer: this.self, tag, n: demand.max } satisfies ToProducer)
   }
 
   /** A child holding a unit of `key`'s demand finished: ask again once min of them have. */

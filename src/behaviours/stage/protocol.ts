@@ -12,6 +12,7 @@
  */
 import type { Address, Pid, Ref } from '../../core/pid.ts'
 import { makeError } from '../../core/errors.ts'
+import type { ProcessBase } from '../process-base.ts'
 
 export type ToProducer =
   | { readonly $stage: 'subscribe'; readonly consumer: Pid; readonly tag: Ref; readonly opts: Readonly<Record<string, unknown>> }
@@ -87,4 +88,30 @@ export function checkSubscribe(opts: SubscribeOptions): Demand {
   const mode = cancel ?? 'permanent'
   if (!CANCELS.includes(mode)) throw badOpts(`cancel must be permanent, transient or temporary, got ${String(mode)}`)
   return { min, max, cancel: mode, dispatcherOpts }
+}
+
+/** A consumer's side of a new subscription (see openSubscription). */
+export interface Opened {
+  readonly from: SubscriptionFrom
+  /** The consumer's monitor of the producer: its DOWN ends the subscription. */
+  readonly monitor: Ref
+  readonly demand: Demand
+  /** False for a producer that is not there: the monitor reports 'noproc' (STG-R3). */
+  readonly sent: boolean
+}
+
+/**
+ * Start a subscription from consumer `self`: check the options, monitor the producer (by name
+ * too: an unknown one gives 'noproc' at once), and send it the subscribe. The caller asks.
+ * @throws ERR_STAGE_BAD_OPTS
+ */
+export function openSubscription(self: ProcessBase, opts: SubscribeOptions): Opened {
+  const demand = checkSubscribe(opts)
+  const tag = self.makeRef()
+  const monitor = self.monitor(opts.to)
+  const producer = typeof opts.to === 'string' ? self.whereis(opts.to) : opts.to as Pid
+  const from: SubscriptionFrom = { producer: producer ?? self.self, tag }
+  if (producer === undefined) return { from, monitor, demand, sent: false }
+  self.send(producer, { $stage: 'subscribe', consumer: self.self, tag, opts: demand.dispatcherOpts } satisfies ToProducer)
+  return { from, monitor, demand, sent: true }
 }

@@ -34,7 +34,7 @@ import { DemandDispatcher } from './dispatchers/demand-dispatcher.ts'
 import { StageBuffer } from './buffer.ts'
 import type { DemandStep, Dispatcher, DispatchStep } from './dispatchers/dispatcher.ts'
 import {
-  checkSubscribe, isStageMessage,
+  openSubscription, isStageMessage,
   type CancelMode, type CancelReason, type ConsumerFrom, type StageMessage, type SubscribeOptions, type SubscriptionFrom, type ToProducer,
 } from './protocol.ts'
 
@@ -270,17 +270,11 @@ export abstract class Stage<Args = void, E = unknown> extends ProcessBase implem
 
   #subscribe(opts: SubscribeOptions): SubscriptionFrom {
     if (this.#type === 'producer') throw makeError('ERR_STAGE_NOT_A_CONSUMER', this.self.toString())
-    const demand = checkSubscribe(opts)
-    const tag = this.makeRef()
-    // A monitor made by name fires 'noproc' at once for an unknown producer (STG-R3).
-    const monitor = this.monitor(opts.to)
-    const producer = typeof opts.to === 'string' ? (this.whereis(opts.to) ?? this.self) : opts.to as Pid
-    const from: SubscriptionFrom = { producer, tag }
+    const { from, monitor, demand, sent } = openSubscription(this, opts)
     const sub: ConsumerSide = { from, monitor, min: demand.min, max: demand.max, cancel: demand.cancel, manual: false, pending: 0 }
-    this.#producers.set(tag.key, sub)
-    this.#monitors.set(monitor.key, tag.key)
-    if (producer.equals(this.self)) return from
-    this.send(producer, { $stage: 'subscribe', consumer: this.self, tag, opts: demand.dispatcherOpts } satisfies ToProducer)
+    this.#producers.set(from.tag.key, sub)
+    this.#monitors.set(monitor.key, from.tag.key)
+    if (!sent) return from
     sub.manual = this.handleSubscribe('producer', demand.dispatcherOpts, from) === 'manual'
     if (!sub.manual) this.ask(from, demand.max)
     return from
