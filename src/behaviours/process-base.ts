@@ -17,6 +17,7 @@ type AnyServer = Server<any, any, any, any>
 import type { ExitReason } from '../core/exit.ts'
 import type { From } from '../core/envelope.ts'
 import { makeError } from '../core/errors.ts'
+import { OFFLOAD_SERVICE, offloadCall, type OffloadOptions } from '../core/offload.ts'
 
 export abstract class ProcessBase {
   ;[kContext]: ProcessContext | undefined = undefined
@@ -93,6 +94,21 @@ export abstract class ProcessBase {
    */
   startProcess<A>(behaviour: BehaviourClass<A>, args?: A, options?: StartOptions): Promise<Started> {
     return this.context.startProcess(behaviour, args, options)
+  }
+
+  /**
+   * Run a blocking function on the node's offload pool (the BEAM's dirty schedulers): `module`'s
+   * export `name` is called with `args` on a piscina thread, and this resolves with its result.
+   * The process waits as it waits for a call; every other process on its thread runs meanwhile.
+   * Rejects ERR_OFFLOAD_FAILED, ERR_OFFLOAD_NOT_FOUND, ERR_OFFLOAD_TIMEOUT, ERR_OFFLOAD_CLOSED.
+   * @example
+   * async receive(job: { text: string }) {
+   *   const words = await this.offload<number>(new URL('./jobs.ts', import.meta.url), 'countWords', [job.text])
+   * }
+   */
+  offload<R = unknown>(module: string | URL, name: string, args?: readonly unknown[], options?: OffloadOptions): Promise<R> {
+    const { request, call } = offloadCall(module, name, args, options)
+    return this.context.call(OFFLOAD_SERVICE, request, call) as Promise<R>
   }
 
   /** Milliseconds on this thread's clock (virtual under the test kit's clock). */

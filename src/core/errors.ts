@@ -100,6 +100,13 @@ export const Codes = {
   ERR_MAILBOX_FULL: E('ERR_MAILBOX_FULL', (pid: string, size: number) => `mailbox of ${pid} is full (${size} messages)`, RangeError),
   ERR_PROCESS_BUSY: E('ERR_PROCESS_BUSY', (pid: string, size: number) => `direct requests to ${pid} are full (${size} waiting)`),
   ERR_UNSUPPORTED_REQUEST: E('ERR_UNSUPPORTED_REQUEST', (pid: string) => `process ${pid} does not handle direct requests (no handleDirect)`),
+  // Offload (src/node/offload.ts): blocking work on the node's piscina pool.
+  ERR_OFFLOAD_FAILED: E('ERR_OFFLOAD_FAILED', (task: string, why: string) => `offloaded ${task} failed: ${why}`),
+  ERR_OFFLOAD_NOT_FOUND: E('ERR_OFFLOAD_NOT_FOUND', (module: string, name: string, why: string) =>
+    `cannot offload ${JSON.stringify(name)} from ${module}: ${why}`),
+  ERR_OFFLOAD_TIMEOUT: E('ERR_OFFLOAD_TIMEOUT', (task: string, ms: number) =>
+    `offloaded ${task} did not finish within ${ms} ms; its offload thread was stopped`),
+  ERR_OFFLOAD_CLOSED: E('ERR_OFFLOAD_CLOSED', (task: string) => `offloaded ${task} was cancelled: the node is stopping`),
   // Stage dispatchers (src/behaviours/stage/dispatchers): STG-R17..R19.
   ERR_STAGE_UNKNOWN_SUBSCRIPTION: E('ERR_STAGE_UNKNOWN_SUBSCRIPTION', (dispatcher: string, sub: unknown) =>
     `${dispatcher} has no subscription ${show(sub)}`),

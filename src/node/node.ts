@@ -6,6 +6,7 @@
  *   node.spawn / send / call / monitor  act as the shell process on the main thread
  *   a worker dies ─▶ its names are freed, every thread fires noconnection, a replacement starts
  *   node.stop ─▶ every thread stops its processes (terminate runs) ─▶ workers end ─▶ no handle left
+ *   offload ─▶ the offload service on the main thread ─▶ the node's piscina pool (started on first use)
  */
 import { EventEmitter } from 'node:events'
 import { randomInt } from 'node:crypto'
@@ -28,6 +29,8 @@ import { Applications, type ApplicationInfo } from './applications.ts'
 import type { ApplicationSpec, StartType } from '../behaviours/application.ts'
 import { NodeShell } from './node-shell.ts'
 import { resolveOptions, moduleUrl, type NodeOptions, type ResolvedOptions } from './options.ts'
+import { OffloadPool, OffloadService } from './offload.ts'
+import { OFFLOAD_SERVICE, offloadCall, type OffloadOptions } from '../core/offload.ts'
 
 export interface NodeStats {
   readonly threads: ThreadStats[]
@@ -59,6 +62,7 @@ export class Node extends EventEmitter {
   readonly #mem: SharedMemory
   readonly #main: Scheduler
   readonly #shell: Proc
+  readonly #offload: OffloadPool
   readonly #hosts: (ShardHost | undefined)[] = []
   readonly #generations: number[] = []
   readonly #creation: number
@@ -76,6 +80,9 @@ export class Node extends EventEmitter {
     this.#creation = creation
     const pid = main.spawner.spawn(null, NodeShell, undefined, undefined, false)
     this.#shell = main.local(pid) as Proc
+    this.#offload = new OffloadPool(opts.offloadThreads)
+    const service = main.spawner.spawn(null, OffloadService, undefined, { name: OFFLOAD_SERVICE }, false)
+    ;((main.local(service) as Proc).instance as OffloadService).pool = this.#offload
     // While the node runs, the process stays alive even with no worker (threads: 0) or only
     // unref'd timers pending; stop() clears it.
     this.#keepAlive = setInterval(() => {}, 1 << 30)
@@ -180,6 +187,23 @@ export class Node extends EventEmitter {
     this.#main.send(this.#shell, to, { type: '$cast', request }, true)
   }
 
+  /**
+   * Run `module`'s export `name` with `args` on the node's offload pool (piscina threads, apart
+   * from the schedulers) and resolve with its result; `this.offload` does the same inside a
+   * process. The module is imported once per offload thread; it may be .ts under tsx.
+   * Rejects ERR_OFFLOAD_FAILED (the function threw: `reason` has its name, message and code),
+   * ERR_OFFLOAD_NOT_FOUND (no such module or export), ERR_OFFLOAD_TIMEOUT (past `timeout`: the
+   * thread running it is stopped), ERR_OFFLOAD_CLOSED (the node stopped first).
+   * @throws ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE, ERR_NOT_SERIALIZABLE
+   * @example
+   * const digest = await node.offload<string>(new URL('./crypto-jobs.js', import.meta.url), 'scrypt', [password])
+   */
+  offload<R = unknown>(module: string | URL, name: string, args?: readonly unknown[], options?: OffloadOptions): Promise<R> {
+    this.#live()
+    const { request, call } = offloadCall(module, name, args, options)
+    return this.#main.services.call(this.#shell, OFFLOAD_SERVICE, request, call) as Promise<R>
+  }
+
   whereis(name: string): Pid | undefined {
     this.#live()
     return this.#main.services.whereis(name)
@@ -187,7 +211,7 @@ export class Node extends EventEmitter {
 
   /** Registered names across the node (aliases are not names and are not listed). */
   registered(): string[] {
-    return this.#main.names.names().filter((n) => !n.startsWith('\u0000'))
+    return this.#main.names.names().filter((n) => !n.startsWith('\u0000') && n !== OFFLOAD_SERVICE)
   }
 
   /**
@@ -259,7 +283,7 @@ export class Node extends EventEmitter {
       this.#main.shutdown(timeout),
       ...hosts.map((h) => raceExit(h, h.control.shutdown(timeout))),
     ])
-    await Promise.all(hosts.map((h) => h.close()))
+    await Promise.all([...hosts.map((h) => h.close()), this.#offload.close()])
     this.#main.close()
     if (this.#keepAlive !== null) clearInterval(this.#keepAlive)
     this.#keepAlive = null

@@ -41,6 +41,11 @@ export interface NodeOptions {
    * timeouts and restart windows of processes on the main thread deterministic.
    */
   clock?: Clock
+  /**
+   * Threads of the offload pool that runs `offload(...)` jobs (default `os.availableParallelism()`).
+   * They start on the first offload and stop with the node.
+   */
+  offloadThreads?: number
 }
 
 export interface ResolvedOptions {
@@ -56,10 +61,11 @@ export interface ResolvedOptions {
   readonly restartThreads: boolean
   readonly env: Record<string, unknown>
   readonly clock: Clock | undefined
+  readonly offloadThreads: number
 }
 
 const KNOWN = ['threads', 'modules', 'ringBytes', 'maxNames', 'batch', 'turnBudget', 'spinMicros', 'lightSleepMs',
-  'shutdownTimeout', 'restartThreads', 'env', 'clock'] as const
+  'shutdownTimeout', 'restartThreads', 'env', 'clock', 'offloadThreads'] as const
 
 function integer(name: string, v: unknown, min: number, max: number): number {
   if (typeof v !== 'number' || !Number.isInteger(v)) throw makeError('ERR_INVALID_ARG_TYPE', name, 'an integer', v)
@@ -113,5 +119,6 @@ export function resolveOptions(options: NodeOptions | undefined): ResolvedOption
     restartThreads: o.restartThreads ?? true,
     env: { ...o.env },
     clock: o.clock,
+    offloadThreads: o.offloadThreads === undefined ? cores : integer('offloadThreads', o.offloadThreads, 1, 1024),
   }
 }

@@ -18,7 +18,7 @@ const workerEntry = new URL(here.endsWith('.ts') ? '../workers/worker-main.ts' :
  * Under tsx (running Skein's own .ts sources, or a user's .ts modules), Node 20 does not carry
  * the loader into worker threads, so the worker first registers tsx's ESM hooks itself.
  */
-function tsxApi(): string | undefined {
+export function tsxApi(): string | undefined {
   const wanted = here.endsWith('.ts') || process.execArgv.some((a) => a.includes('tsx'))
   if (!wanted) return undefined
   try {

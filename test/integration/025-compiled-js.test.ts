@@ -1,6 +1,7 @@
 /**
  * User modules as compiled JavaScript: the project compiled with tsc runs under plain `node`
- * (no tsx), and a worker thread loads the compiled .js module of a Server and serves calls.
+ * (no tsx), a worker thread loads the compiled .js module of a Server and serves calls, and the
+ * offload pool runs a function from a compiled module.
  * (TypeScript modules under tsx are what every other test runs.)
  */
 import assert from 'node:assert/strict'
@@ -28,6 +29,7 @@ describe('compiled JavaScript', function () {
   it('runs under plain node: a worker thread loads the compiled module and answers', async () => {
     const index = pathToFileURL(join(out, 'src/index.js')).href
     const fixtures = pathToFileURL(join(out, 'test/fixtures/servers.js')).href
+    const jobs = pathToFileURL(join(out, 'test/fixtures/offload-jobs.js')).href
     const script = join(out, 'main.mjs')
     writeFileSync(script, [
       `import { Node } from ${JSON.stringify(index)}`,
@@ -35,11 +37,12 @@ describe('compiled JavaScript', function () {
       `const node = await Node.start({ threads: 1, modules: [${JSON.stringify(fixtures)}] })`,
       'const pid = await node.spawn(CounterServer, { start: 41 }, { thread: 1 })',
       "node.cast(pid, 'inc')",
-      "console.log(JSON.stringify({ thread: pid.thread, count: await node.call(pid, 'get') }))",
+      `const sum = await node.offload(${JSON.stringify(jobs)}, 'add', [2, 3])`,
+      "console.log(JSON.stringify({ thread: pid.thread, count: await node.call(pid, 'get'), sum }))",
       'await node.stop()',
     ].join('\n'))
     // No tsx anywhere: no --import, and the compiled files are plain .js.
     const { stdout } = await run(process.execPath, [script], { cwd: out, env: { ...process.env, NODE_OPTIONS: '' } })
-    assert.deepEqual(JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}'), { thread: 1, count: 42 })
+    assert.deepEqual(JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}'), { thread: 1, count: 42, sum: 5 })
   })
 })
