@@ -1,148 +1,248 @@
 /**
- * The demo's processes (every thread loads this module).
+ * The demo's processes (every thread loads this module): a word count over a generated corpus.
  *
- *   Coordinator (main thread, traps exits)
- *     ├─ spawnLink ─▶ Hasher × N, spread over the worker threads (thread: 'any')
- *     ├─ {items} ──▶ Hasher ── crashes on ~1 % of first attempts (a thrown Error)
- *     │               └─ {result} ──▶ Coordinator
- *     └─ EXIT(hasher, Error) ─▶ respawn on the same thread, resend that hasher's in-flight items
+ *   DemoSupervisor (main thread, rest_for_one)
+ *     ├─ PartitionSupervisor 'counter'   counter:k on thread 1 + k mod N   owns the words hash(word) % P = k
+ *     └─ PartitionSupervisor 'tokenizer' tokenizer:k on thread 1 + k mod N
+ *   Coordinator (main thread, a Server)
+ *     ── call {batch} ─▶ tokenizer:k ── cast {add words} ─▶ counter:j (each partition the batch touched)
+ *        ◀─ reply {words, parts} ─┘                          └─ ack {batch} ─▶ Coordinator
+ *     tokenizer:k throws on an injected fault: the call fails at once (ERR_CALL_EXIT), the
+ *     partition supervisor restarts tokenizer:k, the coordinator re-sends the batch
+ *
+ * Exactly once: a tokenizer casts to the counters only after its whole batch is counted (a
+ * crash sends nothing), and a counter ignores a batch id it has applied already. A batch is done
+ * when its tokenizer replied and every counter it touched acked; the totals are asked for after
+ * that, so no count can still be on its way.
  */
-import { Actor, isCallMessage, isExitMessage, type CallMessage, type Pid } from '../src/index.ts'
+import { PartitionSupervisor, Server, Supervisor, hasCode, noreply, type From, type Pid, type SupervisorSpec } from '../src/index.ts'
+import { countWords, crashes, generateDocument, totalsOf, type Totals } from './word-count.ts'
 
-/** CPU work for one item: a few thousand rounds of FNV-1a. Deterministic. */
-export function work(item: number, rounds: number): number {
-  let h = 0x811c9dc5 ^ item
-  for (let i = 0; i < rounds; i++) {
-    h ^= (item + i) & 0xff
-    h = Math.imul(h, 0x01000193)
-  }
-  return h >>> 0
+export interface DemoConfig {
+  readonly seed: number
+  readonly crashRate: number
+  /** Counter partitions and tokenizer partitions. */
+  readonly counters: number
+  readonly tokenizers: number
 }
 
-/** Whether an item crashes its worker on the first attempt (about 1 % of items). */
-export const crashes = (item: number, crashRate: number): boolean => work(item, 8) % 10_000 < crashRate * 10_000
-
-/** A batch of consecutive items; `retry` is set when it is re-sent after a crash. */
-interface Batch {
-  id: number
-  first: number
-  count: number
-  retry: boolean
+/** One batch's counts for one counter: the words joined by spaces (one string crosses threads far cheaper than thousands). */
+interface AddWords {
+  readonly batch: number
+  readonly words: string
+  readonly counts: Uint32Array
+  readonly ack: Pid
 }
 
-export class Hasher extends Actor<{ coordinator: Pid; rounds: number; crashRate: number }, Batch> {
-  coordinator!: Pid
-  rounds = 0
-  crashRate = 0
+/** Counts the words it owns. Applies each batch once: a batch re-sent after a crash may come twice. */
+export class WordCounter extends Server<{ partition: number }, 'totals', AddWords, Totals> {
+  readonly counts = new Map<string, number>()
+  readonly applied = new Set<number>()
 
-  override init(args: { coordinator: Pid; rounds: number; crashRate: number }): void {
-    this.coordinator = args.coordinator
-    this.rounds = args.rounds
-    this.crashRate = args.crashRate
+  override handleCall(): Totals {
+    return totalsOf(this.counts)
   }
 
-  receive(batch: Batch): void {
-    let sum = 0
-    for (let item = batch.first; item < batch.first + batch.count; item++) {
-      if (!batch.retry && crashes(item, this.crashRate)) throw new Error(`injected crash on item ${item}`)
-      sum = (sum + work(item, this.rounds)) >>> 0
+  override handleCast(add: AddWords): void {
+    if (!this.applied.has(add.batch)) {
+      this.applied.add(add.batch)
+      const words = add.words.split(' ')
+      for (let i = 0; i < words.length; i++) {
+        const word = words[i]!
+        this.counts.set(word, (this.counts.get(word) ?? 0) + add.counts[i]!)
+      }
     }
-    this.send(this.coordinator, { type: 'result', from: this.self, id: batch.id, sum })
+    this.send(add.ack, { type: 'ack', batch: add.batch } satisfies Ack)
   }
 }
 
-export interface DemoRequest {
-  items: number
-  workers: number
-  rounds: number
-  crashRate: number
-  batch: number
+interface Ack {
+  readonly type: 'ack'
+  readonly batch: number
 }
 
-export interface DemoResult {
-  checksum: number
-  restarts: number
-  done: number
+export interface Batch {
+  readonly id: number
+  readonly first: number
+  readonly count: number
+  /** Re-sent after a crash: the injected fault does not fire again. */
+  readonly retry: boolean
 }
 
-type CoordinatorMsg =
-  | CallMessage<DemoRequest>
-  | { type: 'result'; from: Pid; id: number; sum: number }
-  | { type: 'EXIT'; from: Pid; reason: unknown }
+export interface BatchDone {
+  readonly words: number
+  readonly thread: number
+  /** Counter partitions the batch's words went to: each acks once. */
+  readonly parts: number
+}
 
-/** Hands out batches, restarts crashed hashers, and answers the call when every batch is in. */
-export class Coordinator extends Actor<void, CoordinatorMsg> {
-  req!: DemoRequest
-  from: CallMessage['from'] | null = null
-  next = 0
+/** Tokenizes a batch of documents and hands each word's count to the counter partition that owns it. */
+export class Tokenizer extends Server<DemoConfig & { partition: number }, Batch & { ack: Pid }, never, BatchDone> {
+  config!: DemoConfig
+  /** Which counter owns a word (the partition names, computed once per word). */
+  readonly owners = new Map<string, string>()
+
+  override init(args: DemoConfig): void {
+    this.config = args
+  }
+
+  override handleCall(batch: Batch & { ack: Pid }): BatchDone {
+    const { seed, crashRate, counters } = this.config
+    const counts = new Map<string, number>()
+    let words = 0
+    // The injected fault strikes halfway through the batch: the work done so far is lost with the process.
+    const crashAt = !batch.retry && crashes(batch.first, seed, crashRate) ? batch.first + (batch.count >> 1) : -1
+    for (let id = batch.first; id < batch.first + batch.count; id++) {
+      if (id === crashAt) throw new Error(`injected crash in work item ${batch.id} at document ${id}`)
+      words += countWords(generateDocument(id, seed), counts)
+    }
+    const byOwner = new Map<string, { words: string[]; counts: number[] }>()
+    for (const [word, n] of counts) {
+      let owner = this.owners.get(word)
+      if (owner === undefined) this.owners.set(word, owner = PartitionSupervisor.partition('counter', word, counters))
+      let part = byOwner.get(owner)
+      if (part === undefined) byOwner.set(owner, part = { words: [], counts: [] })
+      part.words.push(word)
+      part.counts.push(n)
+    }
+    for (const [owner, part] of byOwner) {
+      this.cast(owner, { batch: batch.id, words: part.words.join(' '), counts: Uint32Array.from(part.counts), ack: batch.ack } satisfies AddWords)
+    }
+    return { words, thread: this.self.thread, parts: byOwner.size }
+  }
+}
+
+/** The supervision tree: counters first, so a restart of the counters restarts the tokenizers (rest_for_one). */
+export class DemoSupervisor extends Supervisor<DemoConfig> {
+  init(config: DemoConfig): SupervisorSpec {
+    // Injected faults come fast (about one per hundred documents); the intensity is sized for them.
+    const intensity = 100_000
+    return {
+      strategy: 'rest_for_one',
+      intensity: 10,
+      period: 5,
+      children: [
+        { id: 'counters', type: 'supervisor', start: [PartitionSupervisor, { name: 'counter', partitions: config.counters, intensity, period: 10, child: { id: 'counter', start: [WordCounter] } }] },
+        { id: 'tokenizers', type: 'supervisor', start: [PartitionSupervisor, { name: 'tokenizer', partitions: config.tokenizers, intensity, period: 10, child: { id: 'tokenizer', start: [Tokenizer, config] } }] },
+      ],
+    }
+  }
+}
+
+export interface RunRequest {
+  readonly type: 'run'
+  readonly items: number
+  readonly batch: number
+  /** Batches each tokenizer has in hand at once. */
+  readonly depth: number
+}
+
+export interface Progress {
+  readonly done: number
+  readonly words: number
+  readonly restarts: number
+  /** Documents tokenized per thread (index = thread). */
+  readonly perThread: number[]
+}
+
+export interface RunResult extends Progress {
+  readonly totals: Totals
+}
+
+/** Hands batches to the tokenizers, re-sends what a crash lost, and answers `run` with the totals. */
+export class Coordinator extends Server<DemoConfig, RunRequest | 'progress', never, RunResult | Progress> {
+  config!: DemoConfig
+  readonly queue: Batch[] = []
   nextId = 0
+  next = 0
+  items = 0
   done = 0
-  checksum = 0
+  words = 0
   restarts = 0
-  /** Batches sent and not yet answered, by worker. */
-  readonly inFlight = new Map<number, Map<number, Batch>>()
-  onProgress: ((done: number, restarts: number) => void) | null = null
+  readonly perThread: number[] = []
+  /** Lanes still handing out batches. */
+  lanes = 0
+  /** Acks the counters still owe (a reply can arrive after its acks: this may dip below 0). */
+  acksOwed = 0
+  client: From | null = null
 
-  override init(): void {
-    this.trapExit(true)
+  override init(config: DemoConfig): void {
+    this.config = config
   }
 
-  receive(m: CoordinatorMsg): void {
-    if (isCallMessage(m)) return this.#start(m as CallMessage<DemoRequest>)
-    if (isExitMessage(m)) return this.#restart(m.from, m.reason)
-    if (m.type === 'result') this.#collect(m.from, m.id, m.sum)
+  override handleCall(req: RunRequest | 'progress', from: From): Progress | ReturnType<typeof noreply> {
+    if (req === 'progress') return this.#progress()
+    this.items = req.items
+    this.client = from
+    for (let t = 0; t < this.config.tokenizers; t++) {
+      for (let d = 0; d < req.depth; d++, this.lanes++) {
+        void this.#lane(`tokenizer:${t}`, req.batch).then(() => {
+          this.lanes--
+          this.#finishWhenSettled()
+        })
+      }
+    }
+    return noreply()
   }
 
-  #start(m: CallMessage<DemoRequest>): void {
-    this.req = m.request
-    this.from = m.from
-    for (let i = 0; i < this.req.workers; i++) this.#dispatch(this.#spawnHasher('any'), 3)
+  override handleInfo(message: unknown): void {
+    if ((message as Partial<Ack>).type !== 'ack') return
+    this.acksOwed--
+    this.#finishWhenSettled()
   }
 
-  #spawnHasher(thread: number | 'any'): Pid {
-    const { rounds, crashRate } = this.req
-    const pid = this.spawnLink(Hasher, { coordinator: this.self, rounds, crashRate }, { thread })
-    this.inFlight.set(pid.key, new Map())
-    return pid
+  /** Every batch answered and every count acked: gather the totals and answer `run`. */
+  #finishWhenSettled(): void {
+    const client = this.client
+    if (this.lanes > 0 || this.acksOwed !== 0 || client === null) return
+    this.client = null
+    this.#totals().then((totals) => this.reply(client, { ...this.#progress(), totals }), (e: unknown) => this.replyError(client, e))
   }
 
-  /** Send `batches` new batches to `worker`. */
-  #dispatch(worker: Pid, batches: number): void {
-    for (let b = 0; b < batches && this.next < this.req.items; b++) {
-      const count = Math.min(this.req.batch, this.req.items - this.next)
-      this.#give(worker, { id: this.nextId++, first: this.next, count, retry: false })
-      this.next += count
+  #progress(): Progress {
+    return { done: this.done, words: this.words, restarts: this.restarts, perThread: [...this.perThread] }
+  }
+
+  /** Keep one batch at a time in flight to `tokenizer` until every document is counted. */
+  async #lane(tokenizer: string, size: number): Promise<void> {
+    for (let batch = this.#take(size); batch !== undefined; batch = this.#take(size)) {
+      try {
+        const r = await this.call(tokenizer, { ...batch, ack: this.self }, { timeout: 60_000 }) as BatchDone
+        this.acksOwed += r.parts
+        this.done += batch.count
+        this.words += r.words
+        this.perThread[r.thread] = (this.perThread[r.thread] ?? 0) + batch.count
+      } catch (error) {
+        this.queue.push(this.#afterFailure(batch, error))
+        // The tokenizer is being restarted under its name: give its supervisor a moment.
+        if (!hasCode(error, 'ERR_CALL_EXIT')) await this.delay(1)
+      }
     }
   }
 
-  #give(worker: Pid, batch: Batch): void {
-    this.inFlight.get(worker.key)?.set(batch.id, batch)
-    this.send(worker, batch)
-  }
-
-  #collect(worker: Pid, id: number, sum: number): void {
-    const batch = this.inFlight.get(worker.key)?.get(id)
-    if (batch === undefined) return
-    this.inFlight.get(worker.key)?.delete(id)
-    this.checksum = (this.checksum + sum) >>> 0
-    this.done += batch.count
-    this.onProgress?.(this.done, this.restarts)
-    if (this.done === this.req.items) {
-      if (this.from !== null) this.reply(this.from, { checksum: this.checksum, restarts: this.restarts, done: this.done })
-      this.from = null
-      return
-    }
-    this.#dispatch(worker, 1)
-  }
-
-  /** A hasher crashed: start a new one on the same thread and give it the crashed one's batches. */
-  #restart(dead: Pid, reason: unknown): void {
-    if (!(reason instanceof Error) || this.from === null) return
+  /** What to re-send: a batch that crashed its tokenizer is retried without the fault; one queued behind it as it was. */
+  #afterFailure(batch: Batch, error: unknown): Batch {
+    const reason = (error as { reason?: { message?: unknown } }).reason
+    const crashed = /injected crash in work item (\d+)/.exec(String(reason?.message ?? reason))
+    if (crashed === null || Number(crashed[1]) !== batch.id) return batch
     this.restarts++
-    const lost = [...(this.inFlight.get(dead.key)?.values() ?? [])]
-    this.inFlight.delete(dead.key)
-    const fresh = this.#spawnHasher(dead.thread)
-    for (const batch of lost) this.#give(fresh, { ...batch, retry: true })
-    if (lost.length === 0) this.#dispatch(fresh, 3)
+    return { ...batch, retry: true }
+  }
+
+  #take(size: number): Batch | undefined {
+    const retry = this.queue.shift()
+    if (retry !== undefined) return retry
+    if (this.next >= this.items) return undefined
+    const count = Math.min(size, this.items - this.next)
+    const batch = { id: this.nextId++, first: this.next, count, retry: false }
+    this.next += count
+    return batch
+  }
+
+  /** Fold every counter partition's totals into the node's (the checksum is a sum, so order does not matter). */
+  async #totals(): Promise<Totals> {
+    const parts = await Promise.all(Array.from({ length: this.config.counters }, (_, k) =>
+      this.call(`counter:${k}`, 'totals') as Promise<Totals>))
+    return parts.reduce((a, b) => ({ checksum: (a.checksum + b.checksum) >>> 0, distinct: a.distinct + b.distinct, words: a.words + b.words }))
   }
 }

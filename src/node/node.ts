@@ -35,7 +35,9 @@ import { OFFLOAD_SERVICE, offloadCall, type OffloadOptions } from '../core/offlo
 export interface NodeStats {
   readonly threads: ThreadStats[]
   readonly processes: number
+  /** Messages sent to a process on the sender's thread (sends, casts, calls and replies). */
   readonly sentLocal: number
+  /** Messages sent to a process on another thread (sends, casts, calls and replies). */
   readonly sentRemote: number
   readonly deadLetters: number
   readonly threadRestarts: number

@@ -283,6 +283,7 @@ export class Signals {
         this.#settle(pending, s.transport.isUp(pid.thread) ? NOPROC : NOCONNECTION)
         return promise
       }
+      s.counts.sentRemote++
       if (timeout !== Infinity) pending.timer = s.timers.schedule(timeout, this.#callTimedOut, pending)
       return promise
     }
@@ -369,10 +370,11 @@ export class Signals {
     const unwatched = p !== null && p.watchers !== null && p.watchers.delete(ref.key)
     if (s.isLocalThread(to)) {
       const q = s.local(to)
+      s.counts.sentLocal++
       if (q !== undefined) this.deliverReply(q, ref, value, isError, unwatched)
       return
     }
-    s.sendFrame(to, Frame.REPLY, [ref, isError ? wireReason(value) : value, isError, unwatched], 'reply')
+    if (s.sendFrame(to, Frame.REPLY, [ref, isError ? wireReason(value) : value, isError, unwatched], 'reply')) s.counts.sentRemote++
   }
 
   deliverReply(q: Proc, ref: Ref, value: unknown, isError = false, unwatched = false): void {
