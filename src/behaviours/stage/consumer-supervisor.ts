@@ -8,28 +8,39 @@
  *                          ▲                                                   │
  *                          └──────── ask n once n ≥ minDemand children ended ◀─┘
  *
- * Children follow the template's restart type: temporary never restarts, transient restarts
- * unless it ends cleanly (with the same event); restarts count toward maxRestarts within
- * maxSeconds, beyond which the supervisor exits 'shutdown'. A restarting child still holds its
- * unit of demand. A child whose start fails or ignores counts as finished. Subscriptions end by
- * their cancel mode, as for any consumer (temporary: the children carry on).
+ *   a child's end        what happens (STG-R20/R21)
+ *   temporary, any       forgotten; its unit of demand is free
+ *   transient, clean     the same ('normal', 'shutdown', { shutdown: _ })
+ *   transient, other     restarted with the same arguments (it keeps its unit of demand); the
+ *                        restart counts toward maxRestarts within maxSeconds, past which the
+ *                        supervisor exits 'shutdown'. A restart that fails to start marks the
+ *                        child 'restarting' and is retried through the mailbox, each try counted
+ *                        (OTP's try_again_restart); one that answers 'ignore' is forgotten.
+ *   a start for an event that fails or ignores counts as finished at once.
  *
- * The supervisor client functions work on it: Supervisor.whichChildren / countChildren /
- * terminateChild(pid) / startChild(extraArgs) (a child with no event).
+ * Subscriptions end by their cancel mode, as for any consumer (temporary: the children carry on);
+ * Stage.subscribe works on it as on a Stage. The supervisor client functions work on it:
+ * Supervisor.whichChildren (in start order) / countChildren / terminateChild(pid) /
+ * startChild(extraArgs) (a child with no event, holding no demand). Stopping it shuts every
+ * child down at once with the template's shutdown (as simple_one_for_one).
  */
 import {
-  kBehaviour, kDispatch, kInit, kTerminate, type BehaviourInstance, type Settle,
+  IGNORE, kBehaviour, kDispatch, kInit, kTerminate, type BehaviourInstance, type Settle,
 } from '../../core/process-context.ts'
 import { isCallMessage, isDownMessage, isExitMessage, isStopRequest, type CallMessage } from '../../core/envelope.ts'
-import { isCleanReason, type ExitReason } from '../../core/exit.ts'
-import { Pid, type Address, type Ref } from '../../core/pid.ts'
+import { formatReason, isCleanReason, type ExitReason } from '../../core/exit.ts'
+import { Pid, type Ref } from '../../core/pid.ts'
 import { makeError } from '../../core/errors.ts'
 import { ProcessBase } from '../process-base.ts'
 import { answer } from '../answer.ts'
 import { shutDown, startLinked } from '../children.ts'
 import { RestartWindow } from '../restart-window.ts'
-import { mergeArgs, normalize, type ChildInfo, type ChildSpec, type Normalized } from '../supervisor-spec.ts'
-import { openSubscription, isStageMessage, type SubscribeOptions, type ToProducer } from './protocol.ts'
+import { emitReport, type SupervisorEvent } from '../reports.ts'
+import { fail, mergeArgs, type ChildInfo, type ChildStartResult, type Normalized } from '../supervisor-spec.ts'
+import { checkSpec, plain, type ConsumerSupervisorSpec } from './consumer-supervisor-spec.ts'
+import { openSubscription, isStageMessage, isSubscribeRequest, type SubscribeOptions, type SubscriptionFrom, type ToProducer } from './protocol.ts'
+
+export type { ConsumerSupervisorSpec } from './consumer-supervisor-spec.ts'
 
 /**
  * A child's arguments for `event` (OTP's template args ++ [event]): an array template gets the
@@ -38,15 +49,6 @@ import { openSubscription, isStageMessage, type SubscribeOptions, type ToProduce
 function eventArgs(templateArgs: unknown, event: unknown): unknown {
   if (templateArgs === undefined) return event
   return mergeArgs(templateArgs, Array.isArray(templateArgs) ? [event] : { event })
-}
-
-export interface ConsumerSupervisorSpec {
-  /** The child template; its restart must be 'transient' or 'temporary'. */
-  readonly child: ChildSpec
-  /** Most restarts within maxSeconds (default 3 in 5). */
-  readonly maxRestarts?: number
-  readonly maxSeconds?: number
-  readonly subscribeTo?: readonly (Address | SubscribeOptions)[]
 }
 
 interface Subscription {
@@ -61,37 +63,50 @@ interface Subscription {
 }
 
 interface Child {
-  pid: Pid | undefined
+  /** Names it in retry messages and keeps its place in start order. */
+  readonly n: number
+  pid: Pid | 'restarting'
+  /** The pid it last ran as: terminateChild(that pid) ends a restart loop. */
+  last: Pid
   /** Its start arguments (kept only for transient children, which may restart). */
   readonly args: unknown
   /** The subscription whose demand it holds (none for startChild). */
   readonly sub: number | undefined
 }
 
+/** A failed restart to try again, sent to self (OTP's try_again_restart). */
+interface Retry {
+  readonly $csRetry: number
+}
+
+const isRetry = (m: unknown): m is Retry =>
+  typeof m === 'object' && m !== null && typeof (m as { $csRetry?: unknown }).$csRetry === 'number'
+
+type Launched = { readonly pid: Pid; readonly info: unknown } | 'ignore'
+
 export abstract class ConsumerSupervisor<Args = void> extends ProcessBase implements BehaviourInstance {
   static readonly [kBehaviour] = 'consumer_supervisor'
 
   #template!: Normalized
   #window = new RestartWindow(3, 5000)
+  /** Children by n: Map order is start order (a restarted child moves to the end). */
   readonly #children = new Map<number, Child>()
+  readonly #byPid = new Map<number, Child>()
+  #seq = 0
   readonly #subs = new Map<number, Subscription>()
   readonly #monitors = new Map<number, number>()
 
-  abstract init(args: Args): ConsumerSupervisorSpec | Promise<ConsumerSupervisorSpec>
+  /** The child template and options, or 'ignore' not to start. */
+  abstract init(args: Args): ConsumerSupervisorSpec | 'ignore' | Promise<ConsumerSupervisorSpec | 'ignore'>
 
-  async [kInit](args: unknown): Promise<void> {
+  async [kInit](args: unknown): Promise<void | typeof IGNORE> {
     const spec = await this.init(args as Args)
-    this.#template = normalize(spec.child, 'never', true)
-    if (this.#template.restart === 'permanent') {
-      const error = makeError('ERR_BAD_CHILD_SPEC', 'template', "a ConsumerSupervisor's children must be transient or temporary")
-      error.reason = { invalid_restart_type: 'permanent' }
-      throw error
-    }
-    this.#window = new RestartWindow(spec.maxRestarts ?? 3, (spec.maxSeconds ?? 5) * 1000)
+    if (spec === 'ignore') return IGNORE
+    const checked = checkSpec(spec)
+    this.#template = checked.template
+    this.#window = new RestartWindow(checked.maxRestarts, checked.periodMs)
     this.trapExit(true)
-    for (const to of spec.subscribeTo ?? []) {
-      this.#subscribe(typeof to === 'object' && to !== null && 'to' in to ? to as SubscribeOptions : { to: to as Address })
-    }
+    for (const opts of checked.subscribeTo) this.#subscribe(opts)
   }
 
   [kDispatch](message: unknown): Settle {
@@ -99,14 +114,22 @@ export abstract class ConsumerSupervisor<Args = void> extends ProcessBase implem
       switch (message.$stage) {
         case 'events': return this.#onEvents(message.tag.key, message.events)
         case 'cancelled': return this.#ended(message.tag.key, message.reason)
-        default: return // a producer message: this stage is only a consumer
+        case 'subscribe':
+          // STG-R4: it is only a consumer.
+          this.send(message.consumer, { $stage: 'cancelled', producer: this.self, tag: message.tag, reason: 'not_a_producer' })
+          return
+        default: return
       }
     }
     if (isExitMessage(message)) {
-      const child = this.#children.get(message.from.key)
-      if (child !== undefined) return this.#childExited(message.from, child, message.reason)
+      const child = this.#byPid.get(message.from.key)
+      if (child !== undefined) return this.#childExited(child, message.reason)
       if (this.parent !== undefined && message.from.equals(this.parent)) this.stop(message.reason)
       return
+    }
+    if (isRetry(message)) {
+      const child = this.#children.get(message.$csRetry)
+      return child?.pid === 'restarting' ? this.#restart(child) : undefined
     }
     if (isDownMessage(message)) {
       const key = this.#monitors.get(message.ref.key)
@@ -120,14 +143,19 @@ export abstract class ConsumerSupervisor<Args = void> extends ProcessBase implem
     return this.#shutdownAll()
   }
 
+  #report(event: SupervisorEvent, pid: Pid | undefined, reason: ExitReason, progress: boolean): void {
+    emitReport(this, { type: 'report', kind: 'supervisor', supervisor: this.self, event, child: { id: undefined, pid }, reason, progress })
+  }
+
   // ── subscriptions and demand ──────────────────────────────────────────────────────────
 
-  #subscribe(opts: SubscribeOptions): void {
-    const { from: { producer, tag }, monitor, demand, sent } = openSubscription(this, opts)
-    const sub: Subscription = { producer, tag, monitor, min: demand.min, max: demand.max, cancel: demand.cancel, done: 0 }
-    this.#subs.set(tag.key, sub)
-    this.#monitors.set(monitor.key, tag.key)
-    if (sent) this.send(producer, { $stage: 'ask', consumer: this.self, tag, n: demand.max } satisfies ToProducer)
+  #subscribe(opts: SubscribeOptions): SubscriptionFrom {
+    const { from, monitor, demand, sent } = openSubscription(this, opts)
+    const sub: Subscription = { producer: from.producer, tag: from.tag, monitor, min: demand.min, max: demand.max, cancel: demand.cancel, done: 0 }
+    this.#subs.set(from.tag.key, sub)
+    this.#monitors.set(monitor.key, from.tag.key)
+    if (sent) this.send(from.producer, { $stage: 'ask', consumer: this.self, tag: from.tag, n: demand.max } satisfies ToProducer)
+    return from
   }
 
   /** A child holding a unit of `key`'s demand finished: ask again once min of them have. */
@@ -146,7 +174,16 @@ export abstract class ConsumerSupervisor<Args = void> extends ProcessBase implem
     const start = this.#template.start
     const templateArgs = Array.isArray(start) ? start[1] : undefined
     for (const event of events) {
-      if (!(await this.#start(eventArgs(templateArgs, event), key))) this.#finished(key)
+      const args = eventArgs(templateArgs, event)
+      let launched: Launched
+      try {
+        launched = await this.#launch(args)
+      } catch (error) {
+        this.#report('start_error', undefined, reasonOf(error), false)
+        launched = 'ignore'
+      }
+      if (launched === 'ignore') this.#finished(key)
+      else this.#add(launched.pid, args, key)
     }
   }
 
@@ -162,88 +199,133 @@ export abstract class ConsumerSupervisor<Args = void> extends ProcessBase implem
 
   // ── children ──────────────────────────────────────────────────────────────────────────
 
-  /** Start one child; false if it did not start (an error or ignore: it counts as finished). */
-  async #start(args: unknown, sub: number | undefined): Promise<boolean> {
-    let pid: Pid | undefined
-    try {
-      const r = await startLinked(this, this.#template.start, () => args, args)
-      pid = r === 'ignore' ? undefined : r instanceof Pid ? r : r.pid
-    } catch {
-      return false
-    }
-    if (pid === undefined) return false
-    this.#children.set(pid.key, { pid, args: this.#template.restart === 'transient' ? args : undefined, sub })
-    return true
+  /** Run the template's start linked: the child and its info, or 'ignore'; rejects with why it failed. */
+  async #launch(args: unknown): Promise<Launched> {
+    const r: unknown = await startLinked(this, this.#template.start, () => args, args)
+    if (r === 'ignore') return 'ignore'
+    if (r instanceof Pid) return { pid: r, info: undefined }
+    const withInfo = r as { pid?: unknown; info?: unknown } | null
+    if (typeof withInfo === 'object' && withInfo !== null && withInfo.pid instanceof Pid) return { pid: withInfo.pid, info: withInfo.info }
+    throw fail('ERR_BAD_RETURN_VALUE', { bad_start_return: plain(r) }, 'a child start', r)
   }
 
-  async #childExited(pid: Pid, child: Child, reason: ExitReason): Promise<void> {
-    this.#children.delete(pid.key)
-    const again = this.#template.restart === 'transient' && !isCleanReason(reason)
-    if (!again) {
-      this.#finished(child.sub)
-      return
+  #add(pid: Pid, args: unknown, sub: number | undefined): void {
+    const child: Child = { n: ++this.#seq, pid, last: pid, args: this.#template.restart === 'transient' ? args : undefined, sub }
+    this.#children.set(child.n, child)
+    this.#byPid.set(pid.key, child)
+  }
+
+  /** It is gone: forget it and free its unit of demand. */
+  #forget(child: Child): void {
+    this.#children.delete(child.n)
+    if (child.pid instanceof Pid) this.#byPid.delete(child.pid.key)
+    this.#finished(child.sub)
+  }
+
+  #childExited(child: Child, reason: ExitReason): Settle {
+    if (this.#template.restart === 'transient' && !isCleanReason(reason)) {
+      this.#byPid.delete(child.last.key)
+      child.pid = 'restarting'
+      return this.#restart(child)
     }
-    if (!this.#countRestart()) {
+    this.#forget(child)
+  }
+
+  /** One try at restarting `child` (marked 'restarting'), counted toward the intensity. */
+  async #restart(child: Child): Promise<void> {
+    if (!this.#window.record(this.now())) {
+      this.#report('reached_max_restart_intensity', child.last, 'shutdown', false)
       this.stop('shutdown')
       return
     }
-    if (!(await this.#start(child.args, child.sub))) this.#finished(child.sub)
+    let launched: Launched
+    try {
+      launched = await this.#launch(child.args)
+    } catch (error) {
+      this.#report('start_error', child.last, reasonOf(error), false)
+      this.send(this.self, { $csRetry: child.n } satisfies Retry)
+      return
+    }
+    if (launched === 'ignore') return this.#forget(child)
+    // Re-inserted: whichChildren lists children by the start of the run they are in.
+    this.#children.delete(child.n)
+    child.pid = launched.pid
+    child.last = launched.pid
+    this.#children.set(child.n, child)
+    this.#byPid.set(launched.pid.key, child)
   }
 
-  #countRestart(): boolean {
-    return this.#window.record(this.now())
-  }
-
-  /** Every child at once (as simple_one_for_one): exit 'shutdown', one shared timer, then kill. */
+  /** Every child at once (as simple_one_for_one): the template's shutdown, one shared timer. */
   async #shutdownAll(): Promise<void> {
-    const pids = [...this.#children.values()].flatMap((c) => (c.pid === undefined ? [] : [c.pid]))
+    const pids = [...this.#children.values()].flatMap((c) => (c.pid instanceof Pid ? [c.pid] : []))
     this.#children.clear()
+    this.#byPid.clear()
     await shutDown(this, pids, this.#template.shutdown)
   }
 
-  // ── the supervisor client functions ───────────────────────────────────────────────────
+  // ── calls: the supervisor client functions and Stage.subscribe ────────────────────────
 
   #onCall(m: CallMessage): Settle {
     if (isStopRequest(m.request)) {
       this.stop(m.request.reason)
       return
     }
-    return answer(this, m.from, () => this.#admin(m.request as { $sup?: string; child?: unknown; spec?: unknown }))
+    const r = m.request
+    if (isSubscribeRequest(r)) return answer(this, m.from, () => this.#subscribe(r.opts))
+    return answer(this, m.from, () => this.#admin(r as { $sup?: string; child?: unknown; spec?: unknown; $stageAdmin?: unknown }))
   }
 
-  async #admin(r: { $sup?: string; child?: unknown; spec?: unknown }): Promise<unknown> {
+  async #admin(r: { $sup?: string; child?: unknown; spec?: unknown; $stageAdmin?: unknown }): Promise<unknown> {
     switch (r.$sup) {
       case 'whichChildren':
-        return [...this.#children.values()].reverse().map((c): ChildInfo => ({
+        return [...this.#children.values()].map((c): ChildInfo => ({
           id: undefined, pid: c.pid, type: this.#template.type, restart: this.#template.restart,
         }))
       case 'countChildren': {
-        const n = this.#children.size
+        const all = this.#children.size
+        const active = [...this.#children.values()].filter((c) => c.pid instanceof Pid).length
         const sup = this.#template.type === 'supervisor'
-        return { specs: 1, active: n, supervisors: sup ? n : 0, workers: sup ? 0 : n }
+        return { specs: 1, active, supervisors: sup ? all : 0, workers: sup ? 0 : all }
       }
-      case 'terminateChild': {
-        const pid = r.child
-        if (!(pid instanceof Pid)) throw makeError('ERR_SIMPLE_ONE_FOR_ONE', 'terminateChild by id')
-        const child = this.#children.get(pid.key)
-        if (child === undefined) throw makeError('ERR_CHILD_NOT_FOUND', pid.toString())
-        this.#children.delete(pid.key)
-        const gone = this.watch(pid)
-        this.unlink(pid)
-        this.exit(pid, 'shutdown')
-        await gone
-        this.#finished(child.sub)
-        return undefined
-      }
-      case 'startChild': {
-        const args = this.#template.start
-        const childArgs = Array.isArray(args) ? mergeArgs(args[1], r.spec) : r.spec
-        if (!(await this.#start(childArgs, undefined))) throw makeError('ERR_CHILD_START', 'of the template', 'ignored or failed')
-        const last = [...this.#children.values()].at(-1) as Child
-        return { pid: last.pid }
-      }
+      case 'terminateChild':
+        return this.#terminateChild(r.child)
+      case 'startChild':
+        return this.#startChild(r.spec)
       default:
+        if (r.$stageAdmin !== undefined) throw makeError('ERR_STAGE_NOT_A_PRODUCER', this.self.toString())
         throw makeError('ERR_UNSUPPORTED_REQUEST', this.self.toString())
     }
   }
+
+  /** By pid (a restarting child by the pid it last ran as); frees its unit of demand. */
+  async #terminateChild(pid: unknown): Promise<void> {
+    if (!(pid instanceof Pid)) throw fail('ERR_SIMPLE_ONE_FOR_ONE', 'simple_one_for_one', 'terminateChild by id')
+    const child = this.#byPid.get(pid.key) ?? [...this.#children.values()].find((c) => c.pid === 'restarting' && c.last.equals(pid))
+    if (child === undefined) throw fail('ERR_CHILD_NOT_FOUND', 'not_found', pid.toString())
+    const running = child.pid
+    this.#forget(child)
+    if (running instanceof Pid) await shutDown(this, [running], this.#template.shutdown)
+  }
+
+  /** A child with no event (it holds no demand): the template's args merged with `extra`. */
+  async #startChild(extra: unknown): Promise<ChildStartResult> {
+    const start = this.#template.start
+    const args = Array.isArray(start) ? mergeArgs(start[1], extra) : extra
+    let launched: Launched
+    try {
+      launched = await this.#launch(args)
+    } catch (error) {
+      const reason = reasonOf(error)
+      throw fail('ERR_CHILD_START', reason, 'of the template', formatReason(reason))
+    }
+    if (launched === 'ignore') return { pid: undefined }
+    this.#add(launched.pid, args, undefined)
+    return launched.info === undefined ? { pid: launched.pid } : { pid: launched.pid, info: launched.info }
+  }
+}
+
+/** The exit reason inside a failed start (ERR_INIT_FAILED carries it as `reason`). */
+function reasonOf(error: unknown): unknown {
+  const e = error as { code?: unknown; reason?: unknown } | null
+  return typeof e === 'object' && e !== null && e.code === 'ERR_INIT_FAILED' && 'reason' in e ? e.reason : error
 }

@@ -30,6 +30,15 @@ export const isStageMessage = (m: unknown): m is StageMessage =>
 
 export type CancelMode = 'permanent' | 'transient' | 'temporary'
 
+/** The call Stage.subscribe makes to a consumer (a Stage or a ConsumerSupervisor). */
+export interface SubscribeRequest {
+  readonly $stageAdmin: 'subscribe'
+  readonly opts: SubscribeOptions
+}
+
+export const isSubscribeRequest = (r: unknown): r is SubscribeRequest =>
+  typeof r === 'object' && r !== null && (r as { $stageAdmin?: unknown }).$stageAdmin === 'subscribe'
+
 /** How a consumer subscribes; keys other than these go to the producer's dispatcher (e.g. `partition`, `selector`). */
 export interface SubscribeOptions {
   /** The producer (a pid or a registered name). */
