@@ -1,8 +1,8 @@
 /**
- * User modules as compiled JavaScript: the project compiled with tsc runs under plain `node`
- * (no tsx), a worker thread loads the compiled .js module of a Server and serves calls, and the
- * offload pool runs a function from a compiled module.
- * (TypeScript modules under tsx are what every other test runs.)
+ * User modules (issue 4 item 5): a user's .ts actor module loads in every worker thread when
+ * the app runs under the tsx command; compiled with tsc, the .js runs under plain `node` (no
+ * tsx anywhere): a worker thread loads the compiled .js module of a Server and serves calls,
+ * and the offload pool runs a function from a compiled module.
  */
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
@@ -13,6 +13,44 @@ import { promisify } from 'node:util'
 
 const run = promisify(execFile)
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
+mkdirSync(join(ROOT, 'dist'), { recursive: true })
+
+describe('user modules in TypeScript under tsx', function () {
+  this.timeout(60_000)
+
+  it('loads a .ts actor module in every worker thread when the app runs under the tsx command', async () => {
+    const dir = mkdtempSync(join(ROOT, 'dist', 'tsx-app-'))
+    try {
+      // A user's app outside Skein's sources: its own .ts module with a Server, type annotations included.
+      writeFileSync(join(dir, 'greeter.ts'), [
+        `import { Server } from ${JSON.stringify(pathToFileURL(join(ROOT, 'src/index.ts')).href)}`,
+        'export class Greeter extends Server<{ greeting: string }, string, never, string> {',
+        "  greeting: string = ''",
+        '  override init(args: { greeting: string }): void { this.greeting = args.greeting }',
+        '  override handleCall(name: string): string { return `${this.greeting}, ${name}, from thread ${this.self.thread}` }',
+        '}',
+      ].join('\n'))
+      writeFileSync(join(dir, 'app.ts'), [
+        `import { Node } from ${JSON.stringify(pathToFileURL(join(ROOT, 'src/index.ts')).href)}`,
+        "import { Greeter } from './greeter.ts'",
+        "const node = await Node.start({ threads: 3, modules: [new URL('./greeter.ts', import.meta.url)] })",
+        'const replies: string[] = []',
+        'for (const thread of [1, 2, 3]) {',
+        "  const pid = await node.spawn(Greeter, { greeting: 'hello' }, { thread })",
+        "  replies.push(await node.call(pid, 'ada'))",
+        '}',
+        'console.log(JSON.stringify(replies))',
+        'await node.stop()',
+      ].join('\n'))
+      const tsx = join(ROOT, 'node_modules/.bin/tsx')
+      const { stdout } = await run(tsx, [join(dir, 'app.ts')], { cwd: dir, env: { ...process.env, NODE_OPTIONS: '' } })
+      assert.deepEqual(JSON.parse(stdout.trim().split('\n').at(-1) ?? '[]'),
+        [1, 2, 3].map((t) => `hello, ada, from thread ${t}`))
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})
 
 describe('compiled JavaScript', function () {
   this.timeout(120_000)
