@@ -16,7 +16,7 @@
  * that, so no count can still be on its way.
  */
 import { PartitionSupervisor, Server, Supervisor, hasCode, noreply, type From, type Pid, type SupervisorSpec } from '../src/index.ts'
-import { countWords, crashes, generateDocument, totalsOf, type Totals } from './word-count.ts'
+import { PartitionedCount, crashes, generateDocument, totalsOf, type Totals } from './word-count.ts'
 
 export interface DemoConfig {
   readonly seed: number
@@ -79,36 +79,34 @@ export interface BatchDone {
 /** Tokenizes a batch of documents and hands each word's count to the counter partition that owns it. */
 export class Tokenizer extends Server<DemoConfig & { partition: number }, Batch & { ack: Pid }, never, BatchDone> {
   config!: DemoConfig
-  /** Which counter owns a word (the partition names, computed once per word). */
-  readonly owners = new Map<string, string>()
+  /** The counter partitions' names, and the batch's counts split by partition. */
+  owners: string[] = []
+  tally!: PartitionedCount
 
-  override init(args: DemoConfig): void {
-    this.config = args
+  override init(config: DemoConfig): void {
+    this.config = config
+    this.owners = Array.from({ length: config.counters }, (_, k) => `counter:${k}`)
+    const owner = new Map(this.owners.map((name, k) => [name, k]))
+    this.tally = new PartitionedCount(config.counters, (word) => owner.get(PartitionSupervisor.partition('counter', word, config.counters))!)
   }
 
   override handleCall(batch: Batch & { ack: Pid }): BatchDone {
-    const { seed, crashRate, counters } = this.config
-    const counts = new Map<string, number>()
-    let words = 0
+    const { seed, crashRate } = this.config
     // The injected fault strikes halfway through the batch: the work done so far is lost with the process.
     const crashAt = !batch.retry && crashes(batch.first, seed, crashRate) ? batch.first + (batch.count >> 1) : -1
+    let words = 0
     for (let id = batch.first; id < batch.first + batch.count; id++) {
       if (id === crashAt) throw new Error(`injected crash in work item ${batch.id} at document ${id}`)
-      words += countWords(generateDocument(id, seed), counts)
+      words += this.tally.add(generateDocument(id, seed))
     }
-    const byOwner = new Map<string, { words: string[]; counts: number[] }>()
-    for (const [word, n] of counts) {
-      let owner = this.owners.get(word)
-      if (owner === undefined) this.owners.set(word, owner = PartitionSupervisor.partition('counter', word, counters))
-      let part = byOwner.get(owner)
-      if (part === undefined) byOwner.set(owner, part = { words: [], counts: [] })
-      part.words.push(word)
-      part.counts.push(n)
+    let parts = 0
+    for (let k = 0; k < this.owners.length; k++) {
+      const part = this.tally.take(k)
+      if (part === null) continue
+      this.cast(this.owners[k]!, { batch: batch.id, ...part, ack: batch.ack } satisfies AddWords)
+      parts++
     }
-    for (const [owner, part] of byOwner) {
-      this.cast(owner, { batch: batch.id, words: part.words.join(' '), counts: Uint32Array.from(part.counts), ack: batch.ack } satisfies AddWords)
-    }
-    return { words, thread: this.self.thread, parts: byOwner.size }
+    return { words, thread: this.self.thread, parts }
   }
 }
 

@@ -58,6 +58,61 @@ export function countWords(text: string, counts: Map<string, number>): number {
   return n
 }
 
+interface Tally {
+  readonly word: string
+  /** The counter partition that owns the word. */
+  readonly owner: number
+  /** Occurrences in the current batch. */
+  count: number
+}
+
+/**
+ * Counts a batch of documents split by the partition that owns each word, for the tokenizers:
+ * the same tokens as countWords, but each word is looked up once per occurrence in a table kept
+ * across batches (it remembers the word's owner), and the batch's words are listed per owner as
+ * they first appear, so handing them on needs no second pass or per-batch map.
+ */
+export class PartitionedCount {
+  readonly #table = new Map<string, Tally>()
+  readonly #touched: Tally[][]
+  readonly #ownerOf: (word: string) => number
+
+  constructor(owners: number, ownerOf: (word: string) => number) {
+    this.#touched = Array.from({ length: owners }, () => [])
+    this.#ownerOf = ownerOf
+  }
+
+  /** Count the words of `text`; returns how many there were. */
+  add(text: string): number {
+    let n = 0
+    for (const token of text.toLowerCase().split(/[^a-z]+/)) {
+      if (token.length === 0) continue
+      const word = stem(token)
+      let tally = this.#table.get(word)
+      if (tally === undefined) this.#table.set(word, tally = { word, owner: this.#ownerOf(word), count: 0 })
+      if (tally.count++ === 0) this.#touched[tally.owner]!.push(tally)
+      n++
+    }
+    return n
+  }
+
+  /** The batch's words owned by `owner` (joined by spaces) and their counts; resets them for the next batch. */
+  take(owner: number): { words: string; counts: Uint32Array } | null {
+    const touched = this.#touched[owner]!
+    if (touched.length === 0) return null
+    const counts = new Uint32Array(touched.length)
+    let words = ''
+    for (let i = 0; i < touched.length; i++) {
+      const tally = touched[i]!
+      words += i === 0 ? tally.word : ' ' + tally.word
+      counts[i] = tally.count
+      tally.count = 0
+    }
+    touched.length = 0
+    return { words, counts }
+  }
+}
+
 /** FNV-1a of a string, 32 bits. */
 export function fnv1a(s: string): number {
   let h = 0x811c9dc5
