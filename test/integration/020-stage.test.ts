@@ -36,7 +36,7 @@ describe('Stage', function () {
 
   describe('STG-R6 batching: max - min per batch, refill once demand is down to min', () => {
     for (const [max, min, sizes] of [[1000, 500, [500, 500, 500]], [100, 80, [20, 20, 20, 20, 20]], [100, 20, [80, 20, 80, 80, 20]], [1, 0, [1, 1, 1]]] as const) {
-      it(`max ${max} / min ${min} → batches ${sizes.join(', ')}`, async () => {
+      it(`STG-T1/T2/T3 max ${max} / min ${min} → batches ${sizes.join(', ')}`, async () => {
         const producer = await node.spawn(Counter, {}, { thread: 1 })
         const consumer = await node.spawn(Collector, { report: probe.pid, subscribeTo: [{ to: producer, maxDemand: max, minDemand: min }] }, { thread: 2 })
         const got = await batches(sizes.length, consumer)
@@ -117,7 +117,7 @@ describe('Stage', function () {
     for (const p of [consumer, doubler, producer]) await Server.stop(node, p)
   })
 
-  it('STG-R12 accumulate holds demand until demand(forward)', async () => {
+  it('STG-T17 (STG-R12) accumulate holds demand until demand(forward)', async () => {
     const producer = await node.spawn(Counter, { demand: 'accumulate' }, { thread: 1 })
     const consumer = await node.spawn(Collector, { report: probe.pid, subscribeTo: [{ to: producer, maxDemand: 5, minDemand: 0 }] }, { thread: 2 })
     await probe.expectNone(batch(consumer), 100)
@@ -128,7 +128,7 @@ describe('Stage', function () {
     await Server.stop(node, producer)
   })
 
-  it('STG-R18 a broadcast producer sends every event to every consumer, at the slower one\'s pace', async () => {
+  it('STG-T12 (STG-R18) a broadcast producer sends every event to every consumer, at the slower one\'s pace', async () => {
     // Accumulate until both have subscribed (a new subscriber joins with no demand, STG-R18). The
     // consumers run on the node's thread, so their subscribes reach the producer before the forward.
     const producer = await node.spawn(Counter, { dispatcher: 'broadcast', demand: 'accumulate' }, { thread: 1 })
@@ -142,7 +142,7 @@ describe('Stage', function () {
     for (const p of [a, b, producer]) await Server.stop(node, p)
   })
 
-  it('STG-R19 a partition producer sends each event to the consumer of its partition', async () => {
+  it('STG-T15 (STG-R19) a partition producer sends each event to the consumer of its partition', async () => {
     const producer = await node.spawn(Counter, { dispatcher: { partitions: 2 } }, { thread: 1 })
     const even = await node.spawn(Collector, { report: probe.pid, tag: 'even', subscribeTo: [{ to: producer, partition: 0, maxDemand: 10, minDemand: 5 }] }, { thread: 2 })
     const odd = await node.spawn(Collector, { report: probe.pid, tag: 'odd', subscribeTo: [{ to: producer, partition: 1, maxDemand: 10, minDemand: 5 }] }, { thread: 0 })
@@ -153,11 +153,12 @@ describe('Stage', function () {
     for (const p of [even, odd, producer]) await Server.stop(node, p)
   })
 
-  it('STG-R2/R3 subscription errors: bad options, subscribing a producer, an unknown producer', async () => {
+  it('STG-T4/T10 (STG-R2/R3) subscription errors: bad options, subscribing a producer, an unknown producer', async () => {
     const producer = await node.spawn(Counter, {}, { thread: 1 })
     const consumer = await node.spawn(Collector, { report: probe.pid }, { thread: 2 })
     await assert.rejects(Stage.subscribe(node, consumer, { to: producer, maxDemand: 0 }), (e) => hasCode(e, 'ERR_STAGE_BAD_OPTS'))
     await assert.rejects(Stage.subscribe(node, consumer, { to: producer, minDemand: 10, maxDemand: 10 }), (e) => hasCode(e, 'ERR_STAGE_BAD_OPTS'))
+    await assert.rejects(Stage.subscribe(node, consumer, { to: producer, cancel: 'x' as never }), (e) => hasCode(e, 'ERR_STAGE_BAD_OPTS'))
     await assert.rejects(Stage.subscribe(node, producer, { to: consumer }), (e) => hasCode(e, 'ERR_STAGE_NOT_A_CONSUMER'))
     const temp = await Stage.subscribe(node, consumer, { to: 'no-such-producer', cancel: 'temporary' })
     assert.ok(temp.tag !== undefined)

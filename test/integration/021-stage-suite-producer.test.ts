@@ -1,9 +1,10 @@
 /**
  * Stage suite, producer side (SEMANTICS §7.6): the buffer before and beyond its size (STG-T5..T7),
  * events emitted by a call before its reply (T19), producer_consumer backpressure (T20), manual
- * demand (T22, T23), a consumer going down at the producer (T26), and broadcast selectors and
- * stale subscribers through real stages (T13, T14). Named after the STG-T id and, where there is
- * one, the GenStage test it ports.
+ * demand (T22, T23), a consumer going down at the producer (T26), broadcast selectors and
+ * stale subscribers through real stages (T13, T14), upstream asks per batch (T2), and the
+ * partition dispatcher's queues and errors through real stages (T15, T16). Named after the STG-T
+ * id and, where there is one, the GenStage test it ports.
  */
 import assert from 'node:assert/strict'
 import { Node, Server, Stage, hasCode, type CancelReason, type Pid } from '../../src/index.ts'
@@ -188,6 +189,47 @@ describe('Stage suite: producers', function () {
       assert.deepEqual((await probe.expect<Report>(is('cancel', stale))).why, { kind: 'cancel', reason: 'stale' })
       await probe.expect((m) => is('events', a)(m) && (m as Report).events.includes(paused))
       await stopAll(a, stale, producer)
+    })
+  })
+
+  it('STG-T2 with max 100 / min 80 each batch of 20 makes an upstream ask of 20', async () => {
+    const producer = await node.spawn(Counter, { report: probe.pid }, { thread: 1 })
+    const consumer = await node.spawn(Collector, { report: probe.pid, subscribeTo: [{ to: producer, maxDemand: 100, minDemand: 80 }] }, { thread: 2 })
+    const demands: number[] = []
+    for (let i = 0; i < 5; i++) demands.push((await probe.expect<Report>(is('demand', producer))).n as number)
+    assert.deepEqual(demands, [100, 20, 20, 20, 20])
+    assert.deepEqual((await batches(3, consumer)).map((b) => b.length), [20, 20, 20])
+    await stopAll(consumer, producer)
+  })
+
+  describe('STG-R19 partitions through real stages', () => {
+    it('STG-T15 events for a partition with no consumer wait in its queue and go to the consumer that subscribes to it', async () => {
+      const producer = await node.spawn(Counter, { dispatcher: { partitions: 2 } }, { thread: 1 })
+      const even = await node.spawn(Collector, { report: probe.pid, subscribeTo: [{ to: producer, partition: 0, maxDemand: 4, minDemand: 0 }] }, { thread: 2 })
+      // Asked 4, the producer made 0..3: 0 and 2 went to partition 0, 1 and 3 wait for partition 1.
+      assert.deepEqual(await batches(1, even), [[0, 2]])
+      const odd = await node.spawn(Collector, { report: probe.pid, subscribeTo: [{ to: producer, partition: 1, maxDemand: 4, minDemand: 0 }] }, { thread: 2 })
+      assert.deepEqual(await batches(1, odd), [[1, 3]])
+      assert.ok((await collect(6, odd)).every((e) => (e as number) % 2 === 1), 'only its partition')
+      await stopAll(even, odd, producer)
+    })
+
+    it('STG-T16 a subscription without a partition, to an unknown one or to a taken one is refused; a hash naming an unknown partition crashes the producer', async () => {
+      const producer = await node.spawn(Counter, { dispatcher: { partitions: 2 } }, { thread: 1 })
+      const first = await node.spawn(Collector, { report: probe.pid, subscribeTo: [{ to: producer, partition: 0, maxDemand: 4, minDemand: 0 }] }, { thread: 2 })
+      const refused = await node.spawn(Collector, { report: probe.pid }, { thread: 2 })
+      for (const [partition, code] of [[undefined, 'ERR_STAGE_PARTITION_REQUIRED'], [5, 'ERR_STAGE_UNKNOWN_PARTITION'], [0, 'ERR_STAGE_PARTITION_TAKEN']] as const) {
+        await Stage.subscribe(node, refused, { to: producer, cancel: 'temporary', ...(partition === undefined ? {} : { partition }) })
+        const why = (await probe.expect<Report>(is('cancel', refused))).why
+        assert.equal(why?.kind, 'cancel')
+        assert.ok(hasCode(why?.reason, code), `partition ${String(partition)}: ${code}`)
+      }
+      await stopAll(first, refused, producer)
+      const broken = await node.spawn(Counter, { dispatcher: { partitions: 2, unknown: true } }, { thread: 1 })
+      const down = node.monitor(broken).down
+      const orphan = await node.spawn(Collector, { report: probe.pid, subscribeTo: [{ to: broken, partition: 0, cancel: 'temporary' }] }, { thread: 2 })
+      assert.ok(hasCode((await down).reason, 'ERR_STAGE_UNKNOWN_PARTITION'))
+      await stopAll(orphan)
     })
   })
 })

@@ -149,7 +149,7 @@ describe('DemandDispatcher', () => {
   })
 
   describe('STG-R17', () => {
-    it('gives the consumer with the highest demand its full demand first (demands 3 and 5, 6 events)', () => {
+    it('STG-T11 gives the consumer with the highest demand its full demand first (demands 3 and 5, 6 events)', () => {
       const d = make()
       d.subscribe('small', {}, pid)
       d.subscribe('big', {}, pid)
