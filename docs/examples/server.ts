@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict'
 import { isDeepStrictEqual } from 'node:util'
 import { isMainThread } from 'node:worker_threads'
-import { Node, Server, hasCode, ignore, noreply, replyWith, stop, type From } from '../../src/index.ts'
+import { Node, Server, hasCode, ignore, noreply, replyWith, stop, type From, type ServerAction } from '../../src/index.ts'
 
 interface AccountArgs {
   readonly balance: number
@@ -32,7 +32,7 @@ export class Account extends Server<AccountArgs, AccountCall, AccountCast, numbe
     this.idleMs = args.idleMs ?? Infinity
   }
 
-  override handleCall(request: AccountCall, from: From) {
+  override handleCall(request: AccountCall, from: From): ServerAction<number> {
     if (request === 'balance') return this.answer(this.balance)
     if (request === 'nextDeposit') {
       this.waiting.push(from)
