@@ -1,6 +1,12 @@
 /**
  * Skein's public entry. Everything a user imports comes from here (and the test kit from
- * `skein/testing`).
+ * `skein/testing`): the `Node`, the behaviours (Actor, Server, Supervisor, PartitionSupervisor,
+ * Pool, Stage, ConsumerSupervisor, WorkerSupervisor; applications through the node), pids and
+ * refs, coded errors (`hasCode`), and the message and option types.
+ *
+ * Guides with runnable examples: `docs/README.md` in the repository.
+ *
+ * @packageDocumentation
  */
 export { Node, type NodeStats, type Monitor } from './node/node.ts'
 export type { NodeOptions } from './node/options.ts'

@@ -21,22 +21,71 @@ import type { ExitReason } from '../core/exit.ts'
 import { isCallMessage, isStopRequest } from '../core/envelope.ts'
 import { ProcessBase } from './process-base.ts'
 
+/**
+ * The plain process behaviour: `init` once, then `receive` for each message, one at a time.
+ *
+ * Extend it and spawn the class (`node.spawn(Class, args, options)`, `this.spawn` inside a
+ * process). `Args` is what `init` takes, `Msg` what `receive` gets. Inside the callbacks `this`
+ * offers the process's capabilities: `self`, `send`, `call`, `reply`, `spawn`, `link`,
+ * `monitor`, `trapExit`, `sendAfter`, `register`, `env`, ...
+ *
+ * Details:
+ * - A call reaches an Actor as `{ type: '$call', from, request }`; answer it with
+ *   `this.reply(from, value)`, now or from a later message.
+ * - A trapped exit arrives as `{ type: 'EXIT', from, reason }`, a monitor as
+ *   `{ type: 'DOWN', ref, pid, reason }`.
+ * - `Server.stop(caller, actor)` stops an Actor too: `terminate` runs with the reason.
+ *
+ * Gotchas:
+ * - A callback that returns a Promise suspends this process (not the thread) until it settles.
+ * - `terminate` does not run when the process is killed by an exit signal.
+ * - To run on a worker thread, the class must be exported by a module in the node's `modules`
+ *   (else `ERR_BEHAVIOUR_NOT_REGISTERED`).
+ *
+ * @throws ERR_INIT_FAILED (from `node.spawn`) when `init` throws; the error's `reason` is what it threw
+ * @example
+ * ```ts
+ * export class Counter extends Actor<{ start: number }, CallMessage<'get'> | { type: 'add'; n: number }> {
+ *   total = 0
+ *   override init(args: { start: number }) { this.total = args.start }
+ *   receive(m: CallMessage<'get'> | { type: 'add'; n: number }) {
+ *     if (m.type === '$call') this.reply(m.from, this.total)
+ *     else this.total += m.n
+ *   }
+ * }
+ * const pid = await node.spawn(Counter, { start: 1 }, { thread: 1 })
+ * node.send(pid, { type: 'add', n: 41 })
+ * await node.call(pid, 'get')   // 42
+ * ```
+ */
 export abstract class Actor<Args = void, Msg = unknown> extends ProcessBase implements BehaviourInstance {
+  /** @hidden The behaviour kind the runtime reads. */
   static readonly [kBehaviour] = 'actor'
 
-  /** Called once before the first message. */
+  /**
+   * Called once, before the first message, with the spawn arguments.
+   * A throw or rejection ends the process (no `terminate`) and fails its spawn with `ERR_INIT_FAILED`.
+   */
   init(_args: Args): Settle {}
 
-  /** Called for each message, one at a time. */
+  /**
+   * Called for each message, one at a time. A returned Promise holds the next message until it
+   * settles; a throw ends the process with the Error as its exit reason.
+   */
   abstract receive(message: Msg): Settle
 
-  /** Called when the process ends by its own act or by node shutdown. */
+  /**
+   * Called when the process ends by its own act (`this.stop`, a throw) or by node shutdown, with
+   * the exit reason; never when it is killed by an exit signal. A throw replaces the reason.
+   */
   terminate(_reason: ExitReason): Settle {}
 
+  /** @hidden The runtime's hook: runs `init`. */
   [kInit](args: unknown): Settle {
     return this.init(args as Args)
   }
 
+  /** @hidden The runtime's hook: one mailbox message. */
   [kDispatch](message: unknown): Settle {
     // Server.stop works on any process: its stop request is not the actor's message.
     if (isCallMessage(message) && isStopRequest(message.request)) {
@@ -46,6 +95,7 @@ export abstract class Actor<Args = void, Msg = unknown> extends ProcessBase impl
     return this.receive(message as Msg)
   }
 
+  /** @hidden The runtime's hook: runs `terminate`. */
   [kTerminate](reason: ExitReason): Settle {
     return this.terminate(reason)
   }

@@ -25,11 +25,39 @@ import { ProcessBase } from './process-base.ts'
 import { shutDown, startLinked } from './children.ts'
 import type { ChildSpec, ChildStarted } from './supervisor-spec.ts'
 
+/**
+ * What an application's own end (not through stopApplication) does to the node: `permanent`
+ * stops it; `transient` stops it unless the application ended 'normal'; `temporary` only
+ * reports it (the node's `applicationExit` event).
+ */
 export type StartType = 'permanent' | 'transient' | 'temporary'
 
+/**
+ * An application, for `node.loadApplication(spec)`: a named group of children with its env and
+ * the applications it needs, started (`node.startApplication(name)`) and stopped as one.
+ *
+ * Details: the application master (a process on the main thread) sets `env` on itself, starts
+ * `children` in order, each linked, then runs `start`. It does not restart children: give it a
+ * Supervisor child for that. A child's exit ends the application with the child's reason,
+ * except a `transient` application's child ending 'normal'.
+ *
+ * @throws ERR_APP_ALREADY_LOADED, ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE (loadApplication);
+ *   ERR_APP_START_FAILED, with `reason`, when a child or a dependency fails to start (startApplication)
+ * @example
+ * ```ts
+ * node.loadApplication({
+ *   name: 'search', version: '1.0.0', applications: ['storage'], env: { shards: 8 },
+ *   startType: 'permanent', children: [{ id: 'top', start: [SearchSup], type: 'supervisor' }],
+ * })
+ * await node.startApplication('search')      // starts 'storage' first if it is not running
+ * ```
+ */
 export interface ApplicationSpec {
+  /** A non-empty name, unique in the node. */
   readonly name: string
+  /** Shown by `whichApplications` and `applicationInfo`. */
   readonly description?: string
+  /** Shown by `whichApplications` and `applicationInfo`. */
   readonly version?: string
   /** Applications started (in order) before this one; an already running one is fine. */
   readonly applications?: readonly string[]
@@ -47,7 +75,9 @@ export interface ApplicationSpec {
 
 /** What the `start` hook gets: the master's pid and the children it started, in order. */
 export interface ApplicationContext {
+  /** The application master's pid. */
   readonly self: Pid
+  /** The children it started, in start order (those whose init returned ignore left out). */
   readonly children: readonly Pid[]
 }
 

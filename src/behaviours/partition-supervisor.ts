@@ -18,6 +18,14 @@ import { makeError } from '../core/errors.ts'
 import { Supervisor } from './supervisor.ts'
 import type { ChildSpec, SupervisorSpec } from './supervisor-spec.ts'
 
+/**
+ * A PartitionSupervisor's arguments: the child to start once per partition.
+ *
+ * @example
+ * ```ts
+ * await node.spawn(PartitionSupervisor, { name: 'words', child: { id: 'counter', start: [WordCounter, {}] } })
+ * ```
+ */
 export interface PartitionSpec {
   /** Partition k is registered as `${name}:${k}`. */
   readonly name: string
@@ -27,11 +35,38 @@ export interface PartitionSpec {
   readonly partitions?: number
   /** The restart intensity of the partitions' supervisor (default 3 within 5 s). */
   readonly intensity?: number
+  /** Seconds of the restart window (default 5). */
   readonly period?: number
 }
 
+/**
+ * A hash-partitioned supervision tree: one child per partition (default one per worker thread),
+ * partition k on worker thread `1 + (k % workers)`, registered node-wide as `name:k` and started
+ * with `{ ...args, partition: k }`. A key belongs to partition `hash(key) % partitions`, which
+ * any process reaches by name: `PartitionSupervisor.partition(name, key, partitions)`.
+ *
+ * Details: spawn PartitionSupervisor itself with a {@link PartitionSpec}; it is a one_for_one
+ * {@link Supervisor} (restart intensity 3 in 5 s by default), so a crashed partition comes back
+ * on its thread under its name, and the Supervisor client functions work on it.
+ *
+ * Gotchas: pass the same `partitions` to `partition()` as the supervisor uses (by default
+ * `node.threads`, or `this.workerThreads` in a process); a partition's state is lost when it
+ * restarts; the child class must be exported by a module in the node's `modules`.
+ *
+ * @throws ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE for a bad spec (the start rejects ERR_INIT_FAILED with it as `reason`)
+ * @example
+ * ```ts
+ * await node.spawn(PartitionSupervisor, { name: 'words', child: { id: 'counter', start: [WordCounter, {}] } })
+ * node.cast(PartitionSupervisor.partition('words', 'apple', node.threads), { word: 'apple' })
+ * ```
+ */
 export class PartitionSupervisor extends Supervisor<PartitionSpec> {
-  /** The registered name of the partition that owns `key`. */
+  /**
+   * The registered name of the partition that owns `key`: `${name}:${hash(key) % partitions}`.
+   * Pure: it asks no process, so it works on any thread.
+   *
+   * @throws ERR_INVALID_ARG_VALUE unless `partitions` is an integer >= 1
+   */
   static partition(name: string, key: string | number, partitions: number): string {
     if (!Number.isInteger(partitions) || partitions < 1) {
       throw makeError('ERR_INVALID_ARG_VALUE', 'partitions', 'an integer >= 1', partitions)
@@ -39,6 +74,7 @@ export class PartitionSupervisor extends Supervisor<PartitionSpec> {
     return `${name}:${hashKey(key) % partitions}`
   }
 
+  /** Builds the one_for_one spec of the partitions (not to be overridden). */
   init(spec: PartitionSpec): SupervisorSpec {
     const { name, child, intensity = 3, period = 5 } = spec
     if (typeof name !== 'string' || name.length === 0) throw makeError('ERR_INVALID_ARG_TYPE', 'name', 'a non-empty string', name)

@@ -57,31 +57,109 @@ export interface Next {
   hibernate?: boolean
 }
 
+/**
+ * What a Server callback returns to say what happens next: made by {@link replyWith},
+ * {@link noreply}, {@link stop} and {@link ignore}, never built by hand. `R` is the reply type.
+ *
+ * Gotcha: in a module compiled with `declaration: true`, give `handleCall` an explicit return
+ * type such as `Reply | ServerAction<Reply>`: the inferred one names a symbol `skein` does not export.
+ */
 export type ServerAction<R = unknown> =
-  | { readonly [kAction]: 'reply'; readonly value: R; readonly next: Next | undefined }
-  | { readonly [kAction]: 'noreply'; readonly next: Next | undefined }
-  | { readonly [kAction]: 'stop'; readonly reason: ExitReason; readonly reply: { readonly value: R } | undefined }
-  | { readonly [kAction]: 'ignore' }
+  | {
+    /** Which action: reply now. */
+    readonly [kAction]: 'reply'
+    /** The reply. */
+    readonly value: R
+    /** What follows the reply. */
+    readonly next: Next | undefined
+  }
+  | {
+    /** Which action: no reply now. */
+    readonly [kAction]: 'noreply'
+    /** What follows. */
+    readonly next: Next | undefined
+  }
+  | {
+    /** Which action: stop the server. */
+    readonly [kAction]: 'stop'
+    /** The exit reason. */
+    readonly reason: ExitReason
+    /** handleCall only: the reply, sent after terminate. */
+    readonly reply: {
+      /** The reply value. */
+      readonly value: R
+    } | undefined
+  }
+  | {
+    /** Which action: init declines to start. */
+    readonly [kAction]: 'ignore'
+  }
 
-/** Reply with `value`, then do `next` (handleCall). */
+/**
+ * From handleCall: reply with `value`, then do `next`: a continue (`handleContinue` runs before
+ * the next message) or an idle timeout (`handleInfo('timeout')` if no message comes in time).
+ *
+ * @example
+ * ```ts
+ * override handleCall(req: 'get') { return replyWith(this.n, { timeout: 60_000 }) }
+ * ```
+ */
 export function replyWith<R>(value: R, next?: Next): ServerAction<R> {
   return { [kAction]: 'reply', value, next }
 }
 
-/** No reply now (handleCall: answer later with this.reply(from, v)); optionally continue or time out. */
+/**
+ * No reply now; optionally continue or arm an idle timeout. From handleCall, answer later with
+ * `this.reply(from, v)` (from this or any process); from init, handleCast, handleInfo and
+ * handleContinue it is the same as returning nothing, plus `next`.
+ *
+ * Gotcha: the caller still waits under its own timeout (5000 ms by default) and fails
+ * `ERR_CALL_TIMEOUT` if no reply comes in time.
+ *
+ * @example
+ * ```ts
+ * override handleCall(req: 'next', from: From) { this.waiting.push(from); return noreply() }
+ * // later, in another callback: this.reply(from, value)
+ * ```
+ */
 export function noreply(next?: Next): ServerAction<never> {
   return { [kAction]: 'noreply', next }
 }
 
-/** Stop with `reason` (default 'normal'). */
+/**
+ * Stop the server with `reason` (default 'normal'): `terminate(reason)` runs, then the process
+ * ends. From init, the start fails instead: the starter gets `ERR_INIT_FAILED` with `reason`.
+ *
+ * @example
+ * ```ts
+ * override handleInfo(msg: unknown) { if (msg === 'timeout') return stop('normal') }
+ * ```
+ */
 export function stop(reason?: ExitReason): ServerAction<never>
-/** Stop with `reason` from handleCall, replying `reply`: terminate runs first, then the reply is sent. */
+/**
+ * From handleCall: stop with `reason` and reply `reply`. `terminate(reason)` runs first, then
+ * the reply is sent, then the process ends (OTP's order).
+ *
+ * @example
+ * ```ts
+ * override handleCall(req: 'close') { return stop('normal', this.balance) }
+ * ```
+ */
 export function stop<R>(reason: ExitReason, reply: R): ServerAction<R>
 export function stop(reason: ExitReason = 'normal', ...reply: unknown[]): ServerAction<unknown> {
   return { [kAction]: 'stop', reason, reply: reply.length === 0 ? undefined : { value: reply[0] } }
 }
 
-/** From init: do not start. The process ends 'normal' (no terminate); its starter gets 'ignore'. */
+/**
+ * From init: do not start. The process ends 'normal' (no terminate); `Server.start` resolves
+ * `'ignore'`, while `node.spawn` rejects `ERR_INIT_IGNORED`. Anywhere else it is a bad return
+ * value (`ERR_BAD_RETURN_VALUE`).
+ *
+ * @example
+ * ```ts
+ * override init(args: { enabled: boolean }) { if (!args.enabled) return ignore() }
+ * ```
+ */
 export function ignore(): ServerAction<never> {
   return { [kAction]: 'ignore' }
 }
@@ -126,9 +204,30 @@ interface TypeArgs<Args, Call, Cast, Reply> {
 // The request, cast and reply types a Server subclass declares, for typed client calls. They are
 // read from the declared type arguments, not inferred from the callbacks' signatures: an override
 // such as `handleCast(): void` would otherwise make every cast acceptable.
-export type CallOf<S> = S extends { readonly [kTypes]?: TypeArgs<unknown, infer C, unknown, unknown> } ? C : unknown
-export type CastOf<S> = S extends { readonly [kTypes]?: TypeArgs<unknown, unknown, infer C, unknown> } ? C : unknown
-export type ReplyOf<S> = S extends { readonly [kTypes]?: TypeArgs<unknown, unknown, unknown, infer R> } ? R : unknown
+
+/**
+ * The call requests a Server class `S` declares (its `Call` type argument); `unknown` for
+ * anything else. `Server.call`, `node.call` and `this.call` check a typed pid's requests with it.
+ *
+ * @example
+ * ```ts
+ * type R = CallOf<Stack>   // 'pop' | { push: string }, for Stack extends Server<string[], 'pop' | { push: string }, ...>
+ * ```
+ */
+export type CallOf<S> = S extends {
+  /** @hidden */
+  readonly [kTypes]?: TypeArgs<unknown, infer C, unknown, unknown>
+} ? C : unknown
+/** The casts a Server class `S` declares (its `Cast` type argument); `unknown` for anything else. */
+export type CastOf<S> = S extends {
+  /** @hidden */
+  readonly [kTypes]?: TypeArgs<unknown, unknown, infer C, unknown>
+} ? C : unknown
+/** The reply type a Server class `S` declares (its `Reply` type argument); `unknown` for anything else. */
+export type ReplyOf<S> = S extends {
+  /** @hidden */
+  readonly [kTypes]?: TypeArgs<unknown, unknown, unknown, infer R>
+} ? R : unknown
 type ArgsOf<S> = S extends { readonly [kTypes]?: TypeArgs<infer A, unknown, unknown, unknown> } ? A : unknown
 
 /** Where a typed call can go: a typed pid, or a name or plain pid (then unchecked). */
@@ -142,14 +241,62 @@ export interface RequestId<R = unknown> {
   state: { done: false } | { done: true; ok: true; value: R } | { done: true; ok: false; error: unknown }
 }
 
-/** What waitResponse and checkResponse report: a reply, or that none has come yet. */
-export type Response<R> = { readonly reply: R } | 'timeout' | 'no_reply'
+/**
+ * What `Server.waitResponse` and `Server.checkResponse` report: `{ reply }`, or that none has
+ * come yet (`'timeout'` from waitResponse, `'no_reply'` from checkResponse).
+ */
+export type Response<R> = {
+  /** The reply. */
+  readonly reply: R
+} | 'timeout' | 'no_reply'
 
+/**
+ * OTP's gen_server: a process that serves calls, casts and other messages through callbacks,
+ * one message at a time; what a callback returns says what happens next.
+ *
+ * Type arguments: `Server<Args, Call, Cast, Reply>`: what `init` takes, the call requests, the
+ * casts, and the replies. A pid from `node.spawn(Class)` or `Server.start` is typed by the
+ * class, so `Server.call(node, pid, req)` checks `req` and types the reply.
+ *
+ * Callback returns: `handleCall` returns the reply, or {@link replyWith} (reply, then continue or
+ * time out), {@link noreply} (answer later with `this.reply(from, v)`), {@link stop} (terminate,
+ * then the reply, then exit). `handleCast`, `handleInfo` and `handleContinue` return nothing,
+ * `noreply(next)` or `stop(reason)`. `init` may return `noreply(next)`, `stop(reason)` (the
+ * start fails) or {@link ignore}.
+ *
+ * Details:
+ * - A throw in a callback ends the server with the Error as reason; a waiting caller fails
+ *   `ERR_CALL_EXIT` with it, and a crash report is printed (see the `skein.reports` env key).
+ * - A return of the wrong form ends it with `ERR_BAD_RETURN_VALUE`.
+ * - Started linked and trapping exits, an EXIT from its parent stops it with the parent's reason.
+ * - Missing callbacks: `handleCall`, `handleCast`, `handleContinue` crash when needed;
+ *   `handleInfo` drops the message with one warning per class; `terminate` does nothing.
+ *
+ * Client functions are static and take the caller (the node, or `this` in a process) first:
+ * `Server.start`, `startLink`, `call`, `cast`, `stop`, `sendRequest`, `waitResponse`, `checkResponse`.
+ *
+ * @example
+ * ```ts
+ * export class Stack extends Server<string[], 'pop' | { push: string }, 'clear', string | undefined> {
+ *   items: string[] = []
+ *   override init(items: string[]) { this.items = [...items] }
+ *   override handleCall(req: 'pop' | { push: string }) {
+ *     if (req === 'pop') return this.items.pop()
+ *     this.items.push(req.push)
+ *     return undefined
+ *   }
+ *   override handleCast() { this.items = [] }
+ * }
+ * const stack = await Server.start(node, Stack, ['a'], { thread: 1 })
+ * if (stack !== 'ignore') await Server.call(node, stack, { push: 'b' })
+ * ```
+ */
 /* eslint-disable-next-line @typescript-eslint/no-explicit-any */
 export abstract class Server<Args = void, Call = unknown, Cast = unknown, Reply = unknown>
   extends ProcessBase implements BehaviourInstance {
+  /** @hidden The behaviour kind the runtime reads. */
   static readonly [kBehaviour] = 'server'
-  /** For the type checker only (CallOf, CastOf, ReplyOf): never set at run time. */
+  /** @hidden For the type checker only (CallOf, CastOf, ReplyOf): never set at run time. */
   declare readonly [kTypes]?: TypeArgs<Args, Call, Cast, Reply>
   #timer: TimerRef | null = null
   /** The message being (or last) handled, for a crash report. */
@@ -165,27 +312,54 @@ export abstract class Server<Args = void, Call = unknown, Cast = unknown, Reply 
   // ── client functions (OTP's gen_server module functions) ──────────────────────────────
 
   /**
-   * Start a server and wait for its init: the pid, or 'ignore'. Rejects ERR_INIT_FAILED with
-   * `reason` = what init threw or stopped with, ERR_START_TIMEOUT (`timeout` option; the process
-   * is killed), ERR_NAME_TAKEN.
+   * Start a server and wait for its init: the pid (typed by the class), or 'ignore' when init
+   * returned `ignore()`. Placement and name come from `options`, as for `spawn`.
+   *
+   * @throws ERR_INIT_FAILED (rejects) with `reason` = what init threw or stopped with
+   * @throws ERR_START_TIMEOUT (rejects) when init outlives `options.timeout` (the process is killed)
+   * @throws ERR_NAME_TAKEN (rejects) when `options.name` is registered already
+   * @example
+   * ```ts
+   * const pid = await Server.start(node, Stack, ['a'], { thread: 1, name: 'stack', timeout: 1000 })
+   * ```
    */
   static start<S extends Server<any, any, any, any>>(caller: Caller, server: new () => S, args?: ArgsOf<S>,
     options?: StartOptions): Promise<TypedPid<S> | 'ignore'> {
     return caller.startProcess(server as never, args, options)
   }
 
-  /** start, linked to the caller (a failed init also sends the caller an exit signal). */
+  /**
+   * {@link Server.start}, linked to the caller: the server's abnormal end reaches the caller as an
+   * exit signal (a failed init too).
+   *
+   * @throws ERR_INIT_FAILED, ERR_START_TIMEOUT, ERR_NAME_TAKEN (rejects), as start
+   */
   static startLink<S extends Server<any, any, any, any>>(caller: Caller, server: new () => S, args?: ArgsOf<S>,
     options?: StartOptions): Promise<TypedPid<S> | 'ignore'> {
     return caller.startProcess(server as never, args, { ...options, link: true })
   }
 
-  /** Call a server, typed by its class. Rejects ERR_NOPROC, ERR_CALL_EXIT, ERR_CALL_TIMEOUT. */
+  /**
+   * Call a server and wait for the reply (default timeout 5000 ms; `Infinity` waits for ever).
+   * With a typed pid, the request and the reply are checked against the class's types.
+   *
+   * @throws ERR_NOPROC (rejects) when no such process (or name) exists
+   * @throws ERR_CALL_EXIT (rejects) when it ends before replying; `reason` is its exit reason
+   * @throws ERR_CALL_TIMEOUT (rejects) when no reply comes in time (a later reply is dropped)
+   * @example
+   * ```ts
+   * const top = await Server.call(node, stack, 'pop', { timeout: 1000 })
+   * ```
+   */
   static override call<S>(caller: Caller, server: ServerAddress<S>, request: CallOf<S>, options?: CallOptions): Promise<ReplyOf<S>> {
     return caller.call<ReplyOf<S>>(server, request, options)
   }
 
-  /** Cast to a server, typed by its class; never fails for a dead server. */
+  /**
+   * Cast to a server (`handleCast` gets `request`), typed by its class; never fails for a dead pid.
+   *
+   * @throws ERR_UNKNOWN_NAME for a name nobody holds; ERR_NOT_SERIALIZABLE for a request that cannot cross threads
+   */
   static cast<S>(caller: Caller, server: ServerAddress<S>, request: CastOf<S>): void {
     caller.cast(server, request)
   }
@@ -195,6 +369,15 @@ export abstract class Server<Args = void, Call = unknown, Cast = unknown, Reply 
    * process is gone. Rejects ERR_NOPROC if it is not alive, ERR_CALL_EXIT if it ended with
    * another reason (terminate crashed), ERR_CALL_TIMEOUT after `timeout` (the server goes on
    * stopping). An invalid timeout throws at once and the server is left alone.
+   *
+   * Works on every behaviour (an Actor, a Supervisor, a Stage, ...): each stops with `reason`.
+   *
+   * @throws ERR_NOPROC, ERR_CALL_EXIT, ERR_CALL_TIMEOUT (rejects); ERR_INVALID_ARG_VALUE for a bad timeout
+   * @example
+   * ```ts
+   * await Server.stop(node, pid)               // 'normal', waits for terminate
+   * await Server.stop(node, pid, 'shutdown', 5000)
+   * ```
    */
   static async stop(caller: Caller, server: Address, reason: ExitReason = 'normal', timeout = Infinity): Promise<void> {
     if (typeof timeout !== 'number' || !(timeout >= 0)) {
@@ -211,7 +394,16 @@ export abstract class Server<Args = void, Call = unknown, Cast = unknown, Reply 
     throw makeError('ERR_BAD_RETURN_VALUE', 'stop', 'a reply (the process is not a Server)')
   }
 
-  /** A call that does not wait: collect the reply with waitResponse or checkResponse. */
+  /**
+   * A call that does not wait: collect the reply with {@link Server.waitResponse} or
+   * {@link Server.checkResponse}. The request has no timeout of its own.
+   *
+   * @example
+   * ```ts
+   * const id = Server.sendRequest(node, pid, 'pop')
+   * const r = await Server.waitResponse(id, 100)   // { reply } or 'timeout'
+   * ```
+   */
   static sendRequest<S>(caller: Caller, server: ServerAddress<S>, request: CallOf<S>): RequestId<ReplyOf<S>> {
     const promise = caller.call<ReplyOf<S>>(server, request, { timeout: Infinity })
     const id: RequestId<ReplyOf<S>> = { promise, state: { done: false } }
@@ -222,7 +414,9 @@ export abstract class Server<Args = void, Call = unknown, Cast = unknown, Reply 
 
   /**
    * Wait up to `timeout` ms for the reply: `{ reply }`, or 'timeout' (the request stays pending
-   * and a later wait still gets it). Rejects as a call would (ERR_NOPROC, ERR_CALL_EXIT).
+   * and a later wait still gets it). Rejects as a call would.
+   *
+   * @throws ERR_NOPROC, ERR_CALL_EXIT (rejects)
    */
   static async waitResponse<R>(id: RequestId<R>, timeout = Infinity): Promise<Response<R>> {
     if (!id.state.done && timeout !== Infinity) {
@@ -235,7 +429,11 @@ export abstract class Server<Args = void, Call = unknown, Cast = unknown, Reply 
     return { reply: await id.promise }
   }
 
-  /** The reply if it has come (`{ reply }`), else 'no_reply'; throws the call's error if it failed. */
+  /**
+   * The reply if it has come (`{ reply }`), else 'no_reply'; synchronous.
+   *
+   * @throws the call's error (ERR_NOPROC, ERR_CALL_EXIT) if it failed
+   */
   static checkResponse<R>(id: RequestId<R>): Response<R> {
     const st = id.state
     if (!st.done) return 'no_reply'
@@ -245,16 +443,31 @@ export abstract class Server<Args = void, Call = unknown, Cast = unknown, Reply 
 
   // ── callbacks ───────────────────────────────────────────────────────────────────────────
 
+  /**
+   * Called once with the start arguments, before any message. Return nothing (started),
+   * `noreply({ continue | timeout })`, `stop(reason)` (the start fails with `reason`) or `ignore()`.
+   */
   init(_args: Args): NoReplyReturn {}
 
+  /**
+   * A call: return the reply, or `replyWith(v, next)`, `noreply(next)` (answer later with
+   * `this.reply(from, v)`), `stop(reason, reply?)`. A throw ends the server; the caller fails
+   * `ERR_CALL_EXIT`. Without an override, a call crashes the server.
+   */
   handleCall(_request: Call, _from: From): CallReturn<Reply> {
     throw new Error(`${this.constructor.name} has no handleCall`)
   }
 
+  /** A cast: return nothing, `noreply(next)` or `stop(reason)`. Without an override, a cast crashes the server. */
   handleCast(_request: Cast): NoReplyReturn {
     throw new Error(`${this.constructor.name} has no handleCast`)
   }
 
+  /**
+   * Any other message (a trapped EXIT, a DOWN, a plain send, `'timeout'` after an idle timeout):
+   * return nothing, `noreply(next)` or `stop(reason)`. Without an override, messages are dropped
+   * with one warning per class.
+   */
   handleInfo(message: unknown): NoReplyReturn {
     const cls = this.constructor
     if (!warned.has(cls)) {
@@ -263,12 +476,18 @@ export abstract class Server<Args = void, Call = unknown, Cast = unknown, Reply 
     }
   }
 
+  /** Runs a `continue` another callback asked for, before any further message; returns as handleCast. */
   handleContinue(_value: unknown): NoReplyReturn {
     throw new Error(`${this.constructor.name} returned a continue but has no handleContinue`)
   }
 
+  /**
+   * Runs when the server stops (`stop`, a crash, `Server.stop`, node shutdown, the parent's exit
+   * while trapping), with the reason; never when it is killed. A throw replaces the reason.
+   */
   terminate(_reason: ExitReason): Settle {}
 
+  /** @hidden The runtime's hook: runs `init`. */
   [kInit](args: unknown): Settle | typeof IGNORE | Promise<void | typeof IGNORE> {
     return after(this.init(args as Args), (r) => {
       if (isAction(r) && r[kAction] === 'ignore') return IGNORE
@@ -283,6 +502,7 @@ export abstract class Server<Args = void, Call = unknown, Cast = unknown, Reply 
     })
   }
 
+  /** @hidden The runtime's hook: one mailbox message. */
   [kDispatch](message: unknown): Settle {
     const pending = this.#initContinue
     if (pending !== undefined) {
@@ -328,6 +548,7 @@ export abstract class Server<Args = void, Call = unknown, Cast = unknown, Reply 
     return isThenable(r) ? Promise.resolve(r).then((v) => this.#noreplyResult(v, 'handleInfo')) : this.#noreplyResult(r, 'handleInfo')
   }
 
+  /** @hidden The runtime's hook: runs `terminate`. */
   [kTerminate](reason: ExitReason): Settle {
     let result: Settle
     try {

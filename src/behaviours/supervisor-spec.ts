@@ -7,18 +7,43 @@ import { kDispatch, type BehaviourClass, type SpawnOptions, type Started } from 
 import type { Pid } from '../core/pid.ts'
 import { makeError, type ErrorCode, type SkeinError } from '../core/errors.ts'
 
+/**
+ * Which children restart when child k must: `one_for_one` k alone; `one_for_all` every child
+ * (the others shut down in reverse order first); `rest_for_one` k and those started after it;
+ * `simple_one_for_one` k, with children started only by `startChild` from one template.
+ */
 export type Strategy = 'one_for_one' | 'one_for_all' | 'rest_for_one' | 'simple_one_for_one'
+/**
+ * When a child is restarted: `permanent` always; `transient` unless it ends with a clean reason
+ * ('normal', 'shutdown', `{ shutdown: _ }`); `temporary` never (its spec is dropped when it ends).
+ */
 export type RestartType = 'permanent' | 'transient' | 'temporary'
+/**
+ * How a child is stopped: `'brutal_kill'` kills it; a number of ms sends exit 'shutdown' and
+ * kills it if it is still there after that long; `'infinity'` sends exit 'shutdown' and waits.
+ */
 export type Shutdown = 'brutal_kill' | 'infinity' | number
+/** A child is a `'worker'` or a `'supervisor'` (which changes its default shutdown to 'infinity'). */
 export type ChildType = 'worker' | 'supervisor'
+/**
+ * When a supervisor exits by itself because `significant` children ended without restart:
+ * `'never'`, `'any_significant'` (the first one), `'all_significant'` (once all of them have).
+ */
 export type AutoShutdown = 'never' | 'any_significant' | 'all_significant'
 
 /** What a start function resolves with: the child's pid (linked to the supervisor), 'ignore', or a pid with info. */
-export type ChildStarted = Pid | 'ignore' | { readonly pid: Pid; readonly info: unknown }
+export type ChildStarted = Pid | 'ignore' | {
+  /** The child, linked to the supervisor. */
+  readonly pid: Pid
+  /** Anything: `startChild` and `restartChild` resolve with it. */
+  readonly info: unknown
+}
 
 /** Handed to a start function: start the child linked to the supervisor. */
 export interface ChildStartContext {
+  /** The supervisor the child is started for. */
   readonly supervisor: Pid
+  /** Start `behaviour` linked to the supervisor and wait for its init: the pid, or 'ignore'. Rejects ERR_INIT_FAILED. */
   startLink<A>(behaviour: BehaviourClass<A>, args?: A, options?: SpawnOptions): Promise<Started>
 }
 
@@ -31,9 +56,18 @@ export type ChildStart =
   | readonly [BehaviourClass<never>, unknown?, (SpawnOptions | undefined)?]
   | ((ctx: ChildStartContext, extra?: unknown) => ChildStarted | Promise<ChildStarted>)
 
+/**
+ * One child of a supervisor: how to start it and how to treat its end.
+ *
+ * @example
+ * ```ts
+ * const spec: ChildSpec = { id: 'indexer', start: [Indexer, { dir: '/tmp' }, { thread: 1 }], restart: 'transient', shutdown: 10_000 }
+ * ```
+ */
 export interface ChildSpec {
   /** Unique among the supervisor's children (ignored for simple_one_for_one). */
   readonly id: string
+  /** `[Class, args?, spawnOptions?]`, or a function that starts the child linked (see {@link ChildStart}). */
   readonly start: ChildStart
   /** Default 'permanent'. */
   readonly restart?: RestartType
@@ -45,6 +79,15 @@ export interface ChildSpec {
   readonly significant?: boolean
 }
 
+/**
+ * What a Supervisor's `init` returns: the flags and the children, started in order.
+ *
+ * @throws ERR_SUPERVISOR_DATA for a bad flag, ERR_BAD_CHILD_SPEC for a bad child (the start fails with them)
+ * @example
+ * ```ts
+ * const spec: SupervisorSpec = { strategy: 'rest_for_one', intensity: 5, period: 10, children: [db, cache, api] }
+ * ```
+ */
 export interface SupervisorSpec {
   /** Default 'one_for_one'. */
   readonly strategy?: Strategy
@@ -59,29 +102,39 @@ export interface SupervisorSpec {
    * default as in OTP): every child ended and was not restarted (temporary, or transient ending cleanly).
    */
   readonly autoShutdownWhenEmpty?: boolean
+  /** The children, in start order (simple_one_for_one: exactly one, the template). */
   readonly children: readonly ChildSpec[]
 }
 
 /** One row of whichChildren: pid undefined when not running, 'restarting' while a restart is retried. */
 export interface ChildInfo {
+  /** The child's id (undefined for simple_one_for_one and ConsumerSupervisor children). */
   readonly id: string | undefined
+  /** Its pid; undefined when not running, 'restarting' while a failed restart is retried. */
   readonly pid: Pid | 'restarting' | undefined
+  /** 'worker' or 'supervisor'. */
   readonly type: ChildType
+  /** Its restart type. */
   readonly restart: RestartType
 }
 
+/** What `Supervisor.countChildren` reports. */
 export interface ChildCounts {
   /** Child specs (simple_one_for_one: 1). */
   readonly specs: number
   /** Children running. */
   readonly active: number
+  /** Children of type 'supervisor'. */
   readonly supervisors: number
+  /** Children of type 'worker'. */
   readonly workers: number
 }
 
 /** What startChild and restartChild resolve with: the pid (undefined if the child ignored its start), and its info. */
 export interface ChildStartResult {
+  /** The new child, or undefined if its init returned ignore. */
   readonly pid: Pid | undefined
+  /** What a start function returned as `{ pid, info }`. */
   readonly info?: unknown
 }
 

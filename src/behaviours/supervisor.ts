@@ -84,7 +84,46 @@ const isRetry = (m: unknown): m is Retry =>
 /** A bounded set of pids of simple_one_for_one children that have ended (terminateChild of one → ok). */
 const RETIRED_MAX = 4096
 
+/**
+ * OTP's supervisor: starts children, watches them (it traps exits), and restarts them by
+ * strategy within a restart intensity. Extend it and return a {@link SupervisorSpec} from `init`.
+ *
+ * Details:
+ * - Children start one at a time, in order, each linked. Restart types: `permanent` (always),
+ *   `transient` (unless it ends 'normal', 'shutdown' or `{ shutdown: _ }`), `temporary` (never).
+ * - Strategies: `one_for_one`, `one_for_all`, `rest_for_one`, `simple_one_for_one` (children from
+ *   one template, started only by `startChild(caller, sup, extraArgs)`).
+ * - More than `intensity` restarts within `period` seconds: every child is shut down (reverse
+ *   start order) and the supervisor exits 'shutdown', escalating to its own parent.
+ * - Children may run on any thread (spawn options in their `start` tuple).
+ *
+ * Gotchas:
+ * - The default intensity is 1 restart in 5 s, as in OTP.
+ * - A child class that runs on another thread must be exported by a module in `modules`.
+ * - A `start` function (instead of a tuple) cannot cross threads.
+ *
+ * @throws ERR_SUPERVISOR_DATA, ERR_BAD_CHILD_SPEC (the start rejects ERR_INIT_FAILED with them as
+ *   `reason`); a child that fails to start fails the supervisor's start with reason
+ *   `{ shutdown: { failed_to_start_child: id, reason } }`
+ * @example
+ * ```ts
+ * export class Tree extends Supervisor<void> {
+ *   init(): SupervisorSpec {
+ *     return {
+ *       strategy: 'one_for_one', intensity: 3, period: 5,
+ *       children: [
+ *         { id: 'cache', start: [Cache, { size: 1000 }] },
+ *         { id: 'indexer', start: [Indexer, {}, { thread: 1 }], shutdown: 10_000 },
+ *       ],
+ *     }
+ *   }
+ * }
+ * const sup = await node.spawn(Tree)
+ * await Supervisor.whichChildren(node, sup)   // [{ id: 'indexer', ... }, { id: 'cache', ... }]
+ * ```
+ */
 export abstract class Supervisor<Args = void> extends ProcessBase implements BehaviourInstance {
+  /** @hidden The behaviour kind the runtime reads. */
   static readonly [kBehaviour] = 'supervisor'
 
   #strategy: Strategy = 'one_for_one'
@@ -98,60 +137,101 @@ export abstract class Supervisor<Args = void> extends ProcessBase implements Beh
   #seq = 0
   readonly #retired = new Set<number>()
 
-  /** Return the supervisor's flags and children, or 'ignore' to not start. */
+  /**
+   * Return the supervisor's flags and children (a {@link SupervisorSpec}), or 'ignore' not to
+   * start. Called once, with the start arguments; may be async.
+   */
   abstract init(args: Args): SupervisorSpec | 'ignore' | Promise<SupervisorSpec | 'ignore'>
 
   // ── client functions ──────────────────────────────────────────────────────────────────
 
   /**
-   * Add a child (a ChildSpec; for simple_one_for_one, the extra arguments) and start it.
-   * Rejects ERR_ALREADY_STARTED, ERR_ALREADY_PRESENT, ERR_CHILD_START (`reason`: why), ERR_BAD_CHILD_SPEC.
+   * Add a child (a ChildSpec; for simple_one_for_one, the extra arguments, merged into the
+   * template's: arrays concatenate, objects merge) and start it. Resolves `{ pid, info? }`; `pid`
+   * is undefined when the child's init returned ignore.
+   *
+   * @throws ERR_ALREADY_STARTED (rejects; `reason` `{ already_started: pid }`), ERR_ALREADY_PRESENT
+   *   (`'already_present'`), ERR_CHILD_START (`reason`: why), ERR_BAD_CHILD_SPEC
+   * @example
+   * ```ts
+   * const { pid } = await Supervisor.startChild(node, sup, { id: 'extra', start: [Cache, { size: 10 }] })
+   * ```
    */
   static startChild(caller: Caller, supervisor: Address, spec: ChildSpec | unknown): Promise<ChildStartResult> {
     return admin(caller, supervisor, { $sup: 'startChild', spec }) as Promise<ChildStartResult>
   }
 
-  /** Shut a child down by id (spec kept, except temporary) or, for simple_one_for_one, by pid. Rejects ERR_CHILD_NOT_FOUND. */
+  /**
+   * Shut a child down by id (its spec is kept, except a temporary child's) or, for
+   * simple_one_for_one, by pid. A child being restarted just stops being retried.
+   *
+   * @throws ERR_CHILD_NOT_FOUND (rejects); ERR_SIMPLE_ONE_FOR_ONE for an id on a simple_one_for_one supervisor
+   */
   static async terminateChild(caller: Caller, supervisor: Address, child: string | Pid): Promise<void> {
     await admin(caller, supervisor, { $sup: 'terminateChild', child })
   }
 
-  /** Start a stopped child again. Rejects ERR_CHILD_RUNNING, ERR_CHILD_RESTARTING, ERR_CHILD_NOT_FOUND, ERR_CHILD_START. */
+  /**
+   * Start a terminated child again, from its kept spec.
+   *
+   * @throws ERR_CHILD_RUNNING, ERR_CHILD_RESTARTING, ERR_CHILD_NOT_FOUND, ERR_CHILD_START (rejects);
+   *   ERR_SIMPLE_ONE_FOR_ONE on a simple_one_for_one supervisor
+   */
   static restartChild(caller: Caller, supervisor: Address, id: string): Promise<ChildStartResult> {
     return admin(caller, supervisor, { $sup: 'restartChild', id }) as Promise<ChildStartResult>
   }
 
-  /** Forget a stopped child's spec. Rejects ERR_CHILD_RUNNING, ERR_CHILD_RESTARTING, ERR_CHILD_NOT_FOUND. */
+  /**
+   * Forget a terminated child's spec.
+   *
+   * @throws ERR_CHILD_RUNNING, ERR_CHILD_RESTARTING, ERR_CHILD_NOT_FOUND (rejects);
+   *   ERR_SIMPLE_ONE_FOR_ONE on a simple_one_for_one supervisor
+   */
   static async deleteChild(caller: Caller, supervisor: Address, id: string): Promise<void> {
     await admin(caller, supervisor, { $sup: 'deleteChild', id })
   }
 
-  /** Every child, most recently started first (as OTP lists them). */
+  /**
+   * Every child, most recently started first (as OTP lists them): `{ id, pid, type, restart }`,
+   * `pid` undefined when not running and 'restarting' while a failed restart is retried.
+   */
   static whichChildren(caller: Caller, supervisor: Address): Promise<ChildInfo[]> {
     return admin(caller, supervisor, { $sup: 'whichChildren' }) as Promise<ChildInfo[]>
   }
 
+  /** How many children: `{ specs, active, supervisors, workers }`. */
   static countChildren(caller: Caller, supervisor: Address): Promise<ChildCounts> {
     return admin(caller, supervisor, { $sup: 'countChildren' }) as Promise<ChildCounts>
   }
 
-  /** A child's spec, with defaults filled in (simple_one_for_one: the template, by child pid; temporary: no start args). */
+  /**
+   * A child's spec, with defaults filled in (simple_one_for_one: the template, by child pid;
+   * a temporary child's: without its start arguments).
+   *
+   * @throws ERR_CHILD_NOT_FOUND (rejects)
+   */
   static getChildSpec(caller: Caller, supervisor: Address, child: string | Pid): Promise<ChildSpec> {
     return admin(caller, supervisor, { $sup: 'getChildSpec', child }) as Promise<ChildSpec>
   }
 
-  /** Validate child specs as init would. @throws ERR_BAD_CHILD_SPEC */
+  /**
+   * Validate child specs as init would, without starting anything.
+   *
+   * @throws ERR_BAD_CHILD_SPEC, with OTP's `reason` (`'missing_id'`, `{ duplicate_child_name: id }`, ...)
+   */
   static checkChildSpecs(specs: readonly ChildSpec[], autoShutdown: AutoShutdown = 'never'): void {
     checkChildSpecs(specs, autoShutdown)
   }
 
   // ── runtime hooks ─────────────────────────────────────────────────────────────────────
 
+  /** @hidden The runtime's hook: runs `init` and starts the children. */
   [kInit](args: unknown): Promise<void | typeof IGNORE> {
     this.trapExit(true)
     return Promise.resolve(this.init(args as Args)).then<void | typeof IGNORE>((spec) => (spec === 'ignore' ? IGNORE : this.#startAll(spec)))
   }
 
+  /** @hidden The runtime's hook: one mailbox message. */
   [kDispatch](message: unknown): Settle {
     if (isExitMessage(message)) {
       const child = this.#byPid.get(message.from.key)
@@ -171,6 +251,7 @@ export abstract class Supervisor<Args = void> extends ProcessBase implements Beh
     }
   }
 
+  /** @hidden The runtime's hook: shuts every child down. */
   [kTerminate](reason: ExitReason): Settle {
     this.#report('shutdown', undefined, reason, true)
     return this.#shutdownAll()

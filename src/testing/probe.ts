@@ -18,7 +18,12 @@ interface Waiter {
   readonly resolve: (m: unknown) => void
 }
 
+/**
+ * The process behind a {@link Probe}: it traps exits and records every message it receives.
+ * Use {@link probe} to spawn one; tests talk to the {@link Probe}.
+ */
 export class ProbeActor extends Actor<void, unknown> {
+  /** Messages recorded and not yet taken, oldest first. */
   readonly received: unknown[] = []
 
   override init(): void {
@@ -37,7 +42,10 @@ export class ProbeActor extends Actor<void, unknown> {
     this.received.push(message)
   }
 
-  /** Take the first recorded (or the next arriving) message matching `match`. */
+  /**
+   * Take the first recorded (or the next arriving) message matching `match`; reject after
+   * `timeoutMs` (real time) with the unmatched messages in the error.
+   */
   take(match: (m: unknown) => boolean, timeoutMs: number): Promise<unknown> {
     const at = this.received.findIndex(match)
     if (at >= 0) return Promise.resolve(this.received.splice(at, 1)[0])
@@ -58,8 +66,25 @@ export class ProbeActor extends Actor<void, unknown> {
   }
 }
 
-/** What a test holds: the probe's pid and its expectations. */
+/**
+ * What a test holds: a probe process's pid and expectations on what it receives, so a test
+ * waits for an event instead of sleeping. Make one with {@link probe}.
+ *
+ * Gotchas: `expect` takes the matching message out of the record; its timeout is real time,
+ * also under a VirtualClock; check `pending` at the end of a test to catch unexpected messages.
+ *
+ * @example
+ * ```ts
+ * const p = await probe(node)
+ * const pid = await node.spawn(Worker, { reportTo: p.pid })
+ * await p.expect((m: { done?: boolean }) => m.done === true, 2000)
+ * const ref = p.monitor(pid)
+ * node.exit(pid, 'kill')
+ * await p.expectDown(ref, 'killed')
+ * ```
+ */
 export class Probe {
+  /** The probe's pid: give it to the processes under test as where to report. */
   readonly pid: Pid
   readonly #actor: ProbeActor
 
@@ -68,7 +93,10 @@ export class Probe {
     this.#actor = actor
   }
 
-  /** Resolve with the first message matching `match`; reject after `timeoutMs`. */
+  /**
+   * Resolve with the first recorded or arriving message matching `match`, taking it out of the
+   * record; reject after `timeoutMs` (real time) with what was received instead.
+   */
   expect<T = unknown>(match: (m: T) => boolean, timeoutMs = 5000): Promise<T> {
     return this.#actor.take(match as (m: unknown) => boolean, timeoutMs) as Promise<T>
   }
@@ -128,13 +156,22 @@ export class Probe {
   }
 }
 
-/** What `probe()` needs from a node. */
+/** What `probe()` needs from a node (a `Node` has it). */
 export interface ProbeHost {
   spawn(behaviour: typeof ProbeActor, args?: undefined, options?: { thread: number }): Promise<Pid>
   localInstance(pid: Pid): unknown
 }
 
-/** Spawn a probe on the main thread of `node`. */
+/**
+ * Spawn a probe on the main thread of `node` and return its handle.
+ *
+ * @example
+ * ```ts
+ * const p = await probe(node)
+ * node.sendAfter(p.pid, 'tick', 10)
+ * await p.expect((m) => m === 'tick')
+ * ```
+ */
 export async function probe(node: ProbeHost): Promise<Probe> {
   const pid = await node.spawn(ProbeActor, undefined, { thread: 0 })
   return new Probe(pid, node.localInstance(pid) as ProbeActor)

@@ -21,25 +21,48 @@ async function settle(rounds = 8): Promise<void> {
   for (let i = 0; i < rounds; i++) await new Promise((resolve) => setImmediate(resolve))
 }
 
+/**
+ * A clock that moves only when the test calls {@link VirtualClock.advance}. Pass it as
+ * `Node.start({ threads: 0, clock })`: every timer of the main thread then runs on it (sendAfter,
+ * call timeouts, Server idle timeouts, `this.delay`, `this.now()`, supervisor restart windows
+ * and shutdown timers), so time-dependent behaviour is checked at exact instants, in no real time.
+ *
+ * Gotchas: worker threads keep real time (use `threads: 0`); a probe's `expect` timeout is real
+ * time: advance first, then expect.
+ *
+ * @example
+ * ```ts
+ * const clock = new VirtualClock()
+ * const node = await Node.start({ threads: 0, clock })
+ * const p = await probe(node)
+ * node.sendAfter(p.pid, 'tick', 1000)
+ * await clock.advance(1000)
+ * await p.expect((m) => m === 'tick')   // node.now() === 1000
+ * ```
+ */
 export class VirtualClock implements Clock {
   #now: number
   #seq = 0
   readonly #pending = new Map<number, Pending>()
 
+  /** Time starts at `start` ms. */
   constructor(start = 0) {
     this.#now = start
   }
 
+  /** The virtual time, in ms. */
   now(): number {
     return this.#now
   }
 
+  /** The runtime's timer hook: run `fn` once time reaches now + `ms`. */
   setTimeout(fn: () => void, ms: number): unknown {
     const seq = ++this.#seq
     this.#pending.set(seq, { at: this.#now + Math.max(0, ms), seq, fn })
     return seq
   }
 
+  /** The runtime's timer hook: forget a timer. */
   clearTimeout(handle: unknown): void {
     this.#pending.delete(handle as number)
   }
@@ -52,6 +75,8 @@ export class VirtualClock implements Clock {
   /**
    * Move time forward by `ms`, firing every timer that falls due, earliest first, and letting
    * the processes run after each. Resolves once time is `now + ms` and the runtime has settled.
+   *
+   * @throws RangeError unless `ms` is a number >= 0
    */
   async advance(ms: number): Promise<void> {
     if (typeof ms !== 'number' || !(ms >= 0)) throw new RangeError(`advance: expected ms >= 0, got ${String(ms)}`)
