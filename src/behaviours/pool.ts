@@ -32,11 +32,23 @@ import { answer } from './answer.ts'
 import { shutDown } from './children.ts'
 import { RestartWindow } from './restart-window.ts'
 
+/** How a pool picks a worker: in turn, at random, or the one with the fewest calls in hand. */
 export type PoolStrategy = 'round_robin' | 'random' | 'least_busy'
 
+/**
+ * A Pool's arguments (or what an overridden `init` returns).
+ *
+ * @throws ERR_NOT_A_BEHAVIOUR (worker), ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE (size, strategy,
+ *   intensity): the pool's start rejects ERR_INIT_FAILED with the error as `reason`
+ * @example
+ * ```ts
+ * const pool = await node.spawn(Pool, { worker: Hasher, args: { rounds: 10 }, size: 8, strategy: 'least_busy' })
+ * ```
+ */
 export interface PoolSpec<A = unknown> {
   /** The worker behaviour (usually a Server); it must be exported by a module in the node's `modules` to run on other threads. */
   readonly worker: BehaviourClass<A>
+  /** Every worker's init arguments. */
   readonly args?: A
   /** Workers (default: one per worker thread, at least 1). */
   readonly size?: number
@@ -46,16 +58,21 @@ export interface PoolSpec<A = unknown> {
   readonly workerOptions?: SpawnOptions
   /** Most restarts within `period` seconds before the pool gives up and exits 'shutdown' (default: unlimited). */
   readonly intensity?: number
+  /** Seconds of the restart window (default 5). */
   readonly period?: number
   /** Ms each worker gets to stop when the pool stops (default 5000), then it is killed. */
   readonly shutdown?: number
 }
 
+/** What `Pool.stats` reports. */
 export interface PoolStats {
+  /** Worker slots. */
   readonly size: number
   /** Workers running now (the others are restarting). */
   readonly live: number
+  /** Workers restarted since the pool started. */
   readonly restarts: number
+  /** Calls, casts and messages handed to a worker. */
   readonly forwarded: number
   /** Calls in hand per slot. */
   readonly inFlight: readonly number[]
@@ -86,7 +103,29 @@ const isRetry = (m: unknown): m is Retry =>
 const RETRY_MS = 100
 const STRATEGIES: readonly string[] = ['round_robin', 'random', 'least_busy']
 
+/**
+ * A fixed number of worker processes (usually Servers) behind one address, spread over the
+ * worker threads (worker k on thread `1 + (k % threads)`). Calls, casts and plain messages sent
+ * to the pool go to one worker, picked by `strategy`; the workers are linked to the pool and a
+ * dead one is restarted in its slot.
+ *
+ * Details: calls are relayed (the pool calls the worker on the caller's behalf), so a worker
+ * that dies mid-call fails its caller at once with `ERR_CALL_EXIT` and its reason. The pool
+ * answers `Pool.workers`, `Pool.stats`, `Pool.addWorkers` and `Pool.removeWorkers` itself.
+ *
+ * Gotchas: the worker class must be exported by a module in the node's `modules`; every call
+ * passes through the pool's own thread; stopping or killing the pool takes its workers down.
+ *
+ * @throws ERR_POOL_BUSY (a call rejects) when no worker can take it (all restarting or full)
+ * @example
+ * ```ts
+ * const pool = await node.spawn(Pool, { worker: Hasher, args: { rounds: 10 }, size: 4 })
+ * await node.call(pool, { hash: 'abc' })    // answered by one of the 4 Hasher servers
+ * await Pool.stats(node, pool)              // { size: 4, live: 4, restarts: 0, forwarded: 1, inFlight: [0, 0, 0, 0] }
+ * ```
+ */
 export class Pool<A = unknown> extends ProcessBase implements BehaviourInstance {
+  /** @hidden The behaviour kind the runtime reads. */
   static readonly [kBehaviour] = 'pool'
 
   #spec!: PoolSpec<A>
@@ -107,20 +146,31 @@ export class Pool<A = unknown> extends ProcessBase implements BehaviourInstance 
     return caller.call(pool, { $pool: 'workers' } satisfies PoolRequest, { timeout: Infinity })
   }
 
+  /** Size, live workers, restarts, messages forwarded and calls in hand per slot. */
   static stats(caller: Caller, pool: Address): Promise<PoolStats> {
     return caller.call(pool, { $pool: 'stats' } satisfies PoolRequest, { timeout: Infinity })
   }
 
-  /** Start `n` more workers (new slots at the end); resolves with the new size. */
+  /**
+   * Start `n` more workers (new slots at the end); resolves with the new size.
+   *
+   * @throws ERR_INVALID_ARG_VALUE (rejects) unless `n` is an integer >= 1
+   */
   static addWorkers(caller: Caller, pool: Address, n: number): Promise<number> {
     return caller.call(pool, { $pool: 'add', n } satisfies PoolRequest, { timeout: Infinity })
   }
 
-  /** Stop the last `n` workers (they exit 'normal', after the calls they have in hand); at least one stays. Resolves with the new size. */
+  /**
+   * Stop the last `n` workers (they exit 'normal', after the calls they have in hand); at least
+   * one stays. Resolves with the new size.
+   *
+   * @throws ERR_INVALID_ARG_VALUE (rejects) unless `n` is an integer >= 1
+   */
   static removeWorkers(caller: Caller, pool: Address, n: number): Promise<number> {
     return caller.call(pool, { $pool: 'remove', n } satisfies PoolRequest, { timeout: Infinity })
   }
 
+  /** @hidden The runtime's hook: reads the spec and starts the workers. */
   async [kInit](args: unknown): Promise<void> {
     const spec = await this.init(args as PoolSpec<A>)
     this.#spec = checkSpec(spec, this.workerThreads)
@@ -138,6 +188,7 @@ export class Pool<A = unknown> extends ProcessBase implements BehaviourInstance 
     }
   }
 
+  /** @hidden The runtime's hook: one mailbox message. */
   [kDispatch](message: unknown): Settle {
     if (isExitMessage(message)) return this.#exited(message.from, message.reason)
     if (isRetry(message)) return this.#restart(message.$poolRetry)
@@ -153,6 +204,7 @@ export class Pool<A = unknown> extends ProcessBase implements BehaviourInstance 
     this.#forward(message)
   }
 
+  /** @hidden The runtime's hook: stops the workers. */
   [kTerminate](_reason: ExitReason): Settle {
     return this.#stopWorkers()
   }
