@@ -1,7 +1,8 @@
 /**
  * WorkerSupervisor (SEMANTICS §10): groups, chains and standalone workers added at run time;
  * group broadcast and restarts, chain pipelines (order, entry by worker, return contract,
- * crash handling, backpressure, multi-worker stages), standalone restart types.
+ * crash handling, backpressure, multi-worker stages), standalone restart types. Partitions on
+ * worker threads, a partition's restart and the lifecycle across partitions: 029.
  */
 import assert from 'node:assert/strict'
 import { Actor, Node, Server, WorkerSupervisor, hasCode, isCallMessage, type Pid, type WorkerContext } from '../../src/index.ts'
@@ -21,7 +22,9 @@ class Starter extends Actor<{ end: string }, unknown> {
   }
 }
 
-describe('WorkerSupervisor', function () {
+// The whole suite runs with one partition (the default on a node without worker threads) and with
+// three on the one thread, where groups, chains and standalone workers spread over partitions.
+for (const numberOfPartitions of [undefined, 3]) describe(`WorkerSupervisor${numberOfPartitions === undefined ? '' : ` (${numberOfPartitions} partitions)`}`, function () {
   this.timeout(10000)
   let node: Node
   let probe: Probe
@@ -30,7 +33,7 @@ describe('WorkerSupervisor', function () {
   beforeEach(async () => {
     node = await Node.start({ threads: 0 })
     probe = await makeProbe(node)
-    sup = await node.spawn(WorkerSupervisor, undefined, { name: 'sw' })
+    sup = await node.spawn(WorkerSupervisor, numberOfPartitions === undefined ? undefined : { numberOfPartitions }, { name: 'sw' })
   })
   afterEach(() => node.stop())
 

@@ -3,7 +3,7 @@
  * function is called for each message) and a chain worker (a pipeline stage: the function is
  * called for each item, and its result goes on to the next stage).
  *
- * They live on the supervisor's thread and share its tables by reference (a group's members, a
+ * They live on their partition's thread and share its tables by reference (a group's members, a
  * chain's stages), so a restarted peer is found at once, with no message.
  *
  * Chain flow control (SW-R6): a worker passes items on as calls and keeps at most `queueLength`
@@ -13,6 +13,7 @@
  *   stage k ──call {$chainItem, data}──▶ stage k+1 ──(fn)──▶ passes it on ──answer──▶ stage k
  */
 import { hashKey } from '../../core/hash.ts'
+import { makeError } from '../../core/errors.ts'
 import { isCallMessage, type From } from '../../core/envelope.ts'
 import type { Address, Pid } from '../../core/pid.ts'
 import type { Settle } from '../../core/process-context.ts'
@@ -44,6 +45,14 @@ export interface GroupHandle {
 
 export type WorkerFn = (message: unknown, ctx: WorkerContext) => unknown
 
+/**
+ * A worker function named by its module instead of given as a value: `[moduleUrl, exportName,
+ * args?]` (SuperWorker's {m, f, a}). It is called as `f(message, ctx, ...args)` (a chain stage:
+ * `f(data, ctx, ...args)`; a chain's `finished`: the same, in the last stage). Unlike a function value,
+ * it can go to a partition on another thread: the partition imports the module itself.
+ */
+export type WorkerRef = readonly [module: string, exportName: string, args?: readonly unknown[]]
+
 /** A chain stage's function: `{ next: v }` forwards v, `{ drop: reason }` ends the item, `{ stop: reason }` ends the worker; any other value is forwarded as is. */
 export type ChainFn = (data: unknown, ctx: WorkerContext) => unknown
 
@@ -54,7 +63,8 @@ export interface ChainState {
   readonly id: string
   readonly queueLength: number
   readonly sendType: SendType
-  readonly finished: ((data: unknown) => void) | undefined
+  /** Called with each item's final value, in the last stage's worker (its context: send from it). */
+  readonly finished: ((data: unknown, ctx: WorkerContext) => void) | undefined
   /** Pids by stage, then by worker within the stage (undefined while restarting). */
   readonly stages: (Pid | undefined)[][]
   /** Round-robin cursor per stage. */
@@ -140,7 +150,7 @@ export class ChainWorker extends Actor<ChainWorkerArgs, unknown> {
   async #forward(data: unknown): Promise<void> {
     const next = this.#chain.stages[this.#stage + 1]
     if (next === undefined) {
-      this.#chain.finished?.(data)
+      this.#chain.finished?.(data, this.#ctx)
       return
     }
     const targets = this.#targets(next, data)
@@ -174,3 +184,22 @@ export class ChainWorker extends Actor<ChainWorkerArgs, unknown> {
 }
 
 const noop = (): void => {}
+
+/**
+ * The function a worker runs: a function value as is, a WorkerRef imported (an import of the
+ * user's module by URL at run time, as the node loads its `modules`; it is not a dependency of
+ * this file) and bound to its args. @throws ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE (no such export)
+ */
+export async function resolveWorker<F extends (...a: never[]) => unknown>(source: unknown, what: string): Promise<F> {
+  if (typeof source === 'function') return source as F
+  if (!isWorkerRef(source)) throw makeError('ERR_INVALID_ARG_TYPE', what, 'a function or [moduleUrl, exportName, args?]', source)
+  const [module, name, args = []] = source
+  const ns = (await import(module)) as Record<string, unknown>
+  const f = ns[name]
+  if (typeof f !== 'function') throw makeError('ERR_INVALID_ARG_VALUE', what, `a function exported as ${name} by ${module}`, f)
+  return ((...head: unknown[]) => (f as (...a: unknown[]) => unknown)(...head, ...args)) as unknown as F
+}
+
+export function isWorkerRef(v: unknown): v is WorkerRef {
+  return Array.isArray(v) && typeof v[0] === 'string' && typeof v[1] === 'string' && (v[2] === undefined || Array.isArray(v[2]))
+}
