@@ -74,6 +74,32 @@ for (const numberOfPartitions of [undefined, 3]) describe(`WorkerSupervisor${num
     await assert.rejects(WorkerSupervisor.sendToGroup(node, sup, 'g', 'b', 1), (e) => hasCode(e, 'ERR_CHILD_NOT_FOUND'))
   })
 
+  it('SW-T6 from inside a worker: send to a member of its group by id, to a random one, to all; an unknown id fails there', async () => {
+    const member = (message: unknown, ctx: WorkerContext): void => {
+      const m = message as { to?: string; anyone?: unknown; everyone?: unknown; data?: unknown }
+      if (m.to !== undefined) {
+        try {
+          ctx.group?.send(m.to, m.data)
+        } catch (error) {
+          ctx.send(probe.pid, { tag: 'error', id: ctx.id, code: (error as { code?: string }).code })
+        }
+      } else if (m.anyone !== undefined) ctx.group?.sendRandom(m.anyone)
+      else if (m.everyone !== undefined) ctx.group?.broadcast(m.everyone)
+      else ctx.send(probe.pid, { tag: 'g', id: ctx.id, message, members: ctx.group?.members() })
+    }
+    await WorkerSupervisor.addGroup(node, sup, { id: 'g' })
+    for (const id of ['a', 'b', 'c']) await WorkerSupervisor.addGroupWorker(node, sup, 'g', member, { id })
+    await WorkerSupervisor.sendToGroup(node, sup, 'g', 'a', { to: 'c', data: 'from a' })
+    assert.deepEqual(await probe.expect(got('g')), { tag: 'g', id: 'c', message: 'from a', members: ['a', 'b', 'c'] })
+    await WorkerSupervisor.sendToGroup(node, sup, 'g', 'a', { anyone: 'any' })
+    assert.ok(['a', 'b', 'c'].includes(((await probe.expect(got('g'))) as { id: string }).id))
+    await WorkerSupervisor.sendToGroup(node, sup, 'g', 'b', { everyone: 'all' })
+    const ids = [await probe.expect(got('g')), await probe.expect(got('g')), await probe.expect(got('g'))].map((m) => (m as { id: string }).id)
+    assert.deepEqual(ids.sort(), ['a', 'b', 'c'])
+    await WorkerSupervisor.sendToGroup(node, sup, 'g', 'a', { to: 'zz', data: 1 })
+    assert.deepEqual(await probe.expect(got('error')), { tag: 'error', id: 'a', code: 'ERR_CHILD_NOT_FOUND' })
+  })
+
   for (const [strategy, restarted] of [['one_for_all', ['a', 'b', 'c']], ['one_for_one', ['b']]] as const) {
     it(`SW-T3/T4 group ${strategy}: a crash restarts ${restarted.join(', ')}; SW-T5 a clean end restarts nothing`, async () => {
       await WorkerSupervisor.addGroup(node, sup, { id: 'g', restartStrategy: strategy })
