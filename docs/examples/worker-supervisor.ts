@@ -25,9 +25,10 @@ class Collector<T> {
   }
 }
 
-// Workers are functions run as processes on the supervisor's thread (here the main thread), so
-// they may close over the program's own values, such as these collectors. No behaviour class
-// has to reach another thread, so this program lists no `modules` and may use top-level await.
+// With no worker threads the supervisor's one partition runs on the main thread, and so do the
+// workers: they may be plain functions that close over the program's own values, such as these
+// collectors. Nothing has to reach another thread, so this program lists no `modules` and may
+// use top-level await.
 const node = await Node.start({ threads: 0, env: { 'skein.reports': false } })
 try {
   const sup = await node.spawn(WorkerSupervisor, undefined, { name: 'work' })
@@ -66,8 +67,8 @@ try {
   const c2 = node.monitor(before.c2 as Pid)
   await WorkerSupervisor.sendToGroup(node, sup, 'caches', 'c2', 'crash')
   await c2.down
-  // Everything here runs on the main thread: the supervisor had c2's EXIT before the node had
-  // the DOWN, and it restarts the group before it answers the next request.
+  // Everything here runs on the main thread: the partition hosting the group had c2's EXIT
+  // before the node had the DOWN, and restarts the group before it answers the next request.
   const after = await WorkerSupervisor.getGroup(node, sup, 'caches')
   const renewed = ['c1', 'c2', 'c3'].filter((id) => !(after[id]?.equals(before[id]) ?? false))
   assert.deepEqual(renewed, ['c1', 'c2', 'c3'])
