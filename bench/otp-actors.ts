@@ -10,6 +10,10 @@
  *   Holder           n                            spawn n Idle servers and keep their pids
  *   RestartDriver    { rounds, maxMs }            per round a fresh RestartSup; kill its child 100
  *                                                 times, each time waiting for the new child's 'up'
+ *   PoolDriver       { pool, total, window }      total calls to a Pool, window of them in flight
+ *
+ * Servers: Echo (answers 'ping', counts casts), Idle, RestartChild, and Cruncher (answers a
+ * seed with crunch(seed), the thread-scaling row's CPU-bound job).
  *
  * The supervisor shape needs `Supervisor` from src/index.ts. It is looked up at run time, so
  * this module loads (and the rest of the bench runs) in a tree that lacks it: RestartSup is
@@ -17,6 +21,7 @@
  */
 import * as skein from '../src/index.ts'
 import { Actor, Server, type CallMessage, type DownMessage, type Pid, type Ref } from '../src/index.ts'
+import { crunch } from './crunch.ts'
 
 /** Restarts per supervisor: exactly its intensity, so the limit is reached but never passed. */
 export const RESTARTS_PER_ROUND = 100
@@ -131,6 +136,13 @@ export class SpawnLoop extends Actor<void, CallMessage<number> | DownMessage> {
       }
     }
     this.monitor(this.spawn(Quitter))
+  }
+}
+
+/** Answers a seed with crunch(seed): one CPU-bound job per call. */
+export class Cruncher extends Server<void, number, never, number> {
+  override handleCall(seed: number): number {
+    return crunch(seed)
   }
 }
 
@@ -251,6 +263,8 @@ export interface PoolJob {
   pool: Pid
   total: number
   window: number
+  /** The request of every call (default 'ping'). */
+  request?: unknown
 }
 
 /**
@@ -259,13 +273,13 @@ export interface PoolJob {
  */
 export class PoolDriver extends Actor<void, CallMessage<PoolJob>> {
   async receive(m: CallMessage<PoolJob>): Promise<void> {
-    const { pool, total, window } = m.request
+    const { pool, total, window, request = 'ping' } = m.request
     const t0 = performance.now()
     let sent = 0
     const lane = async (): Promise<void> => {
       while (sent < total) {
         sent++
-        await this.call(pool, 'ping', { timeout: 60_000 })
+        await this.call(pool, request, { timeout: 60_000 })
       }
     }
     await Promise.all(Array.from({ length: Math.min(window, total) }, lane))

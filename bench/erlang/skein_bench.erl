@@ -1,11 +1,17 @@
-%% skein_bench: the Erlang/OTP side of the OTP-shaped rows in `npm run bench`.
+%% skein_bench: the Erlang/OTP side of the rows with an Erlang baseline in `npm run bench`.
 %%
-%% The idea: run the same five shapes as bench/otp-actors.ts, with the same sizes, on the
-%% stock runtime, and print one line per shape that bench/baselines/erlang.ts parses:
+%% The idea: run the same shapes as the Skein side (bench/actors.ts, bench/skynet-actors.ts,
+%% bench/otp-actors.ts), with the same sizes, on the stock runtime, and print one line per
+%% shape that bench/baselines/erlang.ts parses:
 %%
-%%   RESULT <shape> <value>      shape: call | cast | spawn | idle_bytes | restart
+%%   RESULT <shape> <value>      shape: oneway | pingpong | skynet | call | cast | spawn |
+%%                                      idle_bytes | restart
 %%
 %%   shape        what one unit is                                     value
+%%   oneway       one message from a sender to a counting process        msgs/s
+%%   pingpong     one bounce of a ball between two processes             msgs/s
+%%   skynet       one process of the skynet tree (spawn 10 children      processes/s
+%%                down to the leaves, sum the leaves' numbers)
 %%   call         gen_server:call(S, ping) from one process, in a loop   calls/s
 %%   cast         N gen_server:cast, then a call that answers after all   casts/s
 %%   spawn        spawn_monitor of a process that exits, until its DOWN   per second
@@ -15,24 +21,28 @@
 %%
 %% Throughput values are the median of `Iterations` timed runs after two warm-up runs.
 %% This one module is the gen_server, the supervisor callback and the driver, so the bench
-%% compiles a single file. Run alone, from the repository root, at the sizes of BENCH_SCALE=1:
+%% compiles a single file. Run alone, from the repository root, at the sizes of BENCH_SCALE=1
+%% (+P: skynet keeps up to 1.1 M processes alive, over the default limit of 262144):
 %%   mkdir -p /tmp/skein-erl && erlc -o /tmp/skein-erl bench/erlang/skein_bench.erl &&
-%%   erl -noshell -pa /tmp/skein-erl -eval 'skein_bench:main([{call,200000},{cast,1000000},
-%%     {spawn,100000},{idle,100000},{restart_rounds,200},{iterations,5}]), halt().'
+%%   erl +P 4194304 -noshell -pa /tmp/skein-erl -eval 'skein_bench:main([{oneway,2000000},
+%%     {pingpong,500000},{skynet,1000000},{call,200000},{cast,1000000},{spawn,100000},
+%%     {idle,100000},{restart_rounds,200},{iterations,5}]), halt().'
 -module(skein_bench).
 -export([main/1]).
 -export([init/1, handle_call/3, handle_cast/2, handle_info/2]).
 
 -define(RESTARTS_PER_ROUND, 100).
 
-%% Options (a proplist; missing shapes are skipped): {call, N}, {cast, N}, {spawn, N},
-%% {idle, N}, {restart_rounds, Rounds}, {iterations, K}.
+%% Options (a proplist; missing shapes are skipped): {oneway, N}, {pingpong, N},
+%% {skynet, Leaves}, {call, N}, {cast, N}, {spawn, N}, {idle, N}, {restart_rounds, Rounds},
+%% {iterations, K}.
 main(Opts) ->
     %% A supervisor logs a report for every child exit; silence it, as a loaded system
     %% would filter it, so the restart shape times restarts rather than console output.
     logger:set_primary_config(level, none),
     K = proplists:get_value(iterations, Opts, 5),
-    Shapes = [{call, fun call/1}, {cast, fun cast/1}, {spawn, fun spawn_exit/1},
+    Shapes = [{oneway, fun oneway/1}, {pingpong, fun pingpong/1}, {skynet, fun skynet/1},
+              {call, fun call/1}, {cast, fun cast/1}, {spawn, fun spawn_exit/1},
               {restart_rounds, fun restart/1}],
     [report(Name, Fun, proplists:get_value(Name, Opts), K) || {Name, Fun} <- Shapes],
     case proplists:get_value(idle, Opts) of
@@ -79,6 +89,59 @@ handle_cast(inc, S) -> {noreply, S + 1}.
 handle_info(_Msg, S) -> {noreply, S}.
 
 %% ── shapes; each returns its figure for one run ─────────────────────────────────────────
+
+%% The message is the bench's small one, {to, tag, n}. The counter answers once it has them all.
+oneway(N) ->
+    Self = self(),
+    Counter = spawn(fun() -> count_loop(N, Self) end),
+    T0 = now_ns(),
+    send_loop(Counter, N),
+    receive {counted, Counter} -> ok end,
+    per_second(N, now_ns() - T0).
+
+send_loop(_To, 0) -> ok;
+send_loop(To, N) -> To ! {1, x, 42}, send_loop(To, N - 1).
+
+count_loop(0, Parent) -> Parent ! {counted, self()};
+count_loop(N, Parent) -> receive {_, _, _} -> count_loop(N - 1, Parent) end.
+
+%% Two processes bounce a ball that carries how many bounces are left; N messages in all.
+%% The one that gets 0 tells the driver and sends the other `stop`.
+pingpong(N) ->
+    Self = self(),
+    A = spawn(fun() -> bounce(Self) end),
+    B = spawn(fun() -> bounce(Self) end),
+    T0 = now_ns(),
+    A ! {ball, B, N},
+    receive pingpong_done -> ok end,
+    per_second(N, now_ns() - T0).
+
+bounce(Driver) ->
+    receive
+        {ball, From, 0} -> Driver ! pingpong_done, From ! stop;
+        {ball, From, Left} -> From ! {ball, self(), Left - 1}, bounce(Driver);
+        stop -> ok
+    end.
+
+%% Leaves is a power of 10; every process of the tree counts (1 + 10 + ... + Leaves).
+skynet(Leaves) ->
+    Self = self(),
+    T0 = now_ns(),
+    spawn(fun() -> skynet(Self, 0, Leaves) end),
+    Sum = receive {skynet, S} -> S end,
+    T = now_ns() - T0,
+    Sum = Leaves * (Leaves - 1) div 2,
+    per_second((10 * Leaves - 1) div 9, T).
+
+skynet(Parent, Num, 1) -> Parent ! {skynet, Num};
+skynet(Parent, Num, Size) ->
+    Self = self(),
+    Sub = Size div 10,
+    [spawn(fun() -> skynet(Self, Num + I * Sub, Sub) end) || I <- lists:seq(0, 9)],
+    Parent ! {skynet, skynet_sum(10, 0)}.
+
+skynet_sum(0, Sum) -> Sum;
+skynet_sum(Left, Sum) -> receive {skynet, N} -> skynet_sum(Left - 1, Sum + N) end.
 
 call(N) ->
     {ok, S} = gen_server:start(?MODULE, counter, []),
