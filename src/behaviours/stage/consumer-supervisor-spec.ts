@@ -28,6 +28,19 @@ export function plain(v: unknown): unknown {
   return v === null || ['undefined', 'boolean', 'number', 'string'].includes(typeof v) ? v : formatReason(v)
 }
 
+/** Run `check`; a reason it throws with loses what could not cross threads (a bad `start` is a function). */
+function plainReason<T>(check: () => T): T {
+  try {
+    return check()
+  } catch (error) {
+    const e = error as { reason?: unknown }
+    if (typeof e.reason === 'object' && e.reason !== null) {
+      e.reason = Object.fromEntries(Object.entries(e.reason).map(([k, v]) => [k, plain(v)]))
+    }
+    throw error
+  }
+}
+
 /** A spec after its checks. */
 export interface CheckedSpec {
   readonly template: Normalized
@@ -69,7 +82,7 @@ export function checkSpec(spec: unknown): CheckedSpec {
   if (typeof child !== 'object' || child === null || Array.isArray(child)) {
     throw fail('ERR_BAD_CHILD_SPEC', { bad_specs: 'a consumer supervisor expects one child template (a child spec object)' }, 'template', 'one child spec object')
   }
-  const template = normalize(s.child, 'never', true)
+  const template = plainReason(() => normalize(child, 'never', true))
   if (template.restart === 'permanent') {
     throw fail('ERR_BAD_CHILD_SPEC', { invalid_restart_type: 'permanent' }, 'template', "a ConsumerSupervisor's children must be transient or temporary")
   }
