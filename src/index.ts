@@ -10,9 +10,11 @@
  */
 export { Node, type NodeStats, type Monitor } from './node/node.ts'
 export type { NodeOptions } from './node/options.ts'
+export type { Clock } from './scheduler/timers.ts'
+export type { OffloadOptions } from './core/offload.ts'
 export { Actor } from './behaviours/actor.ts'
 export {
-  Server, replyWith, noreply, stop, ignore,
+  Server, replyWith, noreply, stop, ignore, type kAction,
   type Next, type ServerAction, type CallOf, type CastOf, type ReplyOf, type RequestId, type Response,
 } from './behaviours/server.ts'
 export { Supervisor } from './behaviours/supervisor.ts'
@@ -28,17 +30,20 @@ export {
   type StageSpec, type StageType, type SubscribeOptions, type SubscriptionFrom, type ConsumerFrom, type CancelReason,
   type CancelMode, type Dispatcher,
 } from './behaviours/stage/index.ts'
+export type { DemandDispatcherOptions } from './behaviours/stage/dispatchers/demand-dispatcher.ts'
+export type { PartitionDispatcherOptions, PartitionName, PartitionHash } from './behaviours/stage/dispatchers/partition-dispatcher.ts'
+export type { Selector } from './behaviours/stage/dispatchers/broadcast-dispatcher.ts'
 export {
-  WorkerSupervisor, type ChainOptions, type GroupStrategy, type ChainStrategy, type StandaloneRestart,
+  WorkerSupervisor, type ChainOptions, type WorkerSupervisorOptions, type GroupStrategy, type ChainStrategy, type StandaloneRestart,
 } from './behaviours/workers/worker-supervisor.ts'
-export type { WorkerContext, GroupHandle, WorkerFn, ChainFn, SendType } from './behaviours/workers/worker-processes.ts'
+export type { WorkerContext, GroupHandle, WorkerFn, WorkerRef, ChainFn, SendType } from './behaviours/workers/worker-processes.ts'
 export { Pool, type PoolSpec, type PoolStats, type PoolStrategy } from './behaviours/pool.ts'
 export { PartitionSupervisor, type PartitionSpec } from './behaviours/partition-supervisor.ts'
 export { Pid, Ref, type Address, type NamedProcess, type TypedPid } from './core/pid.ts'
-export { hasCode, type ErrorCode, type SkeinError } from './core/errors.ts'
+export { hasCode, type ErrorCode, type SkeinError, type SkeinErrorFields } from './core/errors.ts'
 export { isCleanReason, type ExitReason } from './core/exit.ts'
 export type {
-  ExitMessage, DownMessage, CallMessage, CastMessage, From, SystemMessage,
+  ExitMessage, DownMessage, CallMessage, CastMessage, FallbackMessage, From, SystemMessage,
 } from './core/envelope.ts'
 export { isExitMessage, isDownMessage, isCallMessage } from './core/envelope.ts'
 export type {

@@ -141,7 +141,7 @@ export class ApplicationMaster extends ProcessBase implements BehaviourInstance 
     if (isCallMessage(message)) {
       if (isStopRequest(message.request)) this.stop(message.request.reason)
       else if (message.request === 'children') this.reply(message.from, this.#children.map((c) => c.pid))
-      else this.reply(message.from, makeError('ERR_UNSUPPORTED_REQUEST', this.self.toString()))
+      else this.replyError(message.from, makeError('ERR_UNSUPPORTED_REQUEST', this.self.toString()))
     }
   }
 

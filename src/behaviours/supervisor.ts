@@ -446,9 +446,10 @@ export abstract class Supervisor<Args = void> extends ProcessBase implements Beh
     if (!(pid instanceof Pid)) return 'noproc'
     const [reason] = await shutDown(this, [pid], child.spec.shutdown)
     // SUP-R6: an end other than the one asked for is a shutdown_error, except a clean end of a
-    // non-permanent child.
+    // non-permanent child. 'noproc': the child was gone before we asked, typically stopped by its
+    // own thread during node.stop (its end, if abnormal, was reported by the child itself).
     const expected = child.spec.shutdown === 'brutal_kill' ? 'killed' : 'shutdown'
-    const quiet = reason === expected || (child.spec.restart !== 'permanent' && isCleanReason(reason))
+    const quiet = reason === expected || reason === 'noproc' || (child.spec.restart !== 'permanent' && isCleanReason(reason))
     this.#report(quiet ? 'child_terminated' : 'shutdown_error', child, reason, quiet, pid)
     return reason
   }

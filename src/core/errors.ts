@@ -28,6 +28,12 @@ const show = (v: unknown): string => {
   if (typeof v === 'string') return JSON.stringify(v)
   if (typeof v === 'function') return `function ${v.name || '(anonymous)'}`
   try {
+    // A plain object or array (an OTP-style reason such as { shutdown: { failed_to_start_child: 'a' } })
+    // reads better as data than as [object Object]; anything with its own toString (Pid, Error) keeps it.
+    if (typeof v === 'object' && v !== null && (Array.isArray(v) || Object.getPrototypeOf(v) === Object.prototype)) {
+      return JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? `${x}n` : typeof x === 'function' ? `function ${x.name}` :
+        typeof x === 'object' && x !== null && !Array.isArray(x) && Object.getPrototypeOf(x) !== Object.prototype ? String(x) : x))
+    }
     return String(v)
   } catch {
     return Object.prototype.toString.call(v)

@@ -49,6 +49,9 @@ export interface Monitor {
   readonly down: Promise<DownMessage>
 }
 
+/** Processes every node runs on its main thread: the shell (node.call's caller) and the offload service. */
+const SYSTEM_PROCESSES = 2
+
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyServer = Server<any, any, any, any>
 
@@ -259,7 +262,8 @@ export class Node extends EventEmitter {
     const sum = (k: keyof ThreadStats): number => per.reduce((a, s) => a + s[k], 0)
     return {
       threads: per,
-      processes: sum('processes') - 1,
+      // The node's own processes (its shell and the offload service) are not the user's.
+      processes: sum('processes') - SYSTEM_PROCESSES,
       sentLocal: sum('sentLocal'),
       sentRemote: sum('sentRemote'),
       deadLetters: sum('deadLetters'),
@@ -285,6 +289,10 @@ export class Node extends EventEmitter {
       this.#main.shutdown(timeout),
       ...hosts.map((h) => raceExit(h, h.control.shutdown(timeout))),
     ])
+    // Every thread keeps its loop running until all are done: a process still terminating on one
+    // thread (a supervisor shutting down its children) may need an answer from another, such as
+    // the DOWN of a child that thread already stopped.
+    await Promise.all(hosts.map((h) => raceExit(h, h.control.close())))
     await Promise.all([...hosts.map((h) => h.close()), this.#offload.close()])
     this.#main.close()
     if (this.#keepAlive !== null) clearInterval(this.#keepAlive)

@@ -35,4 +35,6 @@ export interface ThreadControl {
   threadGone(k: number): void
   /** Stop every process on this thread (terminate runs), bounded by `timeoutMs`. */
   shutdown(timeoutMs: number): Promise<void>
+  /** Stop the run loop and timers: only once every thread has shut its processes down (see Node.stop). */
+  close(): void
 }

@@ -25,8 +25,11 @@ export class SchedulerControl implements ThreadControl {
     this.#s.threadGone(k)
   }
 
-  async shutdown(timeoutMs: number): Promise<void> {
-    await this.#s.shutdown(timeoutMs)
+  shutdown(timeoutMs: number): Promise<void> {
+    return this.#s.shutdown(timeoutMs)
+  }
+
+  close(): void {
     this.#s.close()
   }
 }

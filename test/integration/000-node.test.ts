@@ -3,6 +3,10 @@ import { execFile } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { Node } from '../../src/index.ts'
 import { FIXTURES } from '../helpers.ts'
+import type { SupervisorSpec } from '../../src/index.ts'
+import { Idle, Sup } from '../fixtures/supervision.ts'
+
+const SUPERVISION = new URL('../fixtures/supervision.ts', import.meta.url)
 
 describe('Node lifecycle', () => {
   it('starts the requested worker threads plus the main thread and reports them in stats', async () => {
@@ -12,6 +16,20 @@ describe('Node lifecycle', () => {
       assert.equal(node.threads, 3)
       assert.deepEqual(stats.threads.map((t) => t.thread), [0, 1, 2, 3])
       assert.equal(stats.processes, 0)
+    } finally {
+      await node.stop()
+    }
+  })
+
+  it('stops a main-thread supervisor whose children live on worker threads without waiting out their shutdown time', async function () {
+    // Each thread stops its own processes; a child already stopped by its thread must still answer
+    // the supervisor's monitor (noproc) or node.stop() would wait out the 60 s shutdown below.
+    this.timeout(20_000)
+    const node = await Node.start({ threads: 2, modules: [SUPERVISION] })
+    try {
+      const child = (id: string, thread: number) => ({ id, start: [Idle, {}, { thread }] as const, shutdown: 60_000 })
+      await node.spawn(Sup, { strategy: 'one_for_one', children: [child('b', 2), child('a', 1)] } as SupervisorSpec)
+      assert.equal((await node.stats()).processes, 3)
     } finally {
       await node.stop()
     }
