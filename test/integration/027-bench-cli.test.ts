@@ -1,0 +1,97 @@
+/**
+ * The bench's command line (bench/run.ts `runBench`, what `skein bench` calls): its options,
+ * a tiny run of a few shapes that writes the JSON and the SVG chart where `--json` says, and
+ * Erlang rows that show n/a (with a note) when `erl` is not on the PATH. No timing is asserted.
+ */
+import assert from 'node:assert/strict'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { runBench, type BenchReport } from '../../bench/run.ts'
+import { parseBenchArgs, SHAPE_NAMES } from '../../bench/options.ts'
+import { renderChart } from '../../bench/chart.ts'
+import { finishRow } from '../../bench/row.ts'
+
+/** Run `fn` with console.log and console.error captured; resolves with its result and the text. */
+async function quietly<T>(fn: () => Promise<T>): Promise<{ value: T; out: string }> {
+  const { log, error } = console
+  let out = ''
+  console.log = console.error = (...xs: unknown[]) => { out += xs.join(' ') + '\n' }
+  try {
+    return { value: await fn(), out }
+  } finally {
+    console.log = log
+    console.error = error
+  }
+}
+
+describe('bench command line', function () {
+  this.timeout(120_000)
+
+  it('takes its defaults from the environment and lets options win', () => {
+    const env = { BENCH_SCALE: '0.5', BENCH_ITERATIONS: '2', BENCH_THREADS: '3' }
+    const a = parseBenchArgs([], env)
+    assert.equal(a.kind, 'run')
+    if (a.kind !== 'run') return
+    assert.deepEqual([a.options.scale, a.options.iterations, a.options.threads], [0.5, 2, 3])
+    assert.deepEqual(a.options.shapes, SHAPE_NAMES)
+    const b = parseBenchArgs(['--threads', '4', '--scale', '0.1', '--shape', 'skynet,local', '--shape', 'pingpong'], env)
+    assert.equal(b.kind, 'run')
+    if (b.kind !== 'run') return
+    assert.deepEqual([b.options.scale, b.options.threads], [0.1, 4])
+    assert.deepEqual(b.options.shapes, ['local', 'pingpong', 'skynet'], 'selected shapes run in table order')
+  })
+
+  it('rejects an unknown shape, a bad number and an unknown option', () => {
+    for (const argv of [['--shape', 'nope'], ['--threads', '0'], ['--iterations', '1.5'], ['--frobnicate']]) {
+      assert.equal(parseBenchArgs(argv, {}).kind, 'error', argv.join(' '))
+    }
+  })
+
+  it('lists the shapes with --list and answers 2 to a usage error', async () => {
+    const list = await quietly(() => runBench(['--list']))
+    assert.equal(list.value, 0)
+    for (const name of SHAPE_NAMES) assert.match(list.out, new RegExp(`^  ${name} `, 'm'))
+    const bad = await quietly(() => runBench(['--shape', 'nope']))
+    assert.equal(bad.value, 2)
+    assert.match(bad.out, /unknown shape nope/)
+  })
+
+  it('writes the JSON and the chart where --json says; Erlang rows are n/a without erl', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'skein-bench-cli-'))
+    const path = process.env.PATH
+    process.env.PATH = dir // no erl here
+    try {
+      const json = join(dir, 'out.json')
+      const run = await quietly(() =>
+        runBench(['--shape', 'local,pingpong,skynet', '--scale', '0.0005', '--iterations', '1', '--threads', '2', '--json', json]))
+      assert.equal(run.value, 0)
+      const report = JSON.parse(readFileSync(json, 'utf8')) as BenchReport
+      assert.deepEqual(report.rows.map((r) => r.group), ['local', 'pingpong', 'skynet'])
+      for (const r of report.rows) {
+        assert.ok(r.skein !== null && r.skein > 0, `${r.shape} has a Skein figure`)
+        assert.deepEqual([r.baselineName, r.baseline, r.ratio], ['Erlang', null, null])
+      }
+      assert.ok(report.notes.some((n) => /erl is not on the PATH/.test(n)))
+      assert.match(run.out, /n\/a \(Erlang\)/)
+      const svg = readFileSync(join(dir, 'out.svg'), 'utf8')
+      assert.match(svg, /^<\?xml[^]*<svg [^]*<\/svg>\n$/)
+      assert.match(svg, /n\/a/)
+    } finally {
+      process.env.PATH = path
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('draws a bar per row with a ratio, the target, and escapes its text', () => {
+    const row = finishRow({
+      group: 'cross', shape: 'a <b> & c', unit: 'msgs/s', skein: 30, baseline: 10, baselineName: 'postMessage',
+      target: { label: '>= 3x postMessage', on: 'ratio', op: '>=', value: 3 }, detail: null,
+    })
+    assert.deepEqual([row.ratio, row.met, row.targetRatio], [3, true, 3])
+    const svg = renderChart({ title: 't', subtitle: 's', rows: [row] })
+    assert.match(svg, /a &lt;b&gt; &amp; c/)
+    assert.match(svg, /&gt;= 3x postMessage/)
+    assert.match(svg, />3\.00x</)
+  })
+})
