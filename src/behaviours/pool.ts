@@ -3,17 +3,32 @@
  * and plain messages sent to the pool are handed to one worker, chosen round-robin (or at
  * random, or the least busy); the workers are ordinary Servers.
  *
- *   caller ──call──▶ pool ──call──▶ worker k ──reply──▶ pool ──reply──▶ caller
- *   caller ──cast/send──▶ pool ──────────▶ worker k            (no answer comes back)
+ *   round_robin, random (forwarded, POOL-R2):
+ *     caller ──call──▶ pool ──$call, caller's from──▶ worker k ──reply──▶ caller
+ *   least_busy (relayed):
+ *     caller ──call──▶ pool ──call──▶ worker k ──reply──▶ pool ──reply──▶ caller
+ *   any strategy:
+ *     caller ──cast/send──▶ pool ──────────▶ worker k            (no answer comes back)
  *
- * Calls are relayed, not forwarded with the caller's `from`: the pool then knows how many calls
- * each worker has in hand (the least_busy strategy), and a worker that dies mid-call fails its
- * callers at once with its exit reason (POOL-T8) instead of leaving them to their timeout.
+ * Forwarded calls (as Ergo and OTP pools do): the pool hands the caller's `$call` on with its
+ * original `from`, and the runtime moves the caller's watch from the pool to the worker (the
+ * forwardCall capability, src/process/proc.ts). So the worker answers the caller directly, and a
+ * worker that dies mid-call still fails its callers at once with its exit reason (POOL-T8, D5):
+ * the caller's DOWN now comes from the worker. The pool does one send per call and holds
+ * nothing for it, where a relay costs a call of its own, a reply in and a reply out: it is the
+ * pool's thread that carries every call, so this is what a pool call costs.
+ * The trade-off: the pool never learns when a forwarded call is done. So least_busy, which
+ * needs the calls each worker has in hand, relays (and only relayed calls count in
+ * `stats.inFlight`); and a forwarded call that finds a worker's mailbox full on another thread
+ * fails there with ERR_MAILBOX_FULL instead of being retried on the next worker (on the pool's
+ * own thread the pool still sees the full mailbox and tries the next, POOL-R3). Under a runtime
+ * without forwardCall (the test kit), every call is relayed.
+ *
  * Workers are spread over the worker threads (worker k on thread 1 + k mod threads), linked to
  * the pool (they die with it), and a worker that dies is restarted in its slot and watched
  * again (D10); while a slot restarts, the rotation skips it. A worker whose mailbox is full (on
- * the pool's thread) is skipped for the next (POOL-R3); across threads a full mailbox drops the
- * message, as every cross-thread send does.
+ * the pool's thread) is skipped for the next (POOL-R3); across threads a full mailbox drops a
+ * cast or a message, as every cross-thread send does.
  *
  * Client functions: Pool.workers, Pool.stats, Pool.addWorkers, Pool.removeWorkers are answered
  * by the pool itself; everything else goes to a worker.
@@ -74,7 +89,7 @@ export interface PoolStats {
   readonly restarts: number
   /** Calls, casts and messages handed to a worker. */
   readonly forwarded: number
-  /** Calls in hand per slot. */
+  /** Relayed calls in hand per slot (least_busy relays its calls; other strategies forward them, and count none here). */
   readonly inFlight: readonly number[]
 }
 
@@ -99,6 +114,12 @@ interface Retry {
 
 const isRetry = (m: unknown): m is Retry =>
   typeof m === 'object' && m !== null && typeof (m as { $poolRetry?: unknown }).$poolRetry === 'number'
+
+/** The runtime's forwardCall capability (see src/process/proc.ts), reached by its registry key. */
+const kForwardCall = Symbol.for('skein.forwardCall')
+interface Forwarder {
+  [kForwardCall](to: Pid, message: CallMessage): boolean
+}
 
 const RETRY_MS = 100
 const STRATEGIES: readonly string[] = ['round_robin', 'random', 'least_busy']
@@ -135,6 +156,8 @@ export class Pool<A = unknown> extends ProcessBase implements BehaviourInstance 
   #restarts = 0
   #forwarded = 0
   #window = new RestartWindow(Infinity, 5000)
+  /** The runtime's forwardCall, when calls are forwarded (round_robin, random); null: relay them. */
+  #forwarder: Forwarder | null = null
 
   /** The pool's spec; override to compute it, or spawn Pool itself with the spec as its args. */
   init(spec: PoolSpec<A>): PoolSpec<A> | Promise<PoolSpec<A>> {
@@ -176,6 +199,8 @@ export class Pool<A = unknown> extends ProcessBase implements BehaviourInstance 
     this.#spec = checkSpec(spec, this.workerThreads)
     this.#window = new RestartWindow(this.#spec.intensity ?? Infinity, (this.#spec.period ?? 5) * 1000)
     this.trapExit(true)
+    const ctx = this.context as unknown as Partial<Forwarder>
+    if (this.#spec.strategy !== 'least_busy' && typeof ctx[kForwardCall] === 'function') this.#forwarder = ctx as Forwarder
     const size = this.#spec.size as number
     for (let k = 0; k < size; k++) this.#slots.push({ pid: undefined, inFlight: 0 })
     for (let k = 0; k < size; k++) {
@@ -198,7 +223,8 @@ export class Pool<A = unknown> extends ProcessBase implements BehaviourInstance 
         return
       }
       if (isPoolRequest(message.request)) return answer(this, message.from, () => this.#poolRequest(message.request as PoolRequest))
-      this.#relay(message, 0)
+      if (this.#forwarder !== null) this.#forwardCall(this.#forwarder, message)
+      else this.#relay(message, 0)
       return
     }
     this.#forward(message)
@@ -284,6 +310,20 @@ export class Pool<A = unknown> extends ProcessBase implements BehaviourInstance 
       }
     }
     emitReport(this, { type: 'report', kind: 'pool', pool: this.self, event: 'dropped', message })
+  }
+
+  /** A call handed on with the caller's `from`: the worker answers the caller directly. */
+  #forwardCall(forwarder: Forwarder, m: CallMessage): void {
+    for (let attempt = 0; attempt < this.#slots.length; attempt++) {
+      const k = this.#pick()
+      if (k < 0) break
+      // False only for a full mailbox on this thread: then the next worker (POOL-R3).
+      if (forwarder[kForwardCall]((this.#slots[k] as Slot).pid as Pid, m)) {
+        this.#forwarded++
+        return
+      }
+    }
+    this.replyError(m.from, makeError('ERR_POOL_BUSY', this.self.toString()))
   }
 
   /** A call: made to a worker on the caller's behalf; its answer, or failure, goes back to the caller. */

@@ -6,10 +6,13 @@
 import { Fifo } from '../mailbox/fifo.ts'
 import type { Address, NamedProcess, Pid, Ref } from '../core/pid.ts'
 import type { ExitReason } from '../core/exit.ts'
-import type { DirectMessage, From } from '../core/envelope.ts'
+import type { CallMessage, DirectMessage, From } from '../core/envelope.ts'
 import type {
   BehaviourClass, BehaviourInstance, CallOptions, ProcessContext, SpawnOptions, StartOptions, Started, TimerRef,
 } from '../core/process-context.ts'
+
+/** The forwardCall capability's key (Symbol.for, so a behaviour can reach it importing only core). */
+export const kForwardCall = Symbol.for('skein.forwardCall')
 
 export const Status = {
   /** Alive, nothing queued to run. */
@@ -76,6 +79,7 @@ export interface ProcessHost {
   call(from: Proc, to: Address, request: unknown, options: CallOptions | undefined): Promise<unknown>
   reply(from: Proc, to: From, value: unknown): void
   replyError(from: Proc, to: From, error: unknown): void
+  forwardCall(from: Proc, to: Pid, message: CallMessage): boolean
   spawn(parent: Proc, behaviour: BehaviourClass, args: unknown, options: SpawnOptions | undefined, link: boolean): Pid
   startProcess(parent: Proc, behaviour: BehaviourClass, args: unknown, options: StartOptions | undefined): Promise<Started>
   watch(p: Proc, pid: Pid): Promise<ExitReason>
@@ -151,6 +155,15 @@ export class Proc implements ProcessContext {
 
   reply(from: From, value: unknown): void {
     this.host.reply(this, from, value)
+  }
+
+  /**
+   * Hand a call made to this process on to `to`, which answers the caller directly (OTP-style
+   * forwarding; the caller's watch moves to `to`). False if `to`'s mailbox on this thread is full.
+   * Keyed by a registry symbol, not part of ProcessContext yet: behaviours feature-test it (Pool).
+   */
+  [kForwardCall](to: Pid, message: CallMessage): boolean {
+    return this.host.forwardCall(this, to, message)
   }
 
   spawn<A>(behaviour: BehaviourClass<A>, args?: A, options?: SpawnOptions): Pid {

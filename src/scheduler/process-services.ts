@@ -10,7 +10,7 @@ import { Status, type Proc, type ProcessHost } from '../process/proc.ts'
 import { Pid, Ref, aliasName, type Address } from '../core/pid.ts'
 import { makeError } from '../core/errors.ts'
 import type { ExitReason } from '../core/exit.ts'
-import type { DirectMessage, From } from '../core/envelope.ts'
+import type { CallMessage, DirectMessage, From } from '../core/envelope.ts'
 import type { BehaviourClass, CallOptions, SpawnOptions, StartOptions, Started, TimerRef } from '../core/process-context.ts'
 import type { Scheduler } from './scheduler.ts'
 import type { TimerId, TimerQueue } from './timers.ts'
@@ -35,6 +35,11 @@ export class ProcessServices implements ProcessHost {
   replyError(p: Proc, to: From, error: unknown): void {
     if (p.status === Status.DEAD) return
     this.#s.signals.sendReply(p, to.pid, to.ref, error, true)
+  }
+
+  forwardCall(p: Proc, to: Pid, message: CallMessage): boolean {
+    if (p.status === Status.DEAD) return true
+    return this.#s.signals.forwardCall(p, to, message)
   }
 
   reply(p: Proc, to: From, value: unknown): void {

@@ -12,6 +12,8 @@
  *         target ──REPLY(ref, v)──▶ caller       → resolve, demonitor
  *         target ──DOWN(ref, R)──▶ caller        → reject ERR_NOPROC / ERR_CALL_EXIT at once
  *         timer                                   → reject ERR_CALL_TIMEOUT; a late reply is dropped
+ * Forward: target ──{$call, from}──▶ worker, the caller's watcher moved from target to worker
+ *         (forwardCall): the worker answers, or its DOWN fails the call, straight to the caller.
  * Replies bypass the mailbox, so a process awaiting a call inside a callback still gets them.
  */
 import { Frame, ExitKind } from '../codec/frame.ts'
@@ -19,7 +21,7 @@ import { Proc, Status, type PendingCall } from '../process/proc.ts'
 import { Pid, type Address, type NamedProcess, type Ref } from '../core/pid.ts'
 import { makeError } from '../core/errors.ts'
 import { NOCONNECTION, NOPROC, type ExitReason } from '../core/exit.ts'
-import { isDownMessage, isExitMessage } from '../core/envelope.ts'
+import { isDownMessage, isExitMessage, type CallMessage } from '../core/envelope.ts'
 import type { CallOptions, Started } from '../core/process-context.ts'
 import type { Scheduler } from './scheduler.ts'
 import { callFailure, describe, wireReason } from './call-errors.ts'
@@ -361,6 +363,41 @@ export class Signals {
     error.reason = 'timeout'
     pending.reject(error)
     this.#s.loop.awaitMicrotasks()
+  }
+
+  /**
+   * Hand the call `m`, made to `p`, on to `to` with its original `from` (OTP-style forwarding):
+   * `to` answers the caller directly. The caller's watch moves from `p` to `to`, so if `to` dies
+   * before answering, the caller fails at once with `to`'s reason (D5), and `p` no longer holds
+   * anything for the call. Returns false, having changed nothing, if `to` is on this thread and
+   * its mailbox is full; a full mailbox on another thread fails the call there (ERR_MAILBOX_FULL).
+   */
+  forwardCall(p: Proc, to: Pid, m: CallMessage): boolean {
+    const s = this.#s
+    const { pid: caller, ref } = m.from
+    if (s.isLocalThread(to)) {
+      const q = s.local(to)
+      if (q === undefined || q.status === Status.DEAD) {
+        p.watchers?.delete(ref.key)
+        this.#signalDown(caller, ref, to, NOPROC)
+        return true
+      }
+      const watchers = (q.watchers ??= new Map())
+      watchers.set(ref.key, { ref, watcher: caller, name: null })
+      if (!s.enqueue(q, m, true)) {
+        watchers.delete(ref.key)
+        return false
+      }
+      p.watchers?.delete(ref.key)
+      s.counts.sentLocal++
+      return true
+    }
+    // One CALL frame: the target registers the caller's watcher and queues the $call (see onSignalFrame).
+    const sent = s.sendFrame(to, Frame.CALL, [caller, ref, m.request], 'call request')
+    p.watchers?.delete(ref.key)
+    if (!sent) this.#signalDown(caller, ref, to, s.transport.isUp(to.thread) ? NOPROC : NOCONNECTION)
+    else s.counts.sentRemote++
+    return true
   }
 
   /** Answer `ref` at `to`; with `isError`, the caller's promise rejects with `value`. */

@@ -99,6 +99,35 @@ describe('Pool', function () {
     await Server.stop(node, pool)
   })
 
+  it('forwards a call with the caller\'s from: the pool holds nothing for it, and the worker answers the caller', async () => {
+    const { pool, workers } = await startPool()
+    const slow = node.call(pool, { sleep: 200 }, { timeout: 60_000 })
+    // Round-robin forwards: the pool does not learn completions, so no call is in hand there.
+    assert.deepEqual((await Pool.stats(node, pool)).inFlight, [0, 0, 0])
+    assert.ok(((await slow) as Pid).equals(workers[0] as Pid))
+    assert.equal((await Pool.stats(node, pool)).forwarded, 1)
+    await Server.stop(node, pool)
+  })
+
+  it('a forwarded call fails at once when the pool dies with its worker mid-call', async () => {
+    const { pool } = await startPool()
+    const t0 = performance.now()
+    const slow = node.call(pool, { sleep: 5000 }, { timeout: 60_000 })
+    await Pool.stats(node, pool) // the call has been forwarded
+    node.exit(pool, 'kill')
+    await assert.rejects(slow, (e: { reason?: unknown }) => hasCode(e, 'ERR_CALL_EXIT') && e.reason === 'killed')
+    assert.ok(performance.now() - t0 < 4000, 'failed before the worker would have answered')
+  })
+
+  it('a forwarded call that times out at the caller does not disturb the calls after it', async () => {
+    const { pool, workers } = await startPool()
+    await assert.rejects(node.call(pool, { sleep: 300 }, { timeout: 20 }), (e) => hasCode(e, 'ERR_CALL_TIMEOUT'))
+    const answers: string[] = []
+    for (let i = 0; i < 3; i++) answers.push(((await node.call(pool, 'whoami')) as { pid: Pid }).pid.toString())
+    assert.deepEqual(answers, [workers[1], workers[2], workers[0]].map(String))
+    await Server.stop(node, pool)
+  })
+
   it('least_busy sends a call to the worker with the fewest calls in hand', async () => {
     const { pool, workers } = await startPool({ strategy: 'least_busy', size: 2 })
     const slow = node.call(pool, { sleep: 300 })
