@@ -158,7 +158,12 @@ function rowMarks(r: Row, y: number, x: (v: number) => number): string {
     out.push(`<rect x="${num(left)}" y="${num(mid - BAR_H / 2)}" width="${num(Math.max(1.5, Math.abs(end - one)))}" height="${BAR_H}" ` +
       `rx="2" fill="${colour}"><title>${esc(`${r.shape}: ${formatRatio(r.ratio)} ${r.baselineName}`)}</title></rect>`)
     const right = end >= one
-    out.push(`<text x="${num(right ? end + 6 : end - 6)}" y="${mid + 4}" text-anchor="${right ? 'start' : 'end'}" ` +
+    // The label goes past the target's tick when the tick sits where the label would be.
+    const tx = r.targetRatio !== null && r.targetRatio > 0 ? x(r.targetRatio) : null
+    const lx = right
+      ? (tx !== null && tx > end - 8 && tx < end + 48 ? tx + 8 : end + 6)
+      : (tx !== null && tx < end + 8 && tx > end - 48 ? tx - 8 : end - 6)
+    out.push(`<text x="${num(lx)}" y="${mid + 4}" text-anchor="${right ? 'start' : 'end'}" ` +
       `font-size="12" font-weight="600">${formatRatio(r.ratio)}</text>`)
   }
   if (r.targetRatio !== null && r.targetRatio > 0) out.push(targetMark(x(r.targetRatio), mid - 14, 28))

@@ -84,7 +84,7 @@ export async function runBench(argv: readonly string[], opts: RunBenchOptions = 
       console.log(shapeList())
       return 0
     case 'error':
-      console.error(`bench: ${parsed.message}\n\n${usage(opts.program)}`)
+      console.error(`bench: ${parsed.message} (see ${opts.program ?? 'npm run bench --'} --help)`)
       return 2
     case 'run':
       break
