@@ -42,7 +42,10 @@ export class OffloadPool {
   /** Run one task; rejects with piscina's error when it throws, is aborted, or the pool closes. */
   run(request: OffloadRequest, signal: AbortSignal | undefined): Promise<OffloadOutcome> {
     const workerData: OffloadThreadData = { tsx: tsxApi() }
-    this.#pool ??= new Piscina({ filename: taskModule, minThreads: this.threads, maxThreads: this.threads, workerData })
+    // Offload threads take the process's flags (tsx's loader among them) but not --input-type,
+    // which a worker refuses outright: a script run with `node --input-type=module -e` may offload too.
+    const execArgv = process.execArgv.filter((a) => !a.startsWith('--input-type'))
+    this.#pool ??= new Piscina({ filename: taskModule, minThreads: this.threads, maxThreads: this.threads, workerData, execArgv })
     const task = { module: moduleUrl(request.module), name: request.name, args: request.args }
     return this.#pool.run(task, signal === undefined ? {} : { signal }) as Promise<OffloadOutcome>
   }
@@ -59,6 +62,8 @@ export class OffloadPool {
 /** Runs offload requests on the pool and answers each caller when its task ends. */
 export class OffloadService extends Actor<void, unknown> {
   pool: OffloadPool | null = null
+  /** Callers whose task is still running, with the task's name. */
+  readonly #running = new Map<From, string>()
 
   override init(): void {
     // A stray exit signal from some process must not take the node's offloading down.
@@ -70,10 +75,17 @@ export class OffloadService extends Actor<void, unknown> {
     void this.#run(message.from, message.request)
   }
 
+  /** The node is stopping: every task still running is cancelled, and its caller told so. */
+  override terminate(): void {
+    for (const [from, task] of this.#running) this.replyError(from, makeError('ERR_OFFLOAD_CLOSED', task))
+    this.#running.clear()
+  }
+
   async #run(from: From, request: OffloadRequest): Promise<void> {
     const task = `${basename(request.module)}#${request.name}`
     const pool = this.pool
     if (pool === null || pool.closed) return this.replyError(from, makeError('ERR_OFFLOAD_CLOSED', task))
+    this.#running.set(from, task)
     const timer = request.timeout === Infinity ? null : new AbortController()
     const timeout = timer === null ? null : setTimeout(() => timer.abort(), request.timeout)
     try {
@@ -84,6 +96,7 @@ export class OffloadService extends Actor<void, unknown> {
     } catch (error) {
       this.replyError(from, failure(task, request, error, timer?.signal.aborted === true, pool.closed))
     } finally {
+      this.#running.delete(from)
       if (timeout !== null) clearTimeout(timeout)
     }
   }
