@@ -13,12 +13,14 @@
  * sender's notify wakes it directly, where a waitAsync wake-up goes through the event loop.
  * Its slices are bounded by the next timer, and the event loop runs between slices, so timers
  * fire on time and I/O waits at most one slice.
+ * A spin is skipped, and the loop goes straight to sleep, while more scheduler threads are awake
+ * than there are cores: the peer it would wait for needs the core it would burn.
  * kick() (a local event: a send from outside a turn, a timer, a settled handler) wakes a sleeping
  * loop with a plain store of AWAKE and runs a turn as a microtask. At most one waitAsync is ever
  * outstanding: a later sleep reuses it, and stop() settles it, so no waiter leaks.
  */
 import { announceSleep, cancelSleep, waitForDoorbell } from '../mailbox/doorbell.ts'
-import { SLEEPING } from '../mailbox/layout.ts'
+import { DOORBELL, LINE_I32, SLEEPING } from '../mailbox/layout.ts'
 
 const MAX_MICRO_TURNS = 16
 /** Longest a light sleep blocks the event loop, in ms. */
@@ -47,6 +49,8 @@ export interface RunLoopOptions {
   maxRounds: number
   /** How long after its last work a thread sleeps lightly (blocking futex waits); 0: never. */
   lightSleepMs: number
+  /** Cores this process may use: a spin is skipped while more scheduler threads than this are awake. */
+  cores: number
 }
 
 export class RunLoop {
@@ -198,13 +202,29 @@ export class RunLoop {
    */
   #spin(): boolean {
     const woke = this.#work.wokePeer()
-    if (this.#opts.spinMicros <= 0) return this.#work.hasIncoming()
+    if (this.#opts.spinMicros <= 0 || this.#oversubscribed()) return this.#work.hasIncoming()
     const micros = woke ? this.#opts.spinMicros * WOKE_SPIN_FACTOR : this.#opts.spinMicros
     const end = performance.now() + micros / 1000
     for (let i = 1; ; i++) {
       if (this.#work.hasIncoming()) return true
       if ((i & 31) === 0 && performance.now() >= end) return false
     }
+  }
+
+  /**
+   * True if the awake scheduler threads (this one included) outnumber the cores. A spin waits for
+   * a peer to answer, and the peer needs a core to do it: with every core taken, spinning only
+   * takes one from a thread that has work (the peer, or the thread that would feed it), and the
+   * OS time-slices them. Then it is cheaper to sleep and be rung. (Node's main thread runs a
+   * scheduler too, so `threads` worker threads on `threads` cores is already one too many.)
+   */
+  #oversubscribed(): boolean {
+    const bells = this.#bells
+    let awake = 0
+    // Any thread's bell, read only: AWAKE while its owner runs or spins, SLEEPING once it has
+    // announced a sleep. A stale read only makes this one spin decision wrong, never a wake-up.
+    for (let i = DOORBELL; i < bells.length; i += LINE_I32) if (Atomics.load(bells, i) !== SLEEPING) awake++
+    return awake > this.#opts.cores
   }
 
   #sleep(): void {

@@ -8,6 +8,7 @@
  * the table and its message is handed over as is (no copy, no encoding); any other goes into
  * the ring to that thread as a frame, published at the end of the process run.
  */
+import { availableParallelism } from 'node:os'
 import { Frame } from '../codec/frame.ts'
 import { Proc, Status, type ProcOptions } from '../process/proc.ts'
 import { NameTable } from '../process/name-table.ts'
@@ -111,6 +112,7 @@ export class Scheduler {
       nextTimerMs: () => this.timers.nextDelay(),
     }, cfg.control.i32, slot(cfg.index, DOORBELL), {
       turnBudget: cfg.turnBudget, spinMicros: cfg.spinMicros, maxRounds: 64, lightSleepMs: cfg.lightSleepMs ?? 0,
+      cores: availableParallelism(),
     })
   }
 
