@@ -4,7 +4,9 @@
  * never by `instanceof`.
  */
 
+/** The fields Skein adds to the Errors it throws or rejects with. */
 export interface SkeinErrorFields {
+  /** The error's code (`'ERR_NOPROC'`, ...): the contract, unlike the message. */
   readonly code: string
   /** For call failures: the exit reason that ended the call (`'noproc'`, `'timeout'`, ...). */
   reason?: unknown
@@ -136,8 +138,13 @@ export const Codes = {
   ERR_STAGE_NO_HANDLER: E('ERR_STAGE_NO_HANDLER', (stage: string, callback: string) => `stage ${stage} has no ${callback}`),
 } as const
 
+/** Every code a Skein error may carry (`'ERR_NOPROC'`, `'ERR_CALL_TIMEOUT'`, ...). */
 export type ErrorCode = keyof typeof Codes
 
+/**
+ * An Error (or TypeError, RangeError) with a `code`, and for a failed call the exit reason that
+ * ended it. Test for one with {@link hasCode}.
+ */
 export type SkeinError = Error & SkeinErrorFields
 
 /** Make the coded error `code` with the arguments its message takes. */
@@ -149,7 +156,22 @@ export function makeError(code: ErrorCode, ...args: unknown[]): SkeinError {
   return error
 }
 
-/** True if `e` is an error (from any thread) carrying `code`. */
+/**
+ * True if `e` is an error (from any thread) carrying `code`.
+ *
+ * Gotcha: recognise Skein's errors this way, never with `instanceof`: an error that crossed
+ * threads (a reply, an exit reason) is rebuilt there and may not be the class it was thrown as.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await node.call('cache', 'get', { timeout: 100 })
+ * } catch (error) {
+ *   if (hasCode(error, 'ERR_CALL_TIMEOUT')) return undefined
+ *   throw error
+ * }
+ * ```
+ */
 export function hasCode(e: unknown, code: ErrorCode): boolean {
   return typeof e === 'object' && e !== null && (e as { code?: unknown }).code === code
 }

@@ -16,6 +16,10 @@ import type { CallOptions } from './process-context.ts'
 /** The registered name of the node's offload service (a process on the main thread). */
 export const OFFLOAD_SERVICE = 'skein.offload'
 
+/**
+ * Options of an offload (`node.offload`, `this.offload`): run a blocking function on the node's
+ * offload pool.
+ */
 export interface OffloadOptions {
   /**
    * Milliseconds the function may run (default Infinity). Past it the offload thread running it

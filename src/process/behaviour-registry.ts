@@ -7,8 +7,21 @@ import { kDispatch, type BehaviourClass } from '../core/process-context.ts'
 import { makeError } from '../core/errors.ts'
 import { registerWireClass } from '../core/wire-classes.ts'
 
+/**
+ * A behaviour class named by its module and export instead of given as a value, for
+ * `node.spawn` and `node.startProcess`: the class is looked up among the exports of the node's
+ * `modules`.
+ *
+ * @throws ERR_UNKNOWN_BEHAVIOUR (the spawn rejects) when no module in `modules` exports a behaviour class by that name
+ * @example
+ * ```ts
+ * await node.spawn({ module: new URL('./workers.ts', import.meta.url).href, export: 'Indexer' }, args, { thread: 1 })
+ * ```
+ */
 export interface BehaviourRef {
+  /** The module's URL (`file:` URL string) or path, as listed in `modules`. */
   readonly module: string
+  /** The name the module exports the class under. */
   readonly export: string
 }
 
