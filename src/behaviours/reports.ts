@@ -17,19 +17,37 @@ import { formatReason, type ExitReason } from '../core/exit.ts'
 import type { Pid } from '../core/pid.ts'
 import type { ProcessBase } from './process-base.ts'
 
+/** The env key that says where a process's reports go. */
 export const REPORTS_ENV = 'skein.reports'
 
-/** A server ended abnormally: its reason, the message it was handling, and the caller if it was a call. */
+/**
+ * A server ended abnormally (OTP's gen_server crash report): its reason, the message it was
+ * handling, and the caller if it was a call. A Server makes it as it ends; a clean reason
+ * never does.
+ */
 export interface CrashReport {
+  /** Always `'report'`. */
   readonly type: 'report'
+  /** Always `'crash'`. */
   readonly kind: 'crash'
+  /** The server that ended. */
   readonly process: Pid
+  /** Its class name. */
   readonly behaviour: string
+  /** Its exit reason (as text when sent to a report process on a thread it cannot reach). */
   readonly reason: ExitReason
+  /** The message being handled: `{ call: request }`, `{ cast: request }`, or the message itself. */
   readonly lastMessage: unknown
+  /** The caller, when the message was a call. */
   readonly client: Pid | undefined
 }
 
+/**
+ * What a supervisor reports (OTP's supervisor reports): a child started (progress), a child
+ * ended (`child_terminated`), a restart (progress), a child that failed to start, the supervisor's
+ * own shutdown, a child that did not stop cleanly when shut down, and giving up after too many
+ * restarts.
+ */
 export type SupervisorEvent =
   | 'child_started'
   | 'child_terminated'
@@ -41,34 +59,68 @@ export type SupervisorEvent =
 
 /** A supervisor's event; `progress` ones (a child started, shut down as asked) go only to a report process. */
 export interface SupervisorReport {
+  /** Always `'report'`. */
   readonly type: 'report'
+  /** Always `'supervisor'`. */
   readonly kind: 'supervisor'
+  /** The supervisor (or WorkerSupervisor partition) that acted. */
   readonly supervisor: Pid
+  /** What happened. */
   readonly event: SupervisorEvent
+  /** The child concerned (none for the supervisor's own shutdown): `id` is undefined for a ConsumerSupervisor's children, `pid` when it has none now. */
   readonly child: { readonly id: string | undefined; readonly pid: Pid | undefined } | undefined
+  /** The exit reason, or why a start failed (undefined for progress events that have none). */
   readonly reason: ExitReason
+  /** True for progress reports (a child started or restarted, an expected end, the supervisor's own shutdown): only a report process gets them. */
   readonly progress: boolean
 }
 
 /** A pool could hand a message to none of its workers (all restarting, or full on its thread). */
 export interface PoolReport {
+  /** Always `'report'`. */
   readonly type: 'report'
+  /** Always `'pool'`. */
   readonly kind: 'pool'
+  /** The pool. */
   readonly pool: Pid
+  /** Always `'dropped'`. */
   readonly event: 'dropped'
+  /** The message no worker took. */
   readonly message: unknown
 }
 
-/** A consumer stage's callback returned events: it has nowhere to send them (STG-R13). */
+/** A stage dropped events: a consumer's callback returned some (STG-R13), or a producer's full buffer discarded some (STG-R11). */
 export interface StageReport {
+  /** Always `'report'`. */
   readonly type: 'report'
+  /** Always `'stage'`. */
   readonly kind: 'stage'
+  /** The stage that dropped them. */
   readonly stage: Pid
   /** consumer_events_dropped: a consumer's callback returned events; discarded: a full producer buffer dropped some. */
   readonly event: 'consumer_events_dropped' | 'discarded'
+  /** How many events were dropped. */
   readonly count: number
 }
 
+/**
+ * Any report, sent as a message (`{ type: 'report', kind, ... }`) to the process named by the
+ * env key `skein.reports`, or printed to stderr when it is unset (errors only).
+ *
+ * Details: the key is read from the reporting process's environment, so the node (`env`
+ * option), an application, or a subtree (`setEnv` in a supervisor, a WorkerSupervisor's
+ * `reportTo`) chooses; `false` turns reports off. With the key unset, the OS environment
+ * variable `SKEIN_REPORTS=off` silences stderr.
+ *
+ * @example
+ * ```ts
+ * class Logger extends Actor<void, Report> {
+ *   receive(r: Report) { if (r.kind === 'crash') console.error(`${r.behaviour} crashed`, r.reason) }
+ * }
+ * const node = await Node.start({ env: { 'skein.reports': 'logger' } })
+ * await node.spawn(Logger, undefined, { name: 'logger' })
+ * ```
+ */
 export type Report = CrashReport | SupervisorReport | PoolReport | StageReport
 
 /** Send `report` where the process's environment says; never throws. */

@@ -12,9 +12,13 @@ import { formatReason, type ExitReason } from '../core/exit.ts'
 import type { Pid } from '../core/pid.ts'
 import type { Node } from './node.ts'
 
+/** A loaded application as `whichApplications`, `loadedApplications` and `applicationInfo` show it. */
 export interface ApplicationInfo {
+  /** Its spec's name. */
   readonly name: string
+  /** Its spec's description ('' if none). */
   readonly description: string
+  /** Its spec's version ('' if none). */
   readonly version: string
   /** The application master, while it runs. */
   readonly pid: Pid | undefined

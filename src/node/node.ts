@@ -32,20 +32,27 @@ import { resolveOptions, moduleUrl, type NodeOptions, type ResolvedOptions } fro
 import { OffloadPool, OffloadService } from './offload.ts'
 import { OFFLOAD_SERVICE, offloadCall, type OffloadOptions } from '../core/offload.ts'
 
+/** What `node.stats()` reports: per-thread counters, and totals over the threads. */
 export interface NodeStats {
+  /** One entry per live thread, the main thread first. */
   readonly threads: ThreadStats[]
+  /** Live processes across the threads, not counting the node's own (its shell and the offload service). */
   readonly processes: number
   /** Messages sent to a process on the sender's thread (sends, casts, calls and replies). */
   readonly sentLocal: number
   /** Messages sent to a process on another thread (sends, casts, calls and replies). */
   readonly sentRemote: number
+  /** Messages dropped because their target was gone, or its thread was down. */
   readonly deadLetters: number
+  /** Worker threads replaced after they died, since the node started. */
   readonly threadRestarts: number
 }
 
+/** A monitor made by `node.monitor`: its ref, and a promise of its DOWN message. */
 export interface Monitor {
+  /** Names the monitor: pass it to `node.demonitor`. */
   readonly ref: Ref
-  /** Settles when the monitor fires. */
+  /** Resolves with the DOWN message when the monitor fires; never settles after `node.demonitor`. */
   readonly down: Promise<DownMessage>
 }
 
@@ -62,6 +69,40 @@ type SharedMemory = {
   rings: (SharedArrayBuffer | null)[][]
 }
 
+/**
+ * A Skein node: one OS process running processes on `threads` worker threads plus the main
+ * thread, each thread a scheduler (the BEAM's node and schedulers). Start one with
+ * `Node.start`; its methods act as the node's own process on the main thread (the sender of
+ * `node.send`, the caller of `node.call`), as an Erlang shell does.
+ *
+ * Details:
+ * - Processes started with `node.spawn` run on the main thread unless placed (`thread`, `key`,
+ *   `thread: 'any'`); a class that runs on a worker thread must be exported by a module in the
+ *   node's `modules`.
+ * - A worker thread that dies takes its processes with it: their names are freed, every link
+ *   and monitor to them fires 'noconnection', and (with `restartThreads`) a replacement starts.
+ * - Events (it is an EventEmitter): `'threadDown'` (index, error) when a worker thread dies (without a
+ *   listener it is logged to stderr), `'threadUp'` (index) when its replacement is running,
+ *   `'threadFailed'` (index, error) when the replacement failed to start, `'threadGone'` (index)
+ *   when the thread stays down; `'applicationExit'` (name, reason, startType) when a running
+ *   application ends other than by `stopApplication`, and `'nodeStopping'` ({ application,
+ *   reason }) when that ending stops the node.
+ *
+ * Gotchas:
+ * - Worker threads import the `modules` too: code at their top level runs once per thread
+ *   (guard the program with `isMainThread`), and a module that starts the node must not be
+ *   listed while it awaits `Node.start` at its top level (the import would wait for itself).
+ * - After `stop()` the methods that send, call, spawn or watch throw (or reject) `ERR_NODE_STOPPED`.
+ *
+ * @example
+ * ```ts
+ * const node = await Node.start({ threads: 2, modules: [new URL('./actors.ts', import.meta.url)] })
+ * const counter = await node.spawn(Counter, { start: 1 }, { thread: 1, name: 'counter' })
+ * node.send(counter, { type: 'add', n: 41 })
+ * console.log(await node.call('counter', 'get'))   // 42
+ * await node.stop()
+ * ```
+ */
 export class Node extends EventEmitter {
   readonly #opts: ResolvedOptions
   readonly #mem: SharedMemory
@@ -94,8 +135,18 @@ export class Node extends EventEmitter {
   }
 
   /**
-   * Start a node: `threads` worker threads plus the main thread, each a scheduler.
-   * @throws ERR_UNKNOWN_OPTION, ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE, ERR_THREAD_FAILED
+   * Start a node: `threads` worker threads plus the main thread, each a scheduler. Resolves once
+   * every thread has imported the `modules` and is running.
+   *
+   * Details: the main thread imports the `modules` first, then each worker thread does. A thread
+   * that fails to start stops the others and rejects the start.
+   *
+   * @throws ERR_UNKNOWN_OPTION, ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE (rejects) for bad options
+   * @throws ERR_THREAD_FAILED (rejects) when a worker thread cannot start
+   * @example
+   * ```ts
+   * const node = await Node.start({ threads: 4, modules: [new URL('./behaviours.ts', import.meta.url)] })
+   * ```
    */
   static async start(options?: NodeOptions): Promise<Node> {
     const opts = resolveOptions(options)
@@ -133,8 +184,22 @@ export class Node extends EventEmitter {
   /**
    * Spawn a process and resolve with its pid once its init has completed.
    * Without placement options it runs on the main thread; use `thread`, `key` or `thread: 'any'`.
-   * @throws ERR_NAME_TAKEN, ERR_UNKNOWN_BEHAVIOUR, ERR_BEHAVIOUR_NOT_REGISTERED, ERR_NOT_SERIALIZABLE;
-   *   rejects ERR_INIT_FAILED when init throws (the error's `reason` is what init threw)
+   * `behaviour` is a class, or `{ module, export }` naming one in the node's `modules`. A Server
+   * class gives a typed pid (its calls and casts are then type-checked).
+   *
+   * @throws ERR_INIT_FAILED (rejects) when init throws or stops; the error's `reason` is what it threw or its stop reason
+   * @throws ERR_INIT_IGNORED (rejects) when init declines (a Server's `ignore()`, say); use `startProcess` to get 'ignore' as a value
+   * @throws ERR_NAME_TAKEN, ERR_NAME_TOO_LONG, ERR_REGISTRY_FULL (rejects) for `options.name`
+   * @throws ERR_UNKNOWN_BEHAVIOUR (rejects) when `{ module, export }` names no behaviour class of the node's `modules`
+   * @throws ERR_BEHAVIOUR_NOT_REGISTERED (rejects) when the class must run on a worker thread and no module in `modules` exports it
+   * @throws ERR_NOT_SERIALIZABLE (rejects) when `args` cannot cross to the process's thread
+   * @throws ERR_UNKNOWN_OPTION, ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE, ERR_NOT_A_BEHAVIOUR, ERR_THREAD_DOWN, ERR_NODE_STOPPED (rejects)
+   * @example
+   * ```ts
+   * const pid = await node.spawn(Counter, { start: 0 }, { thread: 'any', name: 'counter' })
+   * const stack = await node.spawn(Stack, ['a'])            // TypedPid<Stack>: node.call(stack, ...) is checked
+   * await node.spawn({ module: new URL('./workers.ts', import.meta.url).href, export: 'Indexer' }, undefined, { key: 'idx' })
+   * ```
    */
   async spawn<A, I extends BehaviourInstance>(behaviour: (new () => I & { init(args: A): unknown }) | BehaviourRef,
     args?: A, options?: SpawnOptions): Promise<I extends AnyServer ? TypedPid<I> : Pid> {
@@ -146,7 +211,8 @@ export class Node extends EventEmitter {
   /**
    * Spawn (linked to the node's process with `link: true`) and resolve once init has finished:
    * the pid, or 'ignore' when init declined. Behaviours' `start` functions build on it.
-   * Rejects ERR_INIT_FAILED (`reason` = what init threw or stopped with) or ERR_START_TIMEOUT.
+   * Rejects ERR_INIT_FAILED (`reason` = what init threw or stopped with) or ERR_START_TIMEOUT
+   * (`options.timeout` passed: the process is killed), and with `spawn`'s other errors.
    */
   async startProcess<A>(behaviour: BehaviourClass<A> | BehaviourRef, args?: A, options?: StartOptions): Promise<Started> {
     this.#live()
@@ -161,21 +227,37 @@ export class Node extends EventEmitter {
     return this.#main.timers.now()
   }
 
-  /** Send a message. A dead pid drops it (counted in stats().deadLetters). @throws ERR_UNKNOWN_NAME, ERR_NOT_SERIALIZABLE */
+  /**
+   * Send a message to a pid, a registered name or an alias, from the node's process. A dead pid
+   * drops it (counted in stats().deadLetters).
+   * @throws ERR_UNKNOWN_NAME, ERR_UNKNOWN_ALIAS, ERR_MAILBOX_FULL (a full mailbox on the main thread),
+   *   ERR_NOT_SERIALIZABLE, ERR_INVALID_ARG_TYPE, ERR_NODE_STOPPED
+   */
   send(to: Address, message: unknown): void {
     this.#live()
     this.#main.send(this.#shell, to, message, true)
   }
 
-  /** Like send, but false instead of a throw for an unknown name. */
+  /** Like send, but false instead of a throw for an unknown name or alias or a full mailbox on the main thread. */
   trySend(to: Address, message: unknown): boolean {
     this.#live()
     return this.#main.send(this.#shell, to, message, false)
   }
 
   /**
-   * Call a process: rejects ERR_NOPROC, ERR_CALL_EXIT (it died mid-call), ERR_CALL_TIMEOUT.
-   * Given a typed pid of a Server (from spawn or Server.start), the request and reply are checked.
+   * Call a process from the node's process: send `{ type: '$call', from, request }` and resolve
+   * with the reply (default timeout 5000 ms). Given a typed pid of a Server (from spawn or
+   * Server.start), the request and reply are checked.
+   *
+   * @throws ERR_NOPROC (rejects) when no such process or name exists
+   * @throws ERR_CALL_EXIT (rejects) when it ends before replying (`reason`: its exit reason)
+   * @throws ERR_CALL_TIMEOUT (rejects) after `options.timeout`; a later reply is dropped
+   * @throws ERR_MAILBOX_FULL, ERR_NOT_SERIALIZABLE, ERR_INVALID_ARG_VALUE (rejects)
+   * @throws ERR_NODE_STOPPED (synchronously) after `stop()`
+   * @example
+   * ```ts
+   * const n = await node.call<number>('counter', 'get', { timeout: 1000 })
+   * ```
    */
   call<S extends AnyServer>(to: TypedPid<S>, request: CallOf<S>, options?: CallOptions): Promise<ReplyOf<S>>
   call<R = unknown>(to: UntypedAddress, request: unknown, options?: CallOptions): Promise<R>
@@ -184,7 +266,7 @@ export class Node extends EventEmitter {
     return this.#main.services.call(this.#shell, to, request, options)
   }
 
-  /** Cast to a process (`{ type: '$cast', request }`); typed against a Server's casts via a typed pid. */
+  /** Cast to a process (`{ type: '$cast', request }`); typed against a Server's casts via a typed pid. @throws as `send` */
   cast<S extends AnyServer>(to: TypedPid<S>, request: CastOf<S>): void
   cast(to: UntypedAddress, request: unknown): void
   cast(to: Address, request: unknown): void {
@@ -199,9 +281,11 @@ export class Node extends EventEmitter {
    * Rejects ERR_OFFLOAD_FAILED (the function threw: `reason` has its name, message and code),
    * ERR_OFFLOAD_NOT_FOUND (no such module or export), ERR_OFFLOAD_TIMEOUT (past `timeout`: the
    * thread running it is stopped), ERR_OFFLOAD_CLOSED (the node stopped first).
-   * @throws ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE, ERR_NOT_SERIALIZABLE
+   * @throws ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE, ERR_NODE_STOPPED
    * @example
+   * ```ts
    * const digest = await node.offload<string>(new URL('./crypto-jobs.js', import.meta.url), 'scrypt', [password])
+   * ```
    */
   offload<R = unknown>(module: string | URL, name: string, args?: readonly unknown[], options?: OffloadOptions): Promise<R> {
     this.#live()
@@ -209,6 +293,7 @@ export class Node extends EventEmitter {
     return this.#main.services.call(this.#shell, OFFLOAD_SERVICE, request, call) as Promise<R>
   }
 
+  /** The pid registered as `name`, or undefined. */
   whereis(name: string): Pid | undefined {
     this.#live()
     return this.#main.services.whereis(name)
@@ -229,7 +314,17 @@ export class Node extends EventEmitter {
     return this.#main.signals.call(this.#shell, to, request, options, 'direct') as Promise<R>
   }
 
-  /** Monitor a process (by pid or name); `down` settles with the DOWN message. */
+  /**
+   * Monitor a process (by pid or name) from the node's process; `down` resolves with the DOWN
+   * message when it ends (at once, with 'noproc', for a process already gone or a name nobody holds).
+   * @throws ERR_INVALID_ARG_TYPE for anything but a Pid or a name; ERR_NODE_STOPPED
+   * @example
+   * ```ts
+   * const { down } = node.monitor(pid)
+   * node.exit(pid, 'kill')
+   * const { reason } = await down     // 'killed'
+   * ```
+   */
   monitor(target: Address): Monitor {
     this.#live()
     const shell = this.#shell.instance as NodeShell
@@ -238,6 +333,10 @@ export class Node extends EventEmitter {
     return { ref, down }
   }
 
+  /**
+   * Remove a monitor made by `node.monitor`; true if it was still active. Its `down` promise then
+   * never settles.
+   */
   demonitor(ref: Ref): boolean {
     ;(this.#shell.instance as NodeShell).downs.delete(ref.key)
     return this.#main.services.demonitor(this.#shell, ref, true)
@@ -249,12 +348,17 @@ export class Node extends EventEmitter {
     this.#main.services.exitSignal(this.#shell, pid, reason)
   }
 
+  /**
+   * Deliver `message` to `to` after `ms` on the main thread's clock, from the node's process;
+   * the returned TimerRef cancels it. A name or alias is resolved when it fires.
+   * @throws ERR_INVALID_ARG_VALUE (`ms`), ERR_INVALID_ARG_TYPE (`to`), ERR_NOT_SERIALIZABLE, ERR_NODE_STOPPED
+   */
   sendAfter(to: Address, message: unknown, ms: number): TimerRef {
     this.#live()
     return this.#main.services.sendAfter(this.#shell, to, message, ms)
   }
 
-  /** Per-thread counters and node totals. */
+  /** Per-thread counters and node totals (a thread that dies meanwhile is left out). */
   async stats(): Promise<NodeStats> {
     const per: ThreadStats[] = [this.#main.stats()]
     const remote = await Promise.all(this.#hosts.map((h) => (h !== undefined && h.alive ? raceExit(h, h.control.stats()) : undefined)))
@@ -358,12 +462,15 @@ export class Node extends EventEmitter {
 
   // ── applications ─────────────────────────────────────────────────────────────────────
 
-  /** Load an application spec; returns its name. @throws ERR_APP_ALREADY_LOADED, ERR_INVALID_ARG_TYPE */
+  /**
+   * Load an application spec (OTP's application:load); returns its name.
+   * @throws ERR_APP_ALREADY_LOADED, ERR_INVALID_ARG_TYPE (no spec object or no name), ERR_INVALID_ARG_VALUE (`startType`)
+   */
   loadApplication(spec: ApplicationSpec): string {
     return this.#apps.load(spec)
   }
 
-  /** @throws ERR_APP_UNKNOWN, ERR_APP_ALREADY_STARTED (unload a running application: stop it first) */
+  /** Forget a loaded application. @throws ERR_APP_UNKNOWN, ERR_APP_ALREADY_STARTED (unload a running application: stop it first) */
   unloadApplication(name: string): void {
     this.#apps.unload(name)
   }
@@ -371,7 +478,14 @@ export class Node extends EventEmitter {
   /**
    * Start a loaded application (its dependencies first) with its spec's start type or `startType`;
    * resolves with the application master's pid once every child is up.
-   * Rejects ERR_APP_UNKNOWN, ERR_APP_ALREADY_STARTED, ERR_APP_START_FAILED (`reason`: why).
+   * Rejects ERR_APP_UNKNOWN, ERR_APP_ALREADY_STARTED, ERR_APP_START_FAILED (`reason`: why:
+   * a dependency not loaded or failing, a circular dependency, the master's start failing),
+   * ERR_INVALID_ARG_VALUE (`startType`).
+   * @example
+   * ```ts
+   * node.loadApplication({ name: 'shop', applications: ['db'], children: [{ id: 'top', start: [ShopSup], type: 'supervisor' }] })
+   * const master = await node.startApplication('shop', 'permanent')   // starts 'db' first if it is not running
+   * ```
    */
   startApplication(name: string, startType?: StartType): Promise<Pid> {
     this.#live()
@@ -393,7 +507,7 @@ export class Node extends EventEmitter {
     return this.#apps.loaded()
   }
 
-  /** @throws ERR_APP_UNKNOWN */
+  /** A loaded application's name, description, version and master pid. @throws ERR_APP_UNKNOWN */
   applicationInfo(name: string): ApplicationInfo {
     return this.#apps.info(name)
   }

@@ -6,6 +6,24 @@ import { makeError } from '../core/errors.ts'
 import { MAX_THREADS } from '../mailbox/layout.ts'
 import type { Clock } from '../scheduler/timers.ts'
 
+/**
+ * What `Node.start` takes; every option is optional.
+ *
+ * Details: unknown keys fail `ERR_UNKNOWN_OPTION`, a wrong type `ERR_INVALID_ARG_TYPE`, a value
+ * out of range `ERR_INVALID_ARG_VALUE` (`threads` up to 255, `ringBytes` a power of two from 1 KiB
+ * to 1 GiB). `modules` entries are URLs or paths (relative ones resolve against the current
+ * directory).
+ *
+ * @example
+ * ```ts
+ * const node = await Node.start({
+ *   threads: 4,
+ *   modules: [new URL('./behaviours.ts', import.meta.url)],
+ *   env: { 'skein.reports': 'logger' },
+ *   shutdownTimeout: 10_000,
+ * })
+ * ```
+ */
 export interface NodeOptions {
   /** Worker threads, each a scheduler (default `os.availableParallelism()`); 0 runs on the main thread only. */
   threads?: number
