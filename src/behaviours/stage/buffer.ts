@@ -21,6 +21,7 @@ export class StageBuffer<E> {
     this.#keepLast = keep === 'last'
   }
 
+  /** Events held now. */
   get length(): number {
     return this.#events.length
   }

@@ -9,6 +9,24 @@ import { formatReason } from '../../core/exit.ts'
 import { fail, normalize, type ChildSpec, type Normalized } from '../supervisor-spec.ts'
 import type { SubscribeOptions } from './protocol.ts'
 
+/**
+ * What a ConsumerSupervisor's `init` returns: one child template, its restart intensity, and the
+ * producers to subscribe to.
+ *
+ * @throws ERR_BAD_CHILD_SPEC (the start fails ERR_INIT_FAILED) for a missing or bad template, or a
+ *   `permanent` one (`reason`: `{ invalid_restart_type: 'permanent' }`)
+ * @throws ERR_SUPERVISOR_DATA for another `strategy`, a bad `maxRestarts` or `maxSeconds`;
+ *   ERR_UNKNOWN_OPTION for any other key; ERR_BAD_RETURN_VALUE when init returns no object
+ * @example
+ * ```ts
+ * init(args: { from: Pid }): ConsumerSupervisorSpec {
+ *   return {
+ *     child: { id: 'job', start: [JobRunner, { tracker: 'tracker' }], restart: 'transient' },
+ *     subscribeTo: [{ to: args.from, maxDemand: 3, minDemand: 1 }],
+ *   }
+ * }
+ * ```
+ */
 export interface ConsumerSupervisorSpec {
   /** The child template; its restart must be 'transient' or 'temporary'. */
   readonly child: ChildSpec
@@ -16,7 +34,9 @@ export interface ConsumerSupervisorSpec {
   readonly strategy?: 'one_for_one'
   /** Most restarts within maxSeconds (default 3 in 5). */
   readonly maxRestarts?: number
+  /** The restart window in seconds (default 5); more than `maxRestarts` in it and the supervisor exits 'shutdown'. */
   readonly maxSeconds?: number
+  /** Producers to subscribe to as it starts: pids, names, or SubscribeOptions (demand, cancel mode). */
   readonly subscribeTo?: readonly (Address | SubscribeOptions)[]
 }
 

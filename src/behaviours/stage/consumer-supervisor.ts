@@ -84,7 +84,50 @@ const isRetry = (m: unknown): m is Retry =>
 
 type Launched = { readonly pid: Pid; readonly info: unknown } | 'ignore'
 
+/**
+ * A consumer stage that starts one child process per event it receives, from one child template
+ * (GenStage's ConsumerSupervisor): "run a job per item, N at a time, with backpressure to the
+ * source". Its demand is the concurrency limit: it asks `maxDemand` when it subscribes and asks
+ * again only as children finish, so at most `maxDemand` children run at a time.
+ *
+ * Extend it and return a {@link ConsumerSupervisorSpec} from `init` (or `'ignore'`).
+ *
+ * Details:
+ * - A child's arguments for an event: an array template gets the event appended
+ *   (`[...args, event]`), an object template gets `{ ...args, event }`, no template arguments:
+ *   the event itself. Children are linked to it and run on its thread unless the template's
+ *   spawn options place them.
+ * - `temporary` children are never restarted; `transient` ones are restarted with the same
+ *   event unless they end cleanly, counted against `maxRestarts` in `maxSeconds` (beyond: it
+ *   exits 'shutdown'). A child whose first start fails or ignores counts as finished at once.
+ * - It asks again once at least `minDemand` children (at least 1) have finished since its last ask.
+ * - A subscription's end applies its cancel mode, as for any consumer (`'temporary'`: the
+ *   children carry on).
+ * - The Supervisor client functions work on it: `whichChildren` (in start order), `countChildren`,
+ *   `terminateChild` (by pid only: `ERR_SIMPLE_ONE_FOR_ONE` by id), and `startChild(extraArgs)` (a
+ *   child with no event, holding no demand). `Stage.subscribe` works as on a consumer stage.
+ *   Other calls fail `ERR_UNSUPPORTED_REQUEST`.
+ * - Stopping it shuts every child down at once with the template's `shutdown`.
+ *
+ * Gotcha: it is only a consumer: a stage that subscribes to it is cancelled with 'not_a_producer'.
+ *
+ * @throws ERR_BAD_CHILD_SPEC, ERR_SUPERVISOR_DATA, ERR_UNKNOWN_OPTION, ERR_BAD_RETURN_VALUE (the
+ *   start rejects ERR_INIT_FAILED with the error as `reason`) for a bad spec
+ * @example
+ * ```ts
+ * export class Jobs extends ConsumerSupervisor<{ from: Pid }> {
+ *   init(args: { from: Pid }): ConsumerSupervisorSpec {
+ *     return {
+ *       child: { id: 'job', start: [JobRunner, { tracker: 'tracker' }], restart: 'transient' },
+ *       subscribeTo: [{ to: args.from, maxDemand: 3, minDemand: 1 }],
+ *     }
+ *   }
+ * }
+ * await node.spawn(Jobs, { from: producer })   // at most 3 JobRunners at a time
+ * ```
+ */
 export abstract class ConsumerSupervisor<Args = void> extends ProcessBase implements BehaviourInstance {
+  /** @hidden The behaviour kind the runtime reads. */
   static readonly [kBehaviour] = 'consumer_supervisor'
 
   #template!: Normalized
@@ -99,6 +142,7 @@ export abstract class ConsumerSupervisor<Args = void> extends ProcessBase implem
   /** The child template and options, or 'ignore' not to start. */
   abstract init(args: Args): ConsumerSupervisorSpec | 'ignore' | Promise<ConsumerSupervisorSpec | 'ignore'>
 
+  /** @hidden The runtime's hook: runs `init`, checks the spec, subscribes. */
   async [kInit](args: unknown): Promise<void | typeof IGNORE> {
     const spec = await this.init(args as Args)
     if (spec === 'ignore') return IGNORE
@@ -109,6 +153,7 @@ export abstract class ConsumerSupervisor<Args = void> extends ProcessBase implem
     for (const opts of checked.subscribeTo) this.#subscribe(opts)
   }
 
+  /** @hidden The runtime's hook: one mailbox message. */
   [kDispatch](message: unknown): Settle {
     if (isStageMessage(message)) {
       switch (message.$stage) {
@@ -139,6 +184,7 @@ export abstract class ConsumerSupervisor<Args = void> extends ProcessBase implem
     if (isCallMessage(message)) return this.#onCall(message)
   }
 
+  /** @hidden The runtime's hook: shuts every child down. */
   [kTerminate](_reason: ExitReason): Settle {
     return this.#shutdownAll()
   }

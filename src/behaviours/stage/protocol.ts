@@ -28,6 +28,11 @@ export type StageMessage = ToProducer | ToConsumer
 export const isStageMessage = (m: unknown): m is StageMessage =>
   typeof m === 'object' && m !== null && typeof (m as { $stage?: unknown }).$stage === 'string'
 
+/**
+ * What a consumer does when one of its subscriptions ends (GenStage's `cancel` option):
+ * `'permanent'` stops it with the reason, `'transient'` stops it unless the reason is clean
+ * (`'normal'`, `'shutdown'`, `{ shutdown: _ }`), `'temporary'` keeps it running.
+ */
 export type CancelMode = 'permanent' | 'transient' | 'temporary'
 
 /** The call Stage.subscribe makes to a consumer (a Stage or a ConsumerSupervisor). */
@@ -39,34 +44,60 @@ export interface SubscribeRequest {
 export const isSubscribeRequest = (r: unknown): r is SubscribeRequest =>
   typeof r === 'object' && r !== null && (r as { $stageAdmin?: unknown }).$stageAdmin === 'subscribe'
 
-/** How a consumer subscribes; keys other than these go to the producer's dispatcher (e.g. `partition`, `selector`). */
+/**
+ * How a consumer subscribes; keys other than these go to the producer's dispatcher (e.g.
+ * `partition`, `selector`).
+ *
+ * Details: the consumer asks `maxDemand` at once; each events message is cut into batches of
+ * at most `maxDemand - minDemand`, and once the demand still out is down to `minDemand` it asks
+ * for the difference up to `maxDemand` again.
+ *
+ * Gotcha: dispatcher options that are functions (`selector`) only work when the consumer runs on
+ * the producer's thread.
+ *
+ * @throws ERR_STAGE_BAD_OPTS (the subscribe fails) for a missing `to`, a `maxDemand` that is not
+ *   an integer >= 1, a `minDemand` outside 0..maxDemand - 1, or an unknown `cancel`
+ * @example
+ * ```ts
+ * await Stage.subscribe(node, consumer, { to: producer, maxDemand: 100, minDemand: 50, cancel: 'transient', partition: 0 })
+ * ```
+ */
 export interface SubscribeOptions {
   /** The producer (a pid or a registered name). */
   readonly to: Address
-  /** Default 1000. */
+  /** Most events asked for and not yet received (default 1000). */
   readonly maxDemand?: number
-  /** Default floor(maxDemand / 2). */
+  /** Ask again once the demand still out is down to this (default floor(maxDemand / 2)). */
   readonly minDemand?: number
   /** What the consumer does when this subscription ends (default 'permanent': it stops with the reason). */
   readonly cancel?: CancelMode
   readonly [dispatcherOption: string]: unknown
 }
 
-/** A consumer's handle on one of its subscriptions: ask and cancel through it. */
+/**
+ * A consumer's handle on one of its subscriptions: ask and cancel through it. `Stage.subscribe`
+ * resolves with it, and a consumer's `handleEvents` and `handleCancel` get it.
+ */
 export interface SubscriptionFrom {
+  /** The producer. */
   readonly producer: Pid
+  /** Names the subscription on both sides (made by the consumer). */
   readonly tag: Ref
 }
 
-/** A producer's handle on one of its consumers. */
+/** A producer's handle on one of its consumers, as its `handleSubscribe` and `handleCancel` get it. */
 export interface ConsumerFrom {
+  /** The consumer. */
   readonly consumer: Pid
+  /** Names the subscription on both sides. */
   readonly tag: Ref
 }
 
 /** Why a subscription ended: a cancel from the other side, or its process went down. */
 export interface CancelReason {
+  /** `'cancel'`: the other side cancelled (or refused the subscription); `'down'`: its process ended. */
   readonly kind: 'cancel' | 'down'
+  /** The cancel's reason, or the exit reason ('noproc' for a producer that was not there). */
   readonly reason: unknown
 }
 

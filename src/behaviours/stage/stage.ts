@@ -38,10 +38,26 @@ import {
   type CancelMode, type CancelReason, type ConsumerFrom, type StageMessage, type SubscribeOptions, type SubscriptionFrom, type ToProducer,
 } from './protocol.ts'
 
+/**
+ * A stage's role: a producer emits events on demand, a consumer asks for them and handles them,
+ * a producer_consumer does both (it consumes from upstream and produces for downstream).
+ */
 export type StageType = 'producer' | 'consumer' | 'producer_consumer'
 
-/** What init returns: the stage's type and options. */
+/**
+ * What a Stage's `init` returns: the stage's type and options. Options a type does not use are
+ * ignored.
+ *
+ * @throws ERR_STAGE_BAD_OPTS (the start fails `ERR_INIT_FAILED`) for an unknown `type`
+ * @example
+ * ```ts
+ * init(): StageSpec<number> {
+ *   return { type: 'producer', dispatcher: new BroadcastDispatcher(), demand: 'accumulate', bufferSize: 1000 }
+ * }
+ * ```
+ */
 export interface StageSpec<E> {
+  /** Required: `'producer'`, `'consumer'` or `'producer_consumer'`. */
   readonly type: StageType
   /** producer, producer_consumer: who gets which events (default: a DemandDispatcher). */
   readonly dispatcher?: Dispatcher<E, number>
@@ -92,7 +108,60 @@ const isInfoRequest = (m: unknown): m is { $stageInfo: unknown } =>
 const isAdmin = (r: unknown): r is AdminRequest =>
   typeof r === 'object' && r !== null && typeof (r as { $stageAdmin?: unknown }).$stageAdmin === 'string'
 
+/**
+ * GenStage: a process in a pipeline of events with backpressure. A producer emits events only
+ * when its consumers have asked for them (demand), so a slow consumer bounds how much a fast
+ * producer makes, with no unbounded queue, on one thread or across threads.
+ *
+ * Extend it and return a {@link StageSpec} from `init` (or `'ignore'`). `Args` is what `init`
+ * takes, `E` the events. A producer implements `handleDemand`; a consumer and a
+ * producer_consumer implement `handleEvents`. Callbacks that produce return the events they
+ * emit (an array, or nothing); `this.emit(...events)` adds events from any callback.
+ *
+ * Details:
+ * - A consumer subscribes (`subscribeTo` in its spec, or `Stage.subscribe`) and asks
+ *   `maxDemand`; it gets events in batches of at most `maxDemand - minDemand` and asks again as
+ *   it handles them. A producer serves an ask from its buffer first, then calls `handleDemand`.
+ * - A producer's dispatcher decides which consumer gets which events: {@link DemandDispatcher}
+ *   (default), {@link BroadcastDispatcher} or {@link PartitionDispatcher}.
+ * - When a subscription ends (a cancel, or the other side going down), the consumer runs
+ *   `handleCancel`, then its `cancel` mode decides: `'permanent'` (default) stops it with the
+ *   reason, `'transient'` unless the reason is clean, `'temporary'` keeps it running.
+ * - Started linked and trapping exits, an EXIT from its parent stops it with the parent's reason.
+ * - Calls, casts and other messages reach `handleCall`, `handleCast` and `handleInfo`; events
+ *   emitted in `handleCall` go out before its reply.
+ *
+ * Gotchas:
+ * - A consumer's callbacks emit nothing: events it returns or emits are dropped with a `stage`
+ *   report (`consumer_events_dropped`).
+ * - The buffer is not backpressure: events emitted beyond the demand are buffered, and past
+ *   `bufferSize` dropped with a `discarded` report. Emit only what was asked for; a producer with
+ *   nothing to give returns `[]` and emits later with `this.emit`.
+ * - Functions cannot cross threads: a `selector` in subscription options works only on the
+ *   producer's thread, and a dispatcher with a `hash` must be made in the producer's `init`.
+ * - A producer may not return `'manual'` from `handleSubscribe` (it crashes with `ERR_BAD_RETURN_VALUE`).
+ *
+ * @throws ERR_STAGE_BAD_OPTS, ERR_STAGE_NOT_A_CONSUMER (the start rejects ERR_INIT_FAILED) for a bad spec or `subscribeTo`
+ * @throws ERR_STAGE_NO_HANDLER (the stage crashes) when a callback its type needs is missing
+ * @example
+ * ```ts
+ * export class Numbers extends Stage<void, number> {
+ *   n = 0
+ *   init(): StageSpec<number> { return { type: 'producer' } }
+ *   override handleDemand(demand: number) { return Array.from({ length: demand }, () => this.n++) }
+ * }
+ * export class Printer extends Stage<{ from: Pid }, number> {
+ *   init(args: { from: Pid }): StageSpec<number> {
+ *     return { type: 'consumer', subscribeTo: [{ to: args.from, maxDemand: 1000, minDemand: 500 }] }
+ *   }
+ *   override handleEvents(events: number[]) { console.log(events.length) }
+ * }
+ * const numbers = await node.spawn(Numbers, undefined, { thread: 1 })
+ * await node.spawn(Printer, { from: numbers }, { thread: 2 })
+ * ```
+ */
 export abstract class Stage<Args = void, E = unknown> extends ProcessBase implements BehaviourInstance {
+  /** @hidden The behaviour kind the runtime reads. */
   static readonly [kBehaviour] = 'stage'
 
   #type: StageType = 'consumer'
@@ -113,6 +182,11 @@ export abstract class Stage<Args = void, E = unknown> extends ProcessBase implem
   #waiting: Waiting<E>[] = []
   #emitted: E[] = []
 
+  /**
+   * Called once with the spawn arguments: return the stage's spec, or `'ignore'` not to start
+   * (`node.spawn` then rejects `ERR_INIT_IGNORED`). The subscriptions in `subscribeTo` are made
+   * as it returns. A throw fails the start with `ERR_INIT_FAILED`.
+   */
   abstract init(args: Args): StageSpec<E> | 'ignore' | Promise<StageSpec<E> | 'ignore'>
 
   // ── callbacks ───────────────────────────────────────────────────────────────────────────
@@ -140,15 +214,27 @@ export abstract class Stage<Args = void, E = unknown> extends ProcessBase implem
   /** A subscription ended (before the cancel mode applies, on the consumer side). */
   handleCancel(_why: CancelReason, _from: SubscriptionFrom | ConsumerFrom): void {}
 
-  /** The return value is the reply; `noreply()` answers later with this.reply(from, v). */
+  /**
+   * A call: the return value is the reply; `noreply()` answers later with this.reply(from, v).
+   * Events emitted meanwhile go out before the reply. Without an override a call crashes the
+   * stage (`ERR_STAGE_NO_HANDLER`).
+   */
   handleCall(_request: unknown, _from: From): unknown {
     throw makeError('ERR_STAGE_NO_HANDLER', this.self.toString(), 'handleCall')
   }
 
+  /** A cast; events it returns are emitted (producers). Ignored unless overridden. */
   handleCast(_request: unknown): void {}
 
+  /**
+   * Any other message (a DOWN of a monitor it made itself, a timer's message, ...), and the
+   * message of `Stage.asyncInfo` once the events ahead of it have gone out. Events it returns
+   * are emitted, except for an asyncInfo message (there they are dropped). Ignored unless
+   * overridden.
+   */
   handleInfo(_message: unknown): void {}
 
+  /** Called when the stage ends by its own act or node shutdown (not when killed), with the reason. */
   terminate(_reason: ExitReason): Settle {}
 
   // ── inside the stage ────────────────────────────────────────────────────────────────────
@@ -188,7 +274,17 @@ export abstract class Stage<Args = void, E = unknown> extends ProcessBase implem
 
   // ── client functions ───────────────────────────────────────────────────────────────────
 
-  /** Subscribe `consumer` to `opts.to`; resolves with the subscription once the request is sent. Rejects ERR_STAGE_BAD_OPTS, ERR_STAGE_NOT_A_CONSUMER. */
+  /**
+   * Subscribe `consumer` (a consumer or producer_consumer Stage, or a ConsumerSupervisor) to
+   * `opts.to`; resolves with the subscription once the request is sent (GenStage's
+   * sync_subscribe). A producer that is not there ends the subscription at once with 'noproc'.
+   * Rejects ERR_STAGE_BAD_OPTS, ERR_STAGE_NOT_A_CONSUMER.
+   * @example
+   * ```ts
+   * const sub = await Stage.subscribe(node, printer, { to: numbers, maxDemand: 10 })
+   * Stage.cancel(node, sub)      // later: ends it, the consumer's cancel mode applies
+   * ```
+   */
   static subscribe(caller: Caller, consumer: Address, opts: SubscribeOptions): Promise<SubscriptionFrom> {
     return admin(caller, consumer, { $stageAdmin: 'subscribe', opts }) as Promise<SubscriptionFrom>
   }
@@ -206,7 +302,11 @@ export abstract class Stage<Args = void, E = unknown> extends ProcessBase implem
     caller.send(from.producer, { $stage: 'cancel', consumer: from.producer, tag: from.tag, reason })
   }
 
-  /** A producer's demand mode; with `mode`, switch to it (STG-R12). */
+  /**
+   * A producer's demand mode; with `mode`, switch to it (STG-R12). `'accumulate'` (a pure
+   * producer only; a producer_consumer stays 'forward') holds asks and emitted events until
+   * `'forward'`, which replays the asks in order. Rejects ERR_STAGE_NOT_A_PRODUCER for a consumer.
+   */
   static demand(caller: Caller, producer: Address, mode?: 'forward' | 'accumulate'): Promise<'forward' | 'accumulate'> {
     return admin(caller, producer, { $stageAdmin: 'demand', mode }) as Promise<'forward' | 'accumulate'>
   }
@@ -216,12 +316,14 @@ export abstract class Stage<Args = void, E = unknown> extends ProcessBase implem
     caller.send(stage, { $stageInfo: message })
   }
 
+  /** Events waiting in a producer's buffer. Rejects ERR_STAGE_NOT_A_PRODUCER for a consumer. */
   static estimateBufferedCount(caller: Caller, producer: Address): Promise<number> {
     return admin(caller, producer, { $stageAdmin: 'buffered' }) as Promise<number>
   }
 
   // ── runtime hooks ─────────────────────────────────────────────────────────────────────
 
+  /** @hidden The runtime's hook: runs `init`, then the spec's subscriptions. */
   async [kInit](args: unknown): Promise<void | typeof IGNORE> {
     const spec = await this.init(args as Args)
     if (spec === 'ignore') return IGNORE
@@ -229,6 +331,7 @@ export abstract class Stage<Args = void, E = unknown> extends ProcessBase implem
     for (const to of spec.subscribeTo ?? []) this.#subscribe(isAddress(to) ? { to } : to as SubscribeOptions)
   }
 
+  /** @hidden The runtime's hook: one mailbox message. */
   [kDispatch](message: unknown): Settle {
     if (isStageMessage(message)) return this.#onStage(message)
     if (isInfoRequest(message)) {
@@ -250,6 +353,7 @@ export abstract class Stage<Args = void, E = unknown> extends ProcessBase implem
     return this.#then(this.handleInfo(message))
   }
 
+  /** @hidden The runtime's hook: runs `terminate`. */
   [kTerminate](reason: ExitReason): Settle {
     return this.terminate(reason)
   }

@@ -65,6 +65,7 @@ interface Entry<E, K> {
  * d.ask(2, 'b').demand   // 2
  * d.dispatch([1, 2])     // a ◀ [1, 2], b ◀ [2], recredits [{ sub: 'b', n: 1 }]
  * @throws ERR_UNKNOWN_OPTION (any option)
+ * @inlineType SubscribeOptions
  */
 export class BroadcastDispatcher<E, K = SubscriptionKey> implements Dispatcher<E, K> {
   /** Subscription order; deliveries follow it. */

@@ -35,6 +35,11 @@ import {
   type SubscribeOptions, type SubscriptionKey,
 } from './dispatcher.ts'
 
+/**
+ * What `new DemandDispatcher(options)` takes; all optional. Unknown keys fail
+ * `ERR_UNKNOWN_OPTION`, wrong types `ERR_INVALID_ARG_TYPE`, a `maxDemand` that is not a positive
+ * integer `ERR_INVALID_ARG_VALUE`.
+ */
 export interface DemandDispatcherOptions {
   /** Shuffle consumers with equal demand before the first dispatch (default false). */
   readonly shuffleDemandsOnFirstDispatch?: boolean
@@ -63,6 +68,7 @@ interface Entry<K> {
  * d.subscribe('a', {}, pidA); d.ask(3, 'a').demand      // 3: serve 3 upstream
  * d.dispatch([1, 2, 3, 4])                              // deliveries [{ sub: 'a', events: [1, 2, 3] }], leftover [4]
  * @throws ERR_UNKNOWN_OPTION, ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE (options)
+ * @inlineType SubscribeOptions
  */
 export class DemandDispatcher<E, K = SubscriptionKey> implements Dispatcher<E, K> {
   /** Highest demand first; equal demands in the order they got there. */

@@ -102,6 +102,7 @@ export type InfoPlacement = 'now' | 'queued'
 /**
  * A dispatcher as a Stage drives it. One instance serves one producer; calls are synchronous
  * and never reenter.
+ * @inlineType SubscribeOptions
  */
 export interface Dispatcher<E, K = SubscriptionKey> {
   /**

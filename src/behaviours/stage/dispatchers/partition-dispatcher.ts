@@ -44,11 +44,22 @@ import {
   type SubscribeOptions, type SubscriptionKey,
 } from './dispatcher.ts'
 
+/** A partition's name: an integer `0..N-1` when partitions are given as a count, else any string or number. */
 export type PartitionName = string | number
 
 /** Where an event goes: `[event to deliver, partition]`, or 'none' to discard it. */
 export type PartitionHash<E> = (event: E) => readonly [E, PartitionName] | 'none'
 
+/**
+ * What `new PartitionDispatcher(options)` takes: the partitions, and how an event picks one.
+ * Unknown keys fail `ERR_UNKNOWN_OPTION`; names that are not integers without a `hash` fail
+ * `ERR_STAGE_HASH_REQUIRED`.
+ *
+ * @example
+ * ```ts
+ * new PartitionDispatcher<Order>({ partitions: ['eu', 'us'], hash: (o) => [o, o.region] })
+ * ```
+ */
 export interface PartitionDispatcherOptions<E> {
   /** How many partitions (named 0..N-1), or their names. Names that are not integers need `hash`. */
   readonly partitions: number | readonly PartitionName[]
@@ -116,6 +127,7 @@ interface Partition<E, K> {
  * d.subscribe('c', { partition: 'odd' }, pid); d.ask(2, 'c').demand   // 2
  * d.dispatch([1, 2, 3])   // c ◀ [1, 3]; 2 is queued for 'even' until a consumer of it asks
  * @throws ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE, ERR_STAGE_HASH_REQUIRED, ERR_UNKNOWN_OPTION (options)
+ * @inlineType SubscribeOptions
  */
 export class PartitionDispatcher<E, K = SubscriptionKey> implements Dispatcher<E, K> {
   /** Declaration order; dispatch delivers in it. */
