@@ -38,8 +38,18 @@ import { CHAIN_STRATEGIES, SEND_TYPES, STANDALONE_RESTARTS, exists, notFound, on
 /** This module's URL: put it in the node's `modules` to let partitions run on worker threads. */
 export const PARTITION_MODULE: string = import.meta.url
 
+/** What a group member's crash restarts: every member (`'one_for_all'`) or only that one (`'one_for_one'`). */
 export type GroupStrategy = 'one_for_all' | 'one_for_one'
+/**
+ * What a chain worker's crash restarts: the whole chain (`'one_for_all'`), its stage
+ * (`'one_for_one'`), its stage and those after it (`'rest_for_one'`), or its stage and those
+ * before it (`'before_for_one'`).
+ */
 export type ChainStrategy = 'one_for_all' | 'one_for_one' | 'rest_for_one' | 'before_for_one'
+/**
+ * When a standalone worker is restarted: always (`'permanent'`), after a crash only
+ * (`'transient'`), or never (`'temporary'`).
+ */
 export type StandaloneRestart = 'permanent' | 'transient' | 'temporary'
 
 export interface PartitionArgs {

@@ -19,14 +19,17 @@ import type { Address, Pid } from '../../core/pid.ts'
 import type { Settle } from '../../core/process-context.ts'
 import { Actor } from '../actor.ts'
 
-/** What a group or standalone worker's function gets besides the message. */
+/** What a worker's function gets besides the message (a chain worker's and `finished` too). */
 export interface WorkerContext {
+  /** The worker's own pid. */
   readonly self: Pid
+  /** The worker's id (for `finished` of an empty chain: the chain's id). */
   readonly id: string
   /** Send from this worker. */
   send(to: Address, message: unknown): void
   /** End this worker (a clean reason is not a crash: nothing restarts). */
   stop(reason?: unknown): void
+  /** The WorkerSupervisor. */
   readonly supervisor: Pid
   /** The worker's group, when it is in one. */
   readonly group: GroupHandle | undefined
@@ -34,15 +37,30 @@ export interface WorkerContext {
 
 /** From inside a group worker: its group's other members by id. */
 export interface GroupHandle {
+  /** The group's id. */
   readonly id: string
   /** Every current member (this worker included) gets `data`. */
   broadcast(data: unknown): void
   /** @throws ERR_CHILD_NOT_FOUND for an unknown member */
   send(workerId: string, data: unknown): void
+  /** A random running member (this worker included) gets `data`; none running: dropped. */
   sendRandom(data: unknown): void
+  /** The ids of the group's members now, running or restarting. */
   members(): string[]
 }
 
+/**
+ * A group or standalone worker: called for each message the worker gets, one at a time. A
+ * returned Promise holds the next message until it settles; a throw (or rejection) crashes the
+ * worker, which its owner's strategy then restarts.
+ *
+ * @example
+ * ```ts
+ * const cache: WorkerFn = (message, ctx) => {
+ *   if (message === 'flush') ctx.send('store', { flushed: ctx.id })
+ * }
+ * ```
+ */
 export type WorkerFn = (message: unknown, ctx: WorkerContext) => unknown
 
 /**
@@ -56,6 +74,7 @@ export type WorkerRef = readonly [module: string, exportName: string, args?: rea
 /** A chain stage's function: `{ next: v }` forwards v, `{ drop: reason }` ends the item, `{ stop: reason }` ends the worker; any other value is forwarded as is. */
 export type ChainFn = (data: unknown, ctx: WorkerContext) => unknown
 
+/** How an item picks a worker in a chain stage with several: at random, in turn, by a hash of the item, or all of them. */
 export type SendType = 'random' | 'round_robin' | 'partition' | 'broadcast'
 
 /** A chain as its workers see it (owned by the supervisor, shared by reference). */

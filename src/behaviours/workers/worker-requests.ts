@@ -31,12 +31,14 @@ export function oneOf(v: unknown, known: readonly string[], what: string): strin
 /** The ids of a chain stage of `n` workers: `id`, or `id.0` … `id.(n-1)`. */
 export const stageIds = (id: string, n: number): string[] => (n === 1 ? [id] : Array.from({ length: n }, (_, k) => `${id}.${k}`))
 
+/** ERR_ALREADY_EXISTS with SuperWorker's reason, 'already_exists', for callers that match on reasons. */
 export function exists(id: string): Error {
   const error = makeError('ERR_ALREADY_EXISTS', id)
   error.reason = 'already_exists'
   return error
 }
 
+/** ERR_CHILD_NOT_FOUND with OTP's reason, 'not_found'. */
 export function notFound(id: string): Error {
   const error = makeError('ERR_CHILD_NOT_FOUND', JSON.stringify(id))
   error.reason = 'not_found'

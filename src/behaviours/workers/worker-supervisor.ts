@@ -43,15 +43,21 @@ import { notFound, positive, str, type Request } from './worker-requests.ts'
 
 export type { ChainStrategy, GroupStrategy, StandaloneRestart } from './worker-partition.ts'
 
+/**
+ * A chain's options, for `WorkerSupervisor.addChain`.
+ *
+ * @throws ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE (rejects) for a bad value; ERR_ALREADY_EXISTS for a taken id
+ */
 export interface ChainOptions {
+  /** The chain's id, unique in the supervisor (groups, chains and workers alike). */
   readonly id: string
-  /** Default 'one_for_all': a crash restarts the whole chain. */
+  /** What a worker's crash restarts (default 'one_for_all': the whole chain). */
   readonly restartStrategy?: ChainStrategy
-  /** Called with each item's final value (and the last stage's context, to send from it). */
+  /** Called with each item's final value, in the last stage's worker (its context: send from it); a WorkerRef works on any thread. */
   readonly finished?: ((data: unknown, ctx: WorkerContext) => void) | WorkerRef
   /** Unacknowledged items per worker (default 50). */
   readonly queueLength?: number
-  /** How a multi-worker stage picks a worker (default 'random'). */
+  /** How an item picks a worker in a stage with several (default 'random'; 'partition': a hash of the item; 'broadcast': all). */
   readonly sendType?: 'random' | 'round_robin' | 'partition' | 'broadcast'
 }
 
@@ -72,7 +78,46 @@ const isRequest = (r: unknown): r is Request =>
 const isRetry = (m: unknown): m is { $swRetry: number } =>
   typeof m === 'object' && m !== null && typeof (m as { $swRetry?: unknown }).$swRetry === 'number'
 
+/**
+ * Runs workers that are functions, added and removed at run time (the SuperWorker design on
+ * OTP-style links): **groups** of workers that live and die together or one by one, **chains**
+ * (pipelines where each stage's result goes to the next, with bounded items in flight), and
+ * **standalone** workers with their own restart type and limit.
+ *
+ * Use it as is: spawn it (`node.spawn(WorkerSupervisor, options, { name })`, or
+ * `WorkerSupervisor.start`) and drive it with the static client functions, which take the caller
+ * (the node, or `this` in a process) first and are calls with no timeout.
+ *
+ * Details:
+ * - A crash (an unclean end) restarts by the owner's strategy; a clean end never restarts anything.
+ * - It hosts nothing itself: `numberOfPartitions` partition processes (default one per worker
+ *   thread) host the groups, chains and standalone workers by a hash of their id. They run on the
+ *   worker threads when the node lists {@link WorkerSupervisor.partitionModule} in its `modules`,
+ *   else on the supervisor's thread. A partition that dies is restarted (3 in 5 s, beyond that
+ *   the supervisor exits 'shutdown') and what it hosted is added to it again.
+ * - Ids are unique per supervisor across groups, chains and standalone workers
+ *   (`ERR_ALREADY_EXISTS`, reason 'already_exists'); unknown ids fail `ERR_CHILD_NOT_FOUND`
+ *   (reason 'not_found'); a request for a partition that is restarting fails `ERR_NOPROC`.
+ * - Started linked, a starter that ends 'normal' leaves it running; any other end takes it down.
+ *
+ * Gotchas:
+ * - A worker given as a function value runs only in a partition on the caller's thread (a
+ *   function cannot cross threads: `ERR_NOT_SERIALIZABLE`); a {@link WorkerRef} works anywhere.
+ * - Items in flight at a crashed stage, or in a restarted partition, are lost (at most once).
+ * - Stopping the supervisor kills its workers: worker functions get no clean-up call.
+ *
+ * @throws ERR_UNKNOWN_OPTION, ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE (the start rejects ERR_INIT_FAILED) for bad options
+ * @example
+ * ```ts
+ * const sw = await node.spawn(WorkerSupervisor, { numberOfPartitions: 2 }, { name: 'work' })
+ * await WorkerSupervisor.addChain(node, sw, { id: 'ingest', finished: (doc) => store(doc) })
+ * await WorkerSupervisor.addChainWorker(node, sw, 'ingest', (raw) => parse(raw), { id: 'parse' })
+ * await WorkerSupervisor.addChainWorker(node, sw, 'ingest', (doc) => enrich(doc), { id: 'enrich', numWorkers: 4 })
+ * await WorkerSupervisor.sendToChain(node, sw, 'ingest', rawBytes)
+ * ```
+ */
 export class WorkerSupervisor extends ProcessBase implements BehaviourInstance {
+  /** @hidden The behaviour kind the runtime reads. */
   static readonly [kBehaviour] = 'worker_supervisor'
 
   /** The module to list in the node's `modules` for partitions to run on the worker threads. */
@@ -85,6 +130,7 @@ export class WorkerSupervisor extends ProcessBase implements BehaviourInstance {
   #spread = false
   readonly #window = new RestartWindow(3, 5000)
 
+  /** Called once with the (checked) options as it starts; does nothing: the class is used as is. */
   init(_args: WorkerSupervisorOptions | undefined): void {}
 
   // ── client functions: the supervisor itself ──────────────────────────────────────────
@@ -123,14 +169,33 @@ export class WorkerSupervisor extends ProcessBase implements BehaviourInstance {
 
   // ── client functions: groups ──────────────────────────────────────────────────────────
 
+  /**
+   * Add a group: workers restarted together when one crashes (`'one_for_all'`, default) or
+   * alone (`'one_for_one'`). Resolves with its id.
+   * @throws ERR_ALREADY_EXISTS (rejects) for a taken id; ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE for bad options
+   * @example
+   * ```ts
+   * await WorkerSupervisor.addGroup(node, 'work', { id: 'caches' })
+   * for (const id of ['c1', 'c2']) await WorkerSupervisor.addGroupWorker(node, 'work', 'caches', cache, { id })
+   * await WorkerSupervisor.broadcastToGroup(node, 'work', 'caches', 'flush')
+   * ```
+   */
   static addGroup(caller: Caller, sup: Address, opts: { id: string; restartStrategy?: GroupStrategy }): Promise<string> {
     return request(caller, sup, { $sw: 'addGroup', ...opts }) as Promise<string>
   }
 
+  /**
+   * Start `fn` as a member of group `groupId`: a process that calls `fn(message, ctx)` for each
+   * message. Resolves with its pid.
+   * @throws ERR_CHILD_NOT_FOUND (rejects) for an unknown group; ERR_ALREADY_EXISTS for a taken id;
+   *   ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE for a bad `fn` (a WorkerRef naming no function); ERR_NOT_SERIALIZABLE
+   *   for a function value bound for a partition on another thread
+   */
   static addGroupWorker(caller: Caller, sup: Address, groupId: string, fn: WorkerFn | WorkerRef, opts: { id: string }): Promise<Pid> {
     return request(caller, sup, { $sw: 'addGroupWorker', groupId, fn, id: opts.id }) as Promise<Pid>
   }
 
+  /** Stop a group member (killed, not restarted) and forget it. @throws ERR_CHILD_NOT_FOUND (rejects) */
   static removeGroupWorker(caller: Caller, sup: Address, groupId: string, workerId: string): Promise<void> {
     return request(caller, sup, { $sw: 'removeGroupWorker', groupId, workerId }) as Promise<void>
   }
@@ -140,25 +205,53 @@ export class WorkerSupervisor extends ProcessBase implements BehaviourInstance {
     return request(caller, sup, { $sw: 'getGroup', groupId }) as Promise<Record<string, Pid | undefined>>
   }
 
+  /** Send `data` to the group member `workerId` (dropped while it restarts). @throws ERR_CHILD_NOT_FOUND (rejects) */
   static sendToGroup(caller: Caller, sup: Address, groupId: string, workerId: string, data: unknown): Promise<void> {
     return request(caller, sup, { $sw: 'sendToGroup', groupId, workerId, data }) as Promise<void>
   }
 
+  /** Send `data` to a random running member of the group (none running: dropped). @throws ERR_CHILD_NOT_FOUND (rejects) */
   static sendToGroupRandom(caller: Caller, sup: Address, groupId: string, data: unknown): Promise<void> {
     return request(caller, sup, { $sw: 'sendToGroupRandom', groupId, data }) as Promise<void>
   }
 
+  /** Send `data` to every running member of the group. @throws ERR_CHILD_NOT_FOUND (rejects) */
   static broadcastToGroup(caller: Caller, sup: Address, groupId: string, data: unknown): Promise<void> {
     return request(caller, sup, { $sw: 'broadcastToGroup', groupId, data }) as Promise<void>
   }
 
   // ── client functions: chains and standalone workers ──────────────────────────────────
 
+  /**
+   * Add a chain, empty: append its stages with `addChainWorker`, feed it with `sendToChain`.
+   * Resolves with its id.
+   *
+   * Details: a chain worker `(data, ctx) => result` runs for each item; `{ drop: reason }` ends
+   * the item, `{ stop: reason }` ends the item and the worker, `{ next: v }` passes `v` on, any
+   * other value is passed on as is (an async function's result too). The last stage's results
+   * go to `finished`. Between stages items are calls, at most `queueLength` unanswered per worker.
+   *
+   * Gotchas: a result that is an object with a `drop`, `stop` or `next` key is read as a
+   * directive (wrap such data as `{ next: value }`); order is kept only through single-worker stages.
+   *
+   * @throws ERR_ALREADY_EXISTS (rejects) for a taken id; ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE for bad options
+   * @example
+   * ```ts
+   * await WorkerSupervisor.addChain(node, sw, { id: 'ingest', finished: (doc) => store(doc), queueLength: 10 })
+   * await WorkerSupervisor.addChainWorker(node, sw, 'ingest', (raw) => (isValid(raw) ? parse(raw) : { drop: 'invalid' }), { id: 'parse' })
+   * await WorkerSupervisor.sendToChain(node, sw, 'ingest', raw)
+   * ```
+   */
   static addChain(caller: Caller, sup: Address, opts: ChainOptions): Promise<string> {
     return request(caller, sup, { $sw: 'addChain', ...opts }) as Promise<string>
   }
 
-  /** Append a stage of `numWorkers` (default 1) workers running `fn`; ids are `id` (or `id.k` with several). */
+  /**
+   * Append a stage of `numWorkers` (default 1) workers running `fn`; ids are `id` (or `id.0`,
+   * `id.1`, ... with several). Resolves with their pids.
+   * @throws ERR_CHILD_NOT_FOUND (rejects) for an unknown chain; ERR_ALREADY_EXISTS for a taken id;
+   *   ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE for a bad `fn` or `numWorkers`
+   */
   static addChainWorker(caller: Caller, sup: Address, chainId: string, fn: ChainFn | WorkerRef, opts: { id: string; numWorkers?: number }): Promise<Pid[]> {
     return request(caller, sup, { $sw: 'addChainWorker', chainId, fn, ...opts }) as Promise<Pid[]>
   }
@@ -168,28 +261,47 @@ export class WorkerSupervisor extends ProcessBase implements BehaviourInstance {
     return request(caller, sup, { $sw: 'getChain', chainId }) as Promise<Record<string, Pid | undefined>[]>
   }
 
-  /** Enter the chain at its first stage. Rejects ERR_NO_WORKER_OR_CALLBACK for an empty chain with no `finished`. */
+  /**
+   * Enter the chain at its first stage (a worker picked at random); an empty chain hands the item
+   * straight to `finished`. It does not wait for room: feed it faster than it drains and the first
+   * stage's mailbox grows. Rejects ERR_NO_WORKER_OR_CALLBACK for an empty chain with no
+   * `finished`, ERR_CHILD_NOT_FOUND for an unknown chain.
+   */
   static sendToChain(caller: Caller, sup: Address, chainId: string, data: unknown): Promise<void> {
     return request(caller, sup, { $sw: 'sendToChain', chainId, data }) as Promise<void>
   }
 
-  /** Enter a chain at the worker `workerId`; processing goes on downstream of it. */
+  /** Enter a chain at the worker `workerId`; processing goes on downstream of it. Rejects ERR_CHILD_NOT_FOUND unless it is a chain worker. */
   static sendToWorker(caller: Caller, sup: Address, workerId: string, data: unknown): Promise<void> {
     return request(caller, sup, { $sw: 'sendToWorker', workerId, data }) as Promise<void>
   }
 
+  /**
+   * Start `fn` as a standalone worker with its own restart type: `'permanent'`, `'transient'`
+   * (default: restarted after a crash, not after a clean end) or `'temporary'`; at most
+   * `maxRestarts` (3) restarts in `maxSeconds` (5), beyond which it stays down and nothing else
+   * is touched. Resolves with its pid.
+   * @throws ERR_ALREADY_EXISTS (rejects) for a taken id; ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE for a bad `fn` or `restartStrategy`
+   * @example
+   * ```ts
+   * const pid = await WorkerSupervisor.addStandaloneWorker(node, sw, (msg, ctx) => {
+   *   if (msg === 'quit') ctx.stop('normal')
+   * }, { id: 'solo', restartStrategy: 'transient' })
+   * ```
+   */
   static addStandaloneWorker(caller: Caller, sup: Address, fn: WorkerFn | WorkerRef,
     opts: { id: string; restartStrategy?: StandaloneRestart; maxRestarts?: number; maxSeconds?: number }): Promise<Pid> {
     return request(caller, sup, { $sw: 'addStandaloneWorker', fn, ...opts }) as Promise<Pid>
   }
 
-  /** A standalone worker's current pid (undefined when it ended and is not restarted). @throws ERR_CHILD_NOT_FOUND */
+  /** A standalone worker's current pid (undefined when it ended and is not restarted). @throws ERR_CHILD_NOT_FOUND (rejects) */
   static getStandalone(caller: Caller, sup: Address, id: string): Promise<Pid | undefined> {
     return request(caller, sup, { $sw: 'getStandalone', id }) as Promise<Pid | undefined>
   }
 
   // ── runtime hooks ─────────────────────────────────────────────────────────────────────
 
+  /** @hidden The runtime's hook: checks the options, starts the partitions. */
   async [kInit](args: unknown): Promise<void> {
     this.trapExit(true)
     const opts = checkOptions(args)
@@ -201,6 +313,7 @@ export class WorkerSupervisor extends ProcessBase implements BehaviourInstance {
     for (let k = 0; k < n; k++) this.#partitions.push(await this.#startPartition(k))
   }
 
+  /** @hidden The runtime's hook: one mailbox message. */
   [kDispatch](message: unknown): Settle {
     if (isExitMessage(message)) {
       const k = this.#partitions.findIndex((p) => p?.equals(message.from) === true)
@@ -218,6 +331,7 @@ export class WorkerSupervisor extends ProcessBase implements BehaviourInstance {
     if (isRequest(message.request)) return this.#route(message.request, message.from)
   }
 
+  /** @hidden The runtime's hook: kills every partition, and their workers with them. */
   async [kTerminate](_reason: ExitReason): Promise<void> {
     // SW-R10: stop kills every worker: their partitions die, and the links take the workers.
     const live = this.#partitions.filter((p): p is Pid => p !== undefined)
