@@ -101,10 +101,11 @@ export async function restart(s: Session, { node, a }: NodeEnv): Promise<void> {
 /** Bytes per idle Server, from bench/idle-memory.ts in a child process with --expose-gc (no node running). */
 export async function idle(s: Session): Promise<void> {
   const count = s.n(100_000)
-  const script = fileURLToPath(new URL('./idle-memory.ts', import.meta.url))
-  const tsx = import.meta.resolve('tsx')
+  const compiled = !import.meta.url.endsWith('.ts')
+  const script = fileURLToPath(new URL(compiled ? './idle-memory.js' : './idle-memory.ts', import.meta.url))
+  const loader = compiled ? [] : ['--import', import.meta.resolve('tsx')]
   const { stdout } = await promisify(execFile)(process.execPath,
-    ['--expose-gc', '--import', tsx, script, String(count), String(Math.min(s.iterations, 3))], { timeout: 600_000 })
+    ['--expose-gc', ...loader, script, String(count), String(Math.min(s.iterations, 3))], { timeout: 600_000 })
   const bytes = (JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as { bytesPerProcess: number }).bytesPerProcess
   s.erlangSizes.idle = count
   s.row({

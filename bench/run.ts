@@ -128,7 +128,9 @@ async function measure(options: BenchOptions): Promise<BenchReport> {
 
 /** The node shapes, in order, on one node; then the node's message counts. */
 async function runOnNode(s: Session, names: readonly ShapeName[], threads: number): Promise<BenchReport['skeinStats']> {
-  const modules = ['./actors.ts', './otp-actors.ts', './stage-actors.ts', './skynet-actors.ts'].map((m) => new URL(m, import.meta.url))
+  // .ts under tsx; the compiled .js when the bench runs from dist/ (an installed package's `skein bench`).
+  const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js'
+  const modules = ['actors', 'otp-actors', 'stage-actors', 'skynet-actors'].map((m) => new URL(`./${m}${ext}`, import.meta.url))
   const light = process.env.BENCH_LIGHT
   const node = await Node.start({ threads, modules, ...(light === undefined ? {} : { lightSleepMs: Number(light) }) })
   const started: { pair?: Promise<PostMessagePair> } = {}
@@ -165,4 +167,6 @@ function isEntry(): boolean {
   }
 }
 
-if (isEntry()) process.exitCode = await runBench(process.argv.slice(2))
+// bin/skein.mjs runs this file for `skein bench` and says so, for the usage lines.
+const program = process.env.SKEIN_PROGRAM
+if (isEntry()) process.exitCode = await runBench(process.argv.slice(2), program === undefined ? {} : { program })

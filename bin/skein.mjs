@@ -60,5 +60,5 @@ else {
   console.error(`skein: neither ${source} (with tsx) nor ${compiled} exists; run \`npm run build\` first`)
   process.exit(1)
 }
-const run = spawnSync(process.execPath, args, { stdio: 'inherit' })
+const run = spawnSync(process.execPath, args, { stdio: 'inherit', env: { ...process.env, SKEIN_PROGRAM: `skein ${command}` } })
 process.exit(run.status ?? 1)

@@ -10,14 +10,17 @@
  * limit raised for skynet.
  */
 import { execFile } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 
 const run = promisify(execFile)
-const SOURCE = fileURLToPath(new URL('../erlang/skein_bench.erl', import.meta.url))
+// Beside this file in a checkout; from dist/bench/baselines (an installed package) it is the
+// package's bench/erlang.
+const SOURCE = [new URL('../erlang/skein_bench.erl', import.meta.url), new URL('../../../bench/erlang/skein_bench.erl', import.meta.url)]
+  .map((u) => fileURLToPath(u)).find((f) => existsSync(f)) ?? fileURLToPath(new URL('../erlang/skein_bench.erl', import.meta.url))
 
 /** The Erlang shapes, each a figure skein_bench.erl prints (see its banner). */
 export type ErlangShape = 'oneway' | 'pingpong' | 'skynet' | 'call' | 'cast' | 'spawn' | 'idle_bytes' | 'restart'

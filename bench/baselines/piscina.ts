@@ -6,8 +6,10 @@
  */
 import { Piscina } from 'piscina'
 
-export const ECHO_TASK = new URL('./piscina-echo.mjs', import.meta.url)
-export const CRUNCH_TASK = new URL('./piscina-crunch.ts', import.meta.url)
+// .ts under tsx, the compiled .js otherwise (piscina's threads load whichever this module is).
+const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js'
+export const ECHO_TASK = new URL(`./piscina-echo${ext}`, import.meta.url)
+export const CRUNCH_TASK = new URL(`./piscina-crunch${ext}`, import.meta.url)
 
 export class PiscinaLoad {
   readonly #pool: Piscina

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { promisify } from 'node:util'
@@ -82,5 +82,16 @@ describe('compiled JavaScript', function () {
     // No tsx anywhere: no --import, and the compiled files are plain .js.
     const { stdout } = await run(process.execPath, [script], { cwd: out, env: { ...process.env, NODE_OPTIONS: '' } })
     assert.deepEqual(JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}'), { thread: 1, count: 42, sum: 5 })
+  })
+
+  it('runs the compiled demo and bench under plain node (what an installed package\'s skein command runs)', async () => {
+    const env = { ...process.env, NODE_OPTIONS: '' }
+    const demo = await run(process.execPath, [join(out, 'examples/demo.js'), '--threads', '1', '--items', '600', '--batch', '20', '--crash-rate', '0.2'], { cwd: out, env })
+    assert.match(demo.stdout, /OK: identical to the single-threaded reference/)
+    const json = join(out, 'bench.json')
+    await run(process.execPath, [join(out, 'bench/run.js'), '--shape', 'local,pool,scaling', '--threads', '1', '--scale', '0.001', '--iterations', '1', '--json', json],
+      { cwd: out, env })
+    const rows = (JSON.parse(readFileSync(json, 'utf8')) as { rows: { skein: unknown }[] }).rows
+    assert.ok(rows.length >= 3 && rows.every((r) => typeof r.skein === 'number' && r.skein > 0), JSON.stringify(rows))
   })
 })
