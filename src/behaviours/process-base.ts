@@ -20,7 +20,8 @@ import { makeError } from '../core/errors.ts'
 import { OFFLOAD_SERVICE, offloadCall, type OffloadOptions } from '../core/offload.ts'
 
 export abstract class ProcessBase {
-  ;[kContext]: ProcessContext | undefined = undefined
+  /** @hidden The runtime attaches the context here before init. */
+  [kContext]: ProcessContext | undefined = undefined
 
   /**
    * Answer a direct request (`node.direct`): served before mailbox messages, one at a time.
@@ -207,8 +208,12 @@ export abstract class ProcessBase {
    * ```
    */
   offload<R = unknown>(module: string | URL, name: string, args?: readonly unknown[], options?: OffloadOptions): Promise<R> {
-    const { request, call } = offloadCall(module, name, args, options)
-    return this.context.call(OFFLOAD_SERVICE, request, call) as Promise<R>
+    try {
+      const { request, call } = offloadCall(module, name, args, options)
+      return this.context.call(OFFLOAD_SERVICE, request, call) as Promise<R>
+    } catch (error) {
+      return Promise.reject(error)
+    }
   }
 
   /** Milliseconds on this thread's clock (virtual under the test kit's clock). */

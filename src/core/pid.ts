@@ -22,7 +22,10 @@ declare const kProcessType: unique symbol
  * A pid that remembers, for the type checker only, what runs behind it (a Server subclass,
  * say), so `call` and `cast` can check requests and replies. A plain Pid is assignable to it.
  */
-export type TypedPid<T> = Pid & { readonly [kProcessType]?: T }
+export type TypedPid<T> = Pid & {
+  /** @hidden */
+  readonly [kProcessType]?: T
+}
 
 /**
  * An address whose target's types are not known: a name, an alias, or a plain Pid. A typed pid

@@ -56,6 +56,11 @@ export interface Monitor {
   readonly down: Promise<DownMessage>
 }
 
+/** What a promise-returning method gives after stop(): a rejection, never a synchronous throw. */
+function stopped(): Promise<never> {
+  return Promise.reject(makeError('ERR_NODE_STOPPED'))
+}
+
 /** Processes every node runs on its main thread: the shell (node.call's caller) and the offload service. */
 const SYSTEM_PROCESSES = 2
 
@@ -252,8 +257,8 @@ export class Node extends EventEmitter {
    * @throws ERR_NOPROC (rejects) when no such process or name exists
    * @throws ERR_CALL_EXIT (rejects) when it ends before replying (`reason`: its exit reason)
    * @throws ERR_CALL_TIMEOUT (rejects) after `options.timeout`; a later reply is dropped
-   * @throws ERR_MAILBOX_FULL, ERR_NOT_SERIALIZABLE, ERR_INVALID_ARG_VALUE (rejects)
-   * @throws ERR_NODE_STOPPED (synchronously) after `stop()`
+   * @throws ERR_MAILBOX_FULL, ERR_NOT_SERIALIZABLE, ERR_INVALID_ARG_VALUE, ERR_NODE_STOPPED after
+   *   `stop()` (all as rejections: a method that returns a promise never throws)
    * @example
    * ```ts
    * const n = await node.call<number>('counter', 'get', { timeout: 1000 })
@@ -262,7 +267,7 @@ export class Node extends EventEmitter {
   call<S extends AnyServer>(to: TypedPid<S>, request: CallOf<S>, options?: CallOptions): Promise<ReplyOf<S>>
   call<R = unknown>(to: UntypedAddress, request: unknown, options?: CallOptions): Promise<R>
   call(to: Address, request: unknown, options?: CallOptions): Promise<unknown> {
-    this.#live()
+    if (this.#stopped) return stopped()
     return this.#main.services.call(this.#shell, to, request, options)
   }
 
@@ -281,16 +286,20 @@ export class Node extends EventEmitter {
    * Rejects ERR_OFFLOAD_FAILED (the function threw: `reason` has its name, message and code),
    * ERR_OFFLOAD_NOT_FOUND (no such module or export), ERR_OFFLOAD_TIMEOUT (past `timeout`: the
    * thread running it is stopped), ERR_OFFLOAD_CLOSED (the node stopped first).
-   * @throws ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE, ERR_NODE_STOPPED
+   * Also rejects ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE (bad arguments), ERR_NODE_STOPPED.
    * @example
    * ```ts
    * const digest = await node.offload<string>(new URL('./crypto-jobs.js', import.meta.url), 'scrypt', [password])
    * ```
    */
   offload<R = unknown>(module: string | URL, name: string, args?: readonly unknown[], options?: OffloadOptions): Promise<R> {
-    this.#live()
-    const { request, call } = offloadCall(module, name, args, options)
-    return this.#main.services.call(this.#shell, OFFLOAD_SERVICE, request, call) as Promise<R>
+    if (this.#stopped) return stopped()
+    try {
+      const { request, call } = offloadCall(module, name, args, options)
+      return this.#main.services.call(this.#shell, OFFLOAD_SERVICE, request, call) as Promise<R>
+    } catch (error) {
+      return Promise.reject(error)
+    }
   }
 
   /** The pid registered as `name`, or undefined. */
@@ -310,7 +319,7 @@ export class Node extends EventEmitter {
    * full), ERR_CALL_TIMEOUT, ERR_NOPROC, or with whatever handleDirect threw.
    */
   direct<R = unknown>(to: Address, request: unknown, options?: CallOptions): Promise<R> {
-    this.#live()
+    if (this.#stopped) return stopped()
     return this.#main.signals.call(this.#shell, to, request, options, 'direct') as Promise<R>
   }
 
@@ -360,6 +369,7 @@ export class Node extends EventEmitter {
 
   /** Per-thread counters and node totals (a thread that dies meanwhile is left out). */
   async stats(): Promise<NodeStats> {
+    this.#live()
     const per: ThreadStats[] = [this.#main.stats()]
     const remote = await Promise.all(this.#hosts.map((h) => (h !== undefined && h.alive ? raceExit(h, h.control.stats()) : undefined)))
     for (const s of remote) if (s !== undefined) per.push(s)
@@ -403,6 +413,7 @@ export class Node extends EventEmitter {
     this.#keepAlive = null
   }
 
+  /** Synchronous methods throw ERR_NODE_STOPPED after stop(); those that return a promise reject (see stopped). */
   #live(): void {
     if (this.#stopped) throw makeError('ERR_NODE_STOPPED')
   }
@@ -488,12 +499,13 @@ export class Node extends EventEmitter {
    * ```
    */
   startApplication(name: string, startType?: StartType): Promise<Pid> {
-    this.#live()
+    if (this.#stopped) return stopped()
     return this.#apps.start(name, startType)
   }
 
   /** Stop a running application (children in reverse order); it stays loaded. Rejects ERR_APP_NOT_RUNNING. */
   stopApplication(name: string): Promise<void> {
+    if (this.#stopped) return stopped()
     return this.#apps.stop(name)
   }
 
@@ -512,7 +524,7 @@ export class Node extends EventEmitter {
     return this.#apps.info(name)
   }
 
-  /** For the testing kit: the behaviour instance of a process on the main thread. */
+  /** @internal For the testing kit: the behaviour instance of a process on the main thread. */
   localInstance(pid: Pid): unknown {
     return this.#main.local(pid)?.instance
   }

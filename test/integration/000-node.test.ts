@@ -68,6 +68,13 @@ describe('Node lifecycle', () => {
     await node.stop()
     assert.throws(() => node.send(node.pid, 'x'), { code: 'ERR_NODE_STOPPED' })
     assert.throws(() => node.whereis('x'), { code: 'ERR_NODE_STOPPED' })
+    // What returns a promise rejects instead of throwing.
+    for (const attempt of [() => node.call(node.pid, 'x'), () => node.direct(node.pid, 'x'), () => node.stats(),
+      () => node.offload(FIXTURES, 'f'), () => node.startApplication('a'), () => node.stopApplication('a'), () => node.spawn(Idle)]) {
+      let pending: Promise<unknown> | undefined
+      assert.doesNotThrow(() => { pending = attempt() })
+      await assert.rejects(pending as Promise<unknown>, { code: 'ERR_NODE_STOPPED' })
+    }
   })
 
   it('runs every process terminate on stop, then the script exits by itself', async function () {

@@ -98,11 +98,14 @@ describe('offload', function () {
     assert.deepEqual(both, ['a', 'b'])
   })
 
-  it('checks its arguments with coded errors', () => {
-    assert.throws(() => node.offload(JOBS, ''), { code: 'ERR_INVALID_ARG_TYPE' })
-    assert.throws(() => node.offload(42 as never, 'add'), { code: 'ERR_INVALID_ARG_TYPE' })
-    assert.throws(() => node.offload(JOBS, 'add', 'x' as never), { code: 'ERR_INVALID_ARG_TYPE' })
-    assert.throws(() => node.offload(JOBS, 'add', [], { timeout: 0 }), { code: 'ERR_INVALID_ARG_VALUE' })
+  it('rejects bad arguments with coded errors (never a synchronous throw)', async () => {
+    await assert.rejects(node.offload(JOBS, ''), { code: 'ERR_INVALID_ARG_TYPE' })
+    await assert.rejects(node.offload(42 as never, 'add'), { code: 'ERR_INVALID_ARG_TYPE' })
+    await assert.rejects(node.offload(JOBS, 'add', 'x' as never), { code: 'ERR_INVALID_ARG_TYPE' })
+    await assert.rejects(node.offload(JOBS, 'add', [], { timeout: 0 }), { code: 'ERR_INVALID_ARG_VALUE' })
+    const offloader = await node.spawn(Offloader, undefined, { thread: 1 })
+    const o = await offloadFrom(offloader, { name: 'add', args: [], timeout: -5 })
+    assert.equal(o.code, 'ERR_INVALID_ARG_VALUE')
   })
 
   it('refuses arguments that cannot cross threads with a coded error', async () => {
