@@ -11,8 +11,8 @@
  *     caller ──cast/send──▶ pool ──────────▶ worker k            (no answer comes back)
  *
  * Forwarded calls (as Ergo and OTP pools do): the pool hands the caller's `$call` on with its
- * original `from`, and the runtime moves the caller's watch from the pool to the worker (the
- * forwardCall capability, src/process/proc.ts). So the worker answers the caller directly, and a
+ * original `from`, and the runtime moves the caller's watch from the pool to the worker
+ * (ProcessContext.forwardCall). So the worker answers the caller directly, and a
  * worker that dies mid-call still fails its callers at once with its exit reason (POOL-T8, D5):
  * the caller's DOWN now comes from the worker. The pool does one send per call and holds
  * nothing for it, where a relay costs a call of its own, a reply in and a reply out: it is the
@@ -21,8 +21,7 @@
  * needs the calls each worker has in hand, relays (and only relayed calls count in
  * `stats.inFlight`); and a forwarded call that finds a worker's mailbox full on another thread
  * fails there with ERR_MAILBOX_FULL instead of being retried on the next worker (on the pool's
- * own thread the pool still sees the full mailbox and tries the next, POOL-R3). Under a runtime
- * without forwardCall (the test kit), every call is relayed.
+ * own thread the pool still sees the full mailbox and tries the next, POOL-R3).
  *
  * Workers are spread over the worker threads (worker k on thread 1 + k mod threads), linked to
  * the pool (they die with it), and a worker that dies is restarted in its slot and watched
@@ -115,11 +114,6 @@ interface Retry {
 const isRetry = (m: unknown): m is Retry =>
   typeof m === 'object' && m !== null && typeof (m as { $poolRetry?: unknown }).$poolRetry === 'number'
 
-/** The runtime's forwardCall capability (see src/process/proc.ts), reached by its registry key. */
-const kForwardCall = Symbol.for('skein.forwardCall')
-interface Forwarder {
-  [kForwardCall](to: Pid, message: CallMessage): boolean
-}
 
 const RETRY_MS = 100
 const STRATEGIES: readonly string[] = ['round_robin', 'random', 'least_busy']
@@ -156,8 +150,8 @@ export class Pool<A = unknown> extends ProcessBase implements BehaviourInstance 
   #restarts = 0
   #forwarded = 0
   #window = new RestartWindow(Infinity, 5000)
-  /** The runtime's forwardCall, when calls are forwarded (round_robin, random); null: relay them. */
-  #forwarder: Forwarder | null = null
+  /** Calls are forwarded (round_robin, random), or relayed (least_busy). */
+  #forwarding = false
 
   /** The pool's spec; override to compute it, or spawn Pool itself with the spec as its args. */
   init(spec: PoolSpec<A>): PoolSpec<A> | Promise<PoolSpec<A>> {
@@ -199,8 +193,7 @@ export class Pool<A = unknown> extends ProcessBase implements BehaviourInstance 
     this.#spec = checkSpec(spec, this.workerThreads)
     this.#window = new RestartWindow(this.#spec.intensity ?? Infinity, (this.#spec.period ?? 5) * 1000)
     this.trapExit(true)
-    const ctx = this.context as unknown as Partial<Forwarder>
-    if (this.#spec.strategy !== 'least_busy' && typeof ctx[kForwardCall] === 'function') this.#forwarder = ctx as Forwarder
+    this.#forwarding = this.#spec.strategy !== 'least_busy'
     const size = this.#spec.size as number
     for (let k = 0; k < size; k++) this.#slots.push({ pid: undefined, inFlight: 0 })
     for (let k = 0; k < size; k++) {
@@ -223,7 +216,7 @@ export class Pool<A = unknown> extends ProcessBase implements BehaviourInstance 
         return
       }
       if (isPoolRequest(message.request)) return answer(this, message.from, () => this.#poolRequest(message.request as PoolRequest))
-      if (this.#forwarder !== null) this.#forwardCall(this.#forwarder, message)
+      if (this.#forwarding) this.#forwardCall(message)
       else this.#relay(message, 0)
       return
     }
@@ -313,12 +306,12 @@ export class Pool<A = unknown> extends ProcessBase implements BehaviourInstance 
   }
 
   /** A call handed on with the caller's `from`: the worker answers the caller directly. */
-  #forwardCall(forwarder: Forwarder, m: CallMessage): void {
+  #forwardCall(m: CallMessage): void {
     for (let attempt = 0; attempt < this.#slots.length; attempt++) {
       const k = this.#pick()
       if (k < 0) break
       // False only for a full mailbox on this thread: then the next worker (POOL-R3).
-      if (forwarder[kForwardCall]((this.#slots[k] as Slot).pid as Pid, m)) {
+      if (this.context.forwardCall((this.#slots[k] as Slot).pid as Pid, m)) {
         this.#forwarded++
         return
       }

@@ -10,7 +10,7 @@
  */
 import type { Address, Pid, Ref } from './pid.ts'
 import type { ExitReason } from './exit.ts'
-import type { From } from './envelope.ts'
+import type { CallMessage, From } from './envelope.ts'
 
 export const kContext = Symbol('skein.context')
 export const kInit = Symbol('skein.init')
@@ -162,6 +162,12 @@ export interface ProcessContext {
   reply(from: From, value: unknown): void
   /** Answer a call with a failure: the caller's promise rejects with `error`. */
   replyError(from: From, error: unknown): void
+  /**
+   * Hand a call made to this process on to `to`, which answers the caller directly (OTP's
+   * forwarding of a `From`): the caller's watch moves to `to`, so `to` dying fails the call at
+   * once with its reason. False if `to`'s mailbox on this thread is full (nothing was sent).
+   */
+  forwardCall(to: Pid, message: CallMessage): boolean
   /**
    * Spawn a process and return its pid at once; its init runs later, on its own thread (OTP's
    * spawn). With `link: true` it is spawnLink. An init that fails just ends the process.

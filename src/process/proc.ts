@@ -11,8 +11,6 @@ import type {
   BehaviourClass, BehaviourInstance, CallOptions, ProcessContext, SpawnOptions, StartOptions, Started, TimerRef,
 } from '../core/process-context.ts'
 
-/** The forwardCall capability's key (Symbol.for, so a behaviour can reach it importing only core). */
-export const kForwardCall = Symbol.for('skein.forwardCall')
 
 export const Status = {
   /** Alive, nothing queued to run. */
@@ -157,12 +155,7 @@ export class Proc implements ProcessContext {
     this.host.reply(this, from, value)
   }
 
-  /**
-   * Hand a call made to this process on to `to`, which answers the caller directly (OTP-style
-   * forwarding; the caller's watch moves to `to`). False if `to`'s mailbox on this thread is full.
-   * Keyed by a registry symbol, not part of ProcessContext yet: behaviours feature-test it (Pool).
-   */
-  [kForwardCall](to: Pid, message: CallMessage): boolean {
+  forwardCall(to: Pid, message: CallMessage): boolean {
     return this.host.forwardCall(this, to, message)
   }
 
