@@ -18,11 +18,13 @@ export class WireClass {
 const MAX_DEPTH = 200
 const objectProto = Object.prototype
 
-function isKnownObject(v: object): 'plain' | 'array' | 'map' | 'set' | 'leaf' | undefined {
+function isKnownObject(v: object): 'plain' | 'array' | 'map' | 'set' | 'error' | 'leaf' | undefined {
   const proto = Object.getPrototypeOf(v) as unknown
   if (proto === objectProto || proto === null) return 'plain'
   if (Array.isArray(v)) return 'array'
-  if (v instanceof Pid || v instanceof Ref || v instanceof WireClass || v instanceof Error || v instanceof Date || v instanceof RegExp) return 'leaf'
+  if (v instanceof Pid || v instanceof Ref || v instanceof WireClass || v instanceof Date || v instanceof RegExp) return 'leaf'
+  // An Error travels with its code and reason (see the codec's extension): those must travel too.
+  if (v instanceof Error) return 'error'
   if (ArrayBuffer.isView(v) || v instanceof ArrayBuffer) return 'leaf'
   if (v instanceof Map) return 'map'
   if (v instanceof Set) return 'set'
@@ -50,6 +52,10 @@ function ok(v: unknown, depth: number): boolean {
     case 'set':
       for (const x of v as Set<unknown>) if (!ok(x, depth + 1)) return false
       return true
+    case 'error': {
+      const e = v as { code?: unknown; reason?: unknown }
+      return ok(e.code, depth + 1) && ok(e.reason, depth + 1)
+    }
     case 'leaf':
       return true
     default:
@@ -79,6 +85,9 @@ function explain(v: unknown, path: string, depth: number): [string, string] | un
       const r = explain(a[i], `${path}[${i}]`, depth + 1)
       if (r) return r
     }
+  } else if (kind === 'error') {
+    const e = v as { code?: unknown; reason?: unknown }
+    return explain(e.code, `${path}.code`, depth + 1) ?? explain(e.reason, `${path}.reason`, depth + 1)
   } else if (kind === 'map' || kind === 'set') {
     let i = 0
     for (const x of v as Iterable<unknown>) {

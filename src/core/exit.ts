@@ -26,7 +26,9 @@ export function formatReason(reason: ExitReason): string {
   if (reason instanceof Error) return `${reason.name}: ${reason.message}`
   if (typeof reason === 'string') return reason
   try {
-    return JSON.stringify(reason) ?? String(reason)
+    // Functions (a class in a spec, a callback) would vanish from JSON: name them instead.
+    const named = (_k: string, v: unknown): unknown => (typeof v === 'function' ? `[function ${v.name || 'anonymous'}]` : v)
+    return JSON.stringify(reason, named) ?? String(reason)
   } catch {
     return String(reason)
   }

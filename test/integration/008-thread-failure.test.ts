@@ -11,6 +11,28 @@ describe('thread failure', () => {
   before(async () => ({ node, probe } = await startNode({ threads: 2 })))
   after(() => node.stop())
 
+  it('keeps a thread alive when a process there dies with a reason that cannot cross threads: the reason arrives as text', async () => {
+    const victim = await node.spawn(Puppet, { report: probe.pid }, { thread: 2 })
+    const watcher = node.monitor(victim)
+    let threadDown = false
+    const onDown = (): void => { threadDown = true }
+    node.on('threadDown', onDown)
+    try {
+      node.send(victim, { cmd: 'throwUnserializable', message: 'bad state' })
+      const reason = (await watcher.down).reason as Error & { code?: string; reason?: unknown }
+      assert.ok(reason instanceof Error)
+      assert.equal(reason.message, 'bad state')
+      assert.equal(reason.code, 'E_BAD')
+      assert.equal(reason.reason, '{"handler":"[function onEvent]","n":1}')
+      // The thread still serves: a new process there answers.
+      const next = await node.spawn(Puppet, { report: probe.pid }, { thread: 2 })
+      assert.equal(next.thread, 2)
+      assert.equal(threadDown, false)
+    } finally {
+      node.off('threadDown', onDown)
+    }
+  })
+
   for (const how of ['throw', 'exit'] as const) {
     it(`fires noconnection everywhere and starts a replacement when a worker ${how === 'throw' ? 'throws outside any process' : 'calls process.exit'}`, async () => {
       const victim = await node.spawn(Puppet, { report: probe.pid }, { thread: 2, name: `victim-${how}` })

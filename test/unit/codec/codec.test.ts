@@ -58,6 +58,11 @@ describe('codec', () => {
 })
 
 describe('validate', () => {
+  it('checks what an Error carries with it (its code and reason travel too)', () => {
+    assert.equal(isSerializable(Object.assign(new Error('x'), { code: 'E', reason: { n: 1 } })), true)
+    assert.equal(isSerializable(Object.assign(new Error('x'), { reason: { f: () => 1 } })), false)
+  })
+
   it('accepts plain data and the extension types', () => {
     for (const v of [1, 'x', null, undefined, true, 2n, [1, { a: [new Date(), new Map([[1, new Set([2])]])] }], new Uint8Array(2), /x/]) {
       assert.equal(isSerializable(v), true, String(v))
@@ -69,7 +74,8 @@ describe('validate', () => {
     const cyclic: Record<string, unknown> = {}
     cyclic.self = cyclic
     for (const [v, path] of [[{ a: { f() {} } }, /message\.a\.f/], [[1, Symbol('s')], /message\[1\]/],
-      [{ t: new Thing() }, /class Thing/], [cyclic, /cycle/]] as const) {
+      [{ t: new Thing() }, /class Thing/], [cyclic, /cycle/],
+      [{ e: Object.assign(new Error('x'), { reason: { cb: () => 1 } }) }, /message\.e\.reason\.cb/]] as const) {
       assert.throws(() => assertSerializable(v), (e: unknown) => {
         assert.equal((e as { code: string }).code, 'ERR_NOT_SERIALIZABLE')
         assert.match((e as Error).message, path)
