@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict'
 import { Node, Server, Stage, hasCode, type Pid } from '../../src/index.ts'
 import { Probe, ProbeActor, probe as makeProbe } from '../../src/testing/index.ts'
-import { Collector, Counter, Doubler, Pusher, QuietPusher, Returner } from '../fixtures/stages.ts'
+import { Collector, Counter, Doubler, InfoEmitter, Pusher, QuietPusher, Returner } from '../fixtures/stages.ts'
 
 const FIXTURES = new URL('../fixtures/stages.ts', import.meta.url)
 
@@ -251,5 +251,33 @@ describe('Stage', function () {
     assert.deepEqual(((await probe.expect(cancelled)) as { why: unknown }).why, { kind: 'cancel', reason: 'enough' })
     await Server.stop(node, consumer)
     await Server.stop(node, producer)
+  })
+
+  describe('handleInfo for a Stage.asyncInfo message (STG-R14) is a callback like any other', () => {
+    const subscribed = async (): Promise<[Pid, Pid]> => {
+      const producer = await node.spawn(InfoEmitter, { report: probe.pid }, { thread: 1 })
+      const consumer = await node.spawn(Collector, { report: probe.pid, subscribeTo: [{ to: producer, maxDemand: 10, minDemand: 0 }] }, { thread: 2 })
+      await probe.expect((m) => (m as { event?: string }).event === 'demand')
+      return [producer, consumer]
+    }
+
+    it('dispatches the events it returns, resolves with, or emits with this.emit, each at once', async () => {
+      const [producer, consumer] = await subscribed()
+      Stage.asyncInfo(node, producer, { give: ['a', 'b'] })
+      assert.deepEqual(await batches(1, consumer), [['a', 'b']])
+      Stage.asyncInfo(node, producer, { emit: ['c'] })
+      assert.deepEqual(await batches(1, consumer), [['c']], 'this.emit goes out with no later callback')
+      Stage.asyncInfo(node, producer, { later: ['d', 'e'] })
+      assert.deepEqual(await batches(1, consumer), [['d', 'e']])
+      for (const p of [consumer, producer]) await Server.stop(node, p)
+    })
+
+    it('crashes the stage when it rejects, as when it throws', async () => {
+      const [producer, consumer] = await subscribed()
+      const down = node.monitor(producer).down
+      Stage.asyncInfo(node, producer, { reject: 'boom' })
+      assert.equal(((await down).reason as Error).message, 'boom')
+      await Server.stop(node, consumer).catch(() => {})
+    })
   })
 })

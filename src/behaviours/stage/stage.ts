@@ -181,6 +181,14 @@ export abstract class Stage<Args = void, E = unknown> extends ProcessBase implem
   #allowance = 0
   #waiting: Waiting<E>[] = []
   #emitted: E[] = []
+  /**
+   * syncInfo/asyncInfo messages now due, handed to handleInfo once the current message is done
+   * (GenStage's dispatcher sends them to self): never from inside a dispatch, so the events
+   * handleInfo returns or emits go through #then like any callback's, and its Promise is awaited.
+   */
+  readonly #dueInfos: unknown[] = []
+  /** stop() was called: infos still due are not handled (GenStage's would stay in the dead mailbox). */
+  #stopping = false
 
   /**
    * Called once with the spawn arguments: return the stage's spec, or `'ignore'` not to start
@@ -229,10 +237,10 @@ export abstract class Stage<Args = void, E = unknown> extends ProcessBase implem
   /**
    * Any other message (a DOWN of a monitor it made itself, a timer's message, ...), and the
    * message of `Stage.asyncInfo` once the events ahead of it have gone out. Events it returns
-   * are emitted, except for an asyncInfo message (there they are dropped). Ignored unless
-   * overridden.
+   * (or resolves with, or emits with `this.emit`) are emitted, as from any callback; a throw or
+   * a rejection crashes the stage. Ignored unless overridden.
    */
-  handleInfo(_message: unknown): void {}
+  handleInfo(_message: unknown): Emitted<E> | Promise<Emitted<E>> {}
 
   /** Called when the stage ends by its own act or node shutdown (not when killed), with the reason. */
   terminate(_reason: ExitReason): Settle {}
@@ -260,6 +268,12 @@ export abstract class Stage<Args = void, E = unknown> extends ProcessBase implem
   cancelSubscription(from: SubscriptionFrom | ConsumerFrom, reason: unknown = 'normal'): void {
     const [producer, consumer] = 'producer' in from ? [from.producer, this.self] : [this.self, from.consumer]
     this.send(producer, { $stage: 'cancel', consumer, tag: from.tag, reason } satisfies ToProducer)
+  }
+
+  /** End this stage with `reason` (default 'normal') once the current callback returns. */
+  override stop(reason?: ExitReason): void {
+    this.#stopping = true
+    super.stop(reason)
   }
 
   /** Events waiting in the buffer. */
@@ -331,13 +345,16 @@ export abstract class Stage<Args = void, E = unknown> extends ProcessBase implem
     for (const to of spec.subscribeTo ?? []) this.#subscribe(isAddress(to) ? { to } : to as SubscribeOptions)
   }
 
-  /** @hidden The runtime's hook: one mailbox message. */
+  /** @hidden The runtime's hook: one mailbox message, then the infos it made due. */
   [kDispatch](message: unknown): Settle {
+    const settled = this.#route(message)
+    if (isThenable(settled)) return Promise.resolve(settled).then(() => this.#handleDueInfos())
+    return this.#handleDueInfos()
+  }
+
+  #route(message: unknown): Settle {
     if (isStageMessage(message)) return this.#onStage(message)
-    if (isInfoRequest(message)) {
-      this.#info(message.$stageInfo)
-      return
-    }
+    if (isInfoRequest(message)) return this.#info(message.$stageInfo)
     if (isDownMessage(message)) {
       const key = this.#monitors.get(message.ref.key)
       if (key !== undefined) return this.#ended(key, { kind: 'down', reason: message.reason })
@@ -433,7 +450,7 @@ export abstract class Stage<Args = void, E = unknown> extends ProcessBase implem
   /** Make a dispatcher step's deliveries, hand its infos to handleInfo, serve its demand. */
   #step(step: DemandStep<E, number>): Settle {
     for (const d of step.deliveries) this.#deliver(d.sub, d.events)
-    for (const info of step.infos) void this.handleInfo(info)
+    for (const info of step.infos) this.#dueInfos.push(info)
     return step.demand > 0 ? this.#serve(step.demand) : undefined
   }
 
@@ -563,11 +580,9 @@ export abstract class Stage<Args = void, E = unknown> extends ProcessBase implem
   // ── info ordering (STG-R14) ──────────────────────────────────────────────────────────
 
   /** syncInfo/asyncInfo: handled once everything ahead of it (buffered or waiting events) has gone out. */
-  #info(message: unknown): void {
-    if (this.#dispatcher === null) {
-      void this.handleInfo(message)
-      return
-    }
+  #info(message: unknown): Settle {
+    // A consumer has nothing ahead of it: the info is due at once.
+    if (this.#dispatcher === null) return this.#then(this.handleInfo(message))
     if (this.#type === 'producer_consumer' && this.#waiting.length > 0) {
       this.#waiting.push({ info: message })
       return
@@ -577,7 +592,20 @@ export abstract class Stage<Args = void, E = unknown> extends ProcessBase implem
 
   /** Past the buffer: the dispatcher may still hold events ahead of it (partitions), else it is due now. */
   #placeInfo(message: unknown): void {
-    if ((this.#dispatcher as Dispatcher<E, number>).info(message) === 'now') void this.handleInfo(message)
+    if ((this.#dispatcher as Dispatcher<E, number>).info(message) === 'now') this.#dueInfos.push(message)
+  }
+
+  /**
+   * handleInfo for each info now due, in the order they fell due, each through #then (its events
+   * dispatched, its Promise awaited). Events dispatched here may make more infos due: the loop
+   * takes them too.
+   */
+  #handleDueInfos(): Settle {
+    const due = this.#dueInfos
+    while (due.length > 0 && !this.#stopping) {
+      const result = this.#then(this.handleInfo(due.shift()))
+      if (isThenable(result)) return Promise.resolve(result).then(() => this.#handleDueInfos())
+    }
   }
 
   // ── ends of subscriptions ─────────────────────────────────────────────────────────────
