@@ -6,7 +6,7 @@
  * 028-consumer-supervisor-upstream/kit.ts.
  */
 import assert from 'node:assert/strict'
-import { Pid, Server, Stage, Supervisor, hasCode } from '../../src/index.ts'
+import { Pid, Server, Stage, Supervisor, hasCode, type Ref } from '../../src/index.ts'
 import { Pusher, RawProducer, type Order } from '../fixtures/consumer-supervision.ts'
 import {
   FOREVER, assertKill, childStarted, children, counts, killStarted, newProbe, node, probe, refute, report, spawn,
@@ -191,6 +191,24 @@ describe('ConsumerSupervisor consuming events (consumer_supervisor_test)', funct
       await childStarted()
       await refute('child_started')
       await refute('raw')
+    })
+
+    it('answers events for a subscription it does not have with a cancel, unknown_subscription (STG-R4)', async () => {
+      const raw = await spawn(RawProducer, { report: probe.pid }, { thread: 2 })
+      const sup = await startUpstream()
+      const from = await Stage.subscribe(node, sup, { to: raw, cancel: 'temporary', maxDemand: 3, minDemand: 0 })
+      const heard = async (): Promise<{ $stage: string; consumer?: Pid; tag?: Ref; reason?: unknown }> =>
+        ((await report('raw')).message as { $stage: string })
+      assert.equal((await heard()).$stage, 'subscribe')
+      assert.equal((await heard()).$stage, 'ask')
+      node.send(raw, { cancelled: 'gone' })
+      node.send(raw, { emit: ['ok2'] })
+      const cancel = await heard()
+      assert.equal(cancel.$stage, 'cancel')
+      assert.equal(cancel.reason, 'unknown_subscription')
+      assert.ok(cancel.consumer?.equals(sup) === true && cancel.tag?.equals(from.tag) === true)
+      await refute('child_started')
+      await counts(sup, { workers: 0, active: 0 })
     })
   })
 })

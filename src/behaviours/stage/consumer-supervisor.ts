@@ -157,7 +157,13 @@ export abstract class ConsumerSupervisor<Args = void> extends ProcessBase implem
   [kDispatch](message: unknown): Settle {
     if (isStageMessage(message)) {
       switch (message.$stage) {
-        case 'events': return this.#onEvents(message.tag.key, message.events)
+        case 'events':
+          if (!this.#subs.has(message.tag.key)) {
+            // STG-R4: events for a subscription it does not have: tell their producer.
+            this.send(message.producer, { $stage: 'cancel', consumer: this.self, tag: message.tag, reason: 'unknown_subscription' } satisfies ToProducer)
+            return
+          }
+          return this.#onEvents(message.tag.key, message.events)
         case 'cancelled': return this.#ended(message.tag.key, message.reason)
         case 'subscribe':
           // STG-R4: it is only a consumer.
@@ -216,7 +222,6 @@ export abstract class ConsumerSupervisor<Args = void> extends ProcessBase implem
   }
 
   async #onEvents(key: number, events: readonly unknown[]): Promise<void> {
-    if (!this.#subs.has(key)) return
     const start = this.#template.start
     const templateArgs = Array.isArray(start) ? start[1] : undefined
     for (const event of events) {
