@@ -77,10 +77,14 @@ export interface SubscribeOptions {
 /**
  * A consumer's handle on one of its subscriptions: ask and cancel through it. `Stage.subscribe`
  * resolves with it, and a consumer's `handleEvents` and `handleCancel` get it.
+ *
+ * Gotcha: it names the consumer too, so tell it from a {@link ConsumerFrom} by `'producer' in from`.
  */
 export interface SubscriptionFrom {
   /** The producer. */
   readonly producer: Pid
+  /** The consumer that made the subscription (what `Stage.cancel` names as the cancel's sender). */
+  readonly consumer: Pid
   /** Names the subscription on both sides (made by the consumer). */
   readonly tag: Ref
 }
@@ -150,7 +154,7 @@ export function openSubscription(self: ProcessBase, opts: SubscribeOptions): Ope
   const tag = self.makeRef()
   const monitor = self.monitor(opts.to)
   const producer = typeof opts.to === 'string' ? self.whereis(opts.to) : opts.to as Pid
-  const from: SubscriptionFrom = { producer: producer ?? self.self, tag }
+  const from: SubscriptionFrom = { producer: producer ?? self.self, consumer: self.self, tag }
   if (producer === undefined) return { from, monitor, demand, sent: false }
   self.send(producer, { $stage: 'subscribe', consumer: self.self, tag, opts: demand.dispatcherOpts } satisfies ToProducer)
   return { from, monitor, demand, sent: true }

@@ -313,7 +313,7 @@ export abstract class Stage<Args = void, E = unknown> extends ProcessBase implem
    * mode then applies (`from` is what Stage.subscribe resolved with).
    */
   static cancel(caller: Caller, from: SubscriptionFrom, reason: unknown = 'normal'): void {
-    caller.send(from.producer, { $stage: 'cancel', consumer: from.producer, tag: from.tag, reason })
+    caller.send(from.producer, { $stage: 'cancel', consumer: from.consumer, tag: from.tag, reason } satisfies ToProducer)
   }
 
   /**
