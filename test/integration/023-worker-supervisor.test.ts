@@ -281,4 +281,15 @@ for (const numberOfPartitions of [undefined, 3]) describe(`WorkerSupervisor${num
     await WorkerSupervisor.addChain(node, sup, { id: 'empty' })
     await assert.rejects(WorkerSupervisor.sendToChain(node, sup, 'empty', 1), (e) => hasCode(e, 'ERR_NO_WORKER_OR_CALLBACK'))
   })
+
+  it('answers a call it does not know, to it or to a partition, with ERR_UNSUPPORTED_REQUEST (the caller does not wait for its timeout)', async () => {
+    const unsupported = (e: unknown): boolean => hasCode(e, 'ERR_UNSUPPORTED_REQUEST')
+    // The timeout only bounds a failure: the answer comes at once.
+    for (const request of ['what?', { $sw: 'noSuchRequest' }, { $sw: 'noSuchRequest', id: 'x' }]) {
+      await assert.rejects(node.call(sup, request, { timeout: 3000 }), unsupported, JSON.stringify(request))
+    }
+    const [partition] = await WorkerSupervisor.partitions(node, sup)
+    await assert.rejects(node.call(partition as Pid, 'what?', { timeout: 3000 }), unsupported)
+    assert.equal(await WorkerSupervisor.isRunning(node, sup), true)
+  })
 })

@@ -124,7 +124,10 @@ export class WorkerPartition extends ProcessBase implements BehaviourInstance {
       return
     }
     if (isForward(message)) return answer(this, message.from, () => this.#do(message.$swFwd))
-    if (isCallMessage(message) && isRequest(message.request)) return answer(this, message.from, () => this.#do(message.request as Request))
+    if (!isCallMessage(message)) return
+    if (isRequest(message.request)) return answer(this, message.from, () => this.#do(message.request as Request))
+    // Its pid is public (WorkerSupervisor.partitions): any other call is answered, not left to time out.
+    this.replyError(message.from, makeError('ERR_UNSUPPORTED_REQUEST', this.self.toString()))
   }
 
   [kTerminate](_reason: ExitReason): Settle {

@@ -6,6 +6,11 @@ import { makeError } from '../../core/errors.ts'
 
 export type Request = { readonly $sw: string; readonly [key: string]: unknown }
 
+/** Requests the supervisor passes on to the partition that hosts their group, chain or worker, which answers them. */
+export const FORWARDED_REQUESTS: readonly string[] = [
+  'getGroup', 'sendToGroup', 'sendToGroupRandom', 'broadcastToGroup', 'getChain', 'sendToChain', 'sendToWorker', 'getStandalone',
+]
+
 export const CHAIN_STRATEGIES: readonly string[] = ['one_for_all', 'one_for_one', 'rest_for_one', 'before_for_one']
 export const SEND_TYPES: readonly string[] = ['random', 'round_robin', 'partition', 'broadcast']
 export const STANDALONE_RESTARTS: readonly string[] = ['permanent', 'transient', 'temporary']

@@ -39,7 +39,7 @@ import { REPORTS_ENV, emitReport, type SupervisorEvent } from '../reports.ts'
 import type { ChainFn, WorkerContext, WorkerFn, WorkerRef } from './worker-processes.ts'
 import { PARTITION_MODULE, WorkerPartition, type ChainStrategy, type Forward, type GroupStrategy, type PartitionArgs, type StandaloneRestart } from './worker-partition.ts'
 import { ADMIN_REQUESTS, WorkerDirectory } from './worker-directory.ts'
-import { notFound, positive, str, type Request } from './worker-requests.ts'
+import { FORWARDED_REQUESTS, notFound, positive, str, type Request } from './worker-requests.ts'
 
 export type { ChainStrategy, GroupStrategy, StandaloneRestart } from './worker-partition.ts'
 
@@ -329,6 +329,8 @@ export class WorkerSupervisor extends ProcessBase implements BehaviourInstance {
       return
     }
     if (isRequest(message.request)) return this.#route(message.request, message.from)
+    // Any other call is answered, as Supervisor does, so its caller does not wait for a timeout.
+    this.replyError(message.from, makeError('ERR_UNSUPPORTED_REQUEST', this.self.toString()))
   }
 
   /** @hidden The runtime's hook: kills every partition, and their workers with them. */
@@ -349,6 +351,7 @@ export class WorkerSupervisor extends ProcessBase implements BehaviourInstance {
     if (r.$sw === 'ping') return this.reply(from, 'pong')
     if (r.$sw === 'partitions') return this.reply(from, this.#partitions)
     if (ADMIN_REQUESTS.includes(r.$sw)) return answer(this, from, () => this.#admin(r))
+    if (!FORWARDED_REQUESTS.includes(r.$sw)) return this.replyError(from, makeError('ERR_UNSUPPORTED_REQUEST', this.self.toString()))
     let k: number | undefined
     try {
       k = r.$sw === 'sendToWorker' ? this.#directory.hostOf(str(r.workerId, 'worker id')) : this.#directory.partitionFor(r)
