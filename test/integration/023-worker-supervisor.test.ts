@@ -282,6 +282,40 @@ for (const numberOfPartitions of [undefined, 3]) describe(`WorkerSupervisor${num
     await assert.rejects(WorkerSupervisor.sendToChain(node, sup, 'empty', 1), (e) => hasCode(e, 'ERR_NO_WORKER_OR_CALLBACK'))
   })
 
+  it('rejects bad options of groups, chains and standalone workers with coded errors, and adds nothing', async () => {
+    const noop = (): void => {}
+    const type = (e: unknown): boolean => hasCode(e, 'ERR_INVALID_ARG_TYPE')
+    const value = (e: unknown): boolean => hasCode(e, 'ERR_INVALID_ARG_VALUE')
+    const unknown = (e: unknown): boolean => hasCode(e, 'ERR_UNKNOWN_OPTION')
+    const solo = (opts: Record<string, unknown>): Promise<unknown> => WorkerSupervisor.addStandaloneWorker(node, sup, noop, { id: 'solo', ...opts })
+    for (const [opts, code] of [
+      [{ maxRestarts: -1 }, value], [{ maxRestarts: 1.5 }, value], [{ maxRestarts: 'x' }, type], [{ maxRestarts: null }, type],
+      [{ maxSeconds: 0 }, value], [{ maxSeconds: -5 }, value], [{ maxSeconds: NaN }, value], [{ maxSeconds: 'x' }, type],
+      [{ restartStrategy: 'sometimes' }, value], [{ restartStrategy: 1 }, type], [{ maxRestart: 1 }, unknown],
+    ] as const) await assert.rejects(solo(opts), code, JSON.stringify(opts))
+    await assert.rejects(WorkerSupervisor.getStandalone(node, sup, 'solo'), (e) => hasCode(e, 'ERR_CHILD_NOT_FOUND'), 'nothing was added')
+    for (const [opts, code] of [
+      [{ restartStrategy: 'rest_for_one' }, value], [{ restartStrategy: 2 }, type], [{ restart: 'one_for_one' }, unknown],
+    ] as const) await assert.rejects(WorkerSupervisor.addGroup(node, sup, { id: 'g', ...opts } as never), code, JSON.stringify(opts))
+    await assert.rejects(WorkerSupervisor.getGroup(node, sup, 'g'), (e) => hasCode(e, 'ERR_CHILD_NOT_FOUND'), 'nothing was added')
+    for (const [opts, code] of [
+      [{ queueLength: 0 }, value], [{ queueLength: 2.5 }, value], [{ queueLength: '5' }, type], [{ sendType: 'all' }, value],
+      [{ sendType: 3 }, type], [{ restartStrategy: 'one_for_none' }, value], [{ finished: 'done' }, type],
+      [{ finishedCallback: noop }, unknown],
+    ] as const) await assert.rejects(WorkerSupervisor.addChain(node, sup, { id: 'c', ...opts } as never), code, JSON.stringify(opts))
+    await assert.rejects(WorkerSupervisor.getChain(node, sup, 'c'), (e) => hasCode(e, 'ERR_CHILD_NOT_FOUND'), 'nothing was added')
+    await WorkerSupervisor.addChain(node, sup, { id: 'c' })
+    for (const [opts, code] of [[{ numWorkers: 0 }, value], [{ numWorkers: '2' }, type], [{ workers: 2 }, unknown]] as const) {
+      await assert.rejects(WorkerSupervisor.addChainWorker(node, sup, 'c', noop, { id: 'w', ...opts } as never), code, JSON.stringify(opts))
+    }
+    await WorkerSupervisor.addGroup(node, sup, { id: 'g' })
+    await assert.rejects(WorkerSupervisor.addGroupWorker(node, sup, 'g', noop, { id: 'm', restart: 'x' } as never), unknown)
+    assert.deepEqual(await WorkerSupervisor.getChain(node, sup, 'c'), [])
+    assert.deepEqual(await WorkerSupervisor.getGroup(node, sup, 'g'), {})
+    // Good options still work, the limits included.
+    assert.ok(await solo({ restartStrategy: 'permanent', maxRestarts: 0, maxSeconds: 0.5 }))
+  })
+
   it('answers a call it does not know, to it or to a partition, with ERR_UNSUPPORTED_REQUEST (the caller does not wait for its timeout)', async () => {
     const unsupported = (e: unknown): boolean => hasCode(e, 'ERR_UNSUPPORTED_REQUEST')
     // The timeout only bounds a failure: the answer comes at once.

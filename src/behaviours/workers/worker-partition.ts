@@ -33,7 +33,10 @@ import {
   ChainWorker, FnWorker, resolveWorker,
   type ChainFn, type ChainState, type GroupHandle, type SendType, type WorkerContext, type WorkerFn,
 } from './worker-processes.ts'
-import { CHAIN_STRATEGIES, SEND_TYPES, STANDALONE_RESTARTS, exists, notFound, oneOf, positive, stageIds, str, type Request } from './worker-requests.ts'
+import {
+  CHAIN_STRATEGIES, GROUP_STRATEGIES, SEND_TYPES, STANDALONE_RESTARTS,
+  checkAdd, exists, notFound, oneOf, positive, restartLimit, seconds, stageIds, str, type Request,
+} from './worker-requests.ts'
 
 /** This module's URL: put it in the node's `modules` to let partitions run on worker threads. */
 export const PARTITION_MODULE: string = import.meta.url
@@ -138,6 +141,7 @@ export class WorkerPartition extends ProcessBase implements BehaviourInstance {
   // ── requests ──────────────────────────────────────────────────────────────────────────
 
   #do(r: Request): Promise<unknown> | unknown {
+    checkAdd(r)
     switch (r.$sw) {
       case 'addGroup': case 'addGroupWorker': case 'removeGroupWorker': case 'getGroup':
       case 'sendToGroup': case 'sendToGroupRandom': case 'broadcastToGroup':
@@ -155,7 +159,7 @@ export class WorkerPartition extends ProcessBase implements BehaviourInstance {
     if (r.$sw === 'addGroup') {
       const id = str(r.id, 'group id')
       if (this.#groups.has(id)) throw exists(id)
-      const strategy = oneOf(r.restartStrategy ?? 'one_for_all', ['one_for_all', 'one_for_one'], 'restartStrategy') as GroupStrategy
+      const strategy = oneOf(r.restartStrategy ?? 'one_for_all', GROUP_STRATEGIES, 'restartStrategy') as GroupStrategy
       const members = new Map<string, Member>()
       this.#groups.set(id, { id, strategy, members, handle: this.#groupHandle(id, members) })
       return id
@@ -246,7 +250,7 @@ export class WorkerPartition extends ProcessBase implements BehaviourInstance {
     const s: Standalone = {
       member: { id, fn: await resolveWorker<WorkerFn>(r.fn, 'the worker'), pid: undefined },
       restart,
-      window: new RestartWindow((r.maxRestarts ?? 3) as number, ((r.maxSeconds ?? 5) as number) * 1000),
+      window: new RestartWindow(restartLimit(r.maxRestarts ?? 3), seconds(r.maxSeconds ?? 5, 'maxSeconds') * 1000),
     }
     this.#standalone.set(id, s)
     await this.#start({ kind: 'standalone', s }, s.member)

@@ -11,9 +11,37 @@ export const FORWARDED_REQUESTS: readonly string[] = [
   'getGroup', 'sendToGroup', 'sendToGroupRandom', 'broadcastToGroup', 'getChain', 'sendToChain', 'sendToWorker', 'getStandalone',
 ]
 
+export const GROUP_STRATEGIES: readonly string[] = ['one_for_all', 'one_for_one']
 export const CHAIN_STRATEGIES: readonly string[] = ['one_for_all', 'one_for_one', 'rest_for_one', 'before_for_one']
 export const SEND_TYPES: readonly string[] = ['random', 'round_robin', 'partition', 'broadcast']
 export const STANDALONE_RESTARTS: readonly string[] = ['permanent', 'transient', 'temporary']
+
+/** The keys each add request may carry besides `$sw`: its options and what its client function adds. */
+const ADD_KEYS: Readonly<Record<string, readonly string[]>> = {
+  addGroup: ['id', 'restartStrategy'],
+  addGroupWorker: ['groupId', 'fn', 'id'],
+  addChain: ['id', 'restartStrategy', 'finished', 'queueLength', 'sendType'],
+  addChainWorker: ['chainId', 'fn', 'id', 'numWorkers'],
+  addStandaloneWorker: ['fn', 'id', 'restartStrategy', 'maxRestarts', 'maxSeconds'],
+}
+
+/**
+ * An add request's options, checked before anything is added: no unknown key, and each option
+ * given has a known value (the partition applies the defaults).
+ * @throws ERR_UNKNOWN_OPTION, ERR_INVALID_ARG_TYPE (TypeError), ERR_INVALID_ARG_VALUE (RangeError)
+ */
+export function checkAdd(r: Request): void {
+  const known = ADD_KEYS[r.$sw]
+  if (known === undefined) return
+  for (const key of Object.keys(r)) if (key !== '$sw' && !known.includes(key)) throw makeError('ERR_UNKNOWN_OPTION', r.$sw, key, known)
+  const strategies = r.$sw === 'addGroup' ? GROUP_STRATEGIES : r.$sw === 'addChain' ? CHAIN_STRATEGIES : STANDALONE_RESTARTS
+  if (r.restartStrategy !== undefined) oneOf(r.restartStrategy, strategies, 'restartStrategy')
+  if (r.queueLength !== undefined) positive(r.queueLength, 'queueLength')
+  if (r.sendType !== undefined) oneOf(r.sendType, SEND_TYPES, 'sendType')
+  if (r.numWorkers !== undefined) positive(r.numWorkers, 'numWorkers')
+  if (r.maxRestarts !== undefined) restartLimit(r.maxRestarts)
+  if (r.maxSeconds !== undefined) seconds(r.maxSeconds, 'maxSeconds')
+}
 
 /** @throws ERR_INVALID_ARG_TYPE */
 export function str(v: unknown, what: string): string {
@@ -21,15 +49,32 @@ export function str(v: unknown, what: string): string {
   return v
 }
 
-/** @throws ERR_INVALID_ARG_VALUE */
+/** @throws ERR_INVALID_ARG_TYPE (not a number), ERR_INVALID_ARG_VALUE */
 export function positive(v: unknown, what: string): number {
-  if (!Number.isInteger(v) || (v as number) < 1) throw makeError('ERR_INVALID_ARG_VALUE', what, 'an integer >= 1', v)
-  return v as number
+  if (typeof v !== 'number') throw makeError('ERR_INVALID_ARG_TYPE', what, 'an integer >= 1', v)
+  if (!Number.isInteger(v) || v < 1) throw makeError('ERR_INVALID_ARG_VALUE', what, 'an integer >= 1', v)
+  return v
 }
 
-/** @throws ERR_INVALID_ARG_VALUE */
+/** maxRestarts: an integer >= 0, or Infinity (never give up). @throws ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE */
+export function restartLimit(v: unknown): number {
+  const expected = 'an integer >= 0 or Infinity'
+  if (typeof v !== 'number') throw makeError('ERR_INVALID_ARG_TYPE', 'maxRestarts', expected, v)
+  if (!(Number.isInteger(v) || v === Infinity) || v < 0) throw makeError('ERR_INVALID_ARG_VALUE', 'maxRestarts', expected, v)
+  return v
+}
+
+/** A number of seconds > 0. @throws ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE */
+export function seconds(v: unknown, what: string): number {
+  if (typeof v !== 'number') throw makeError('ERR_INVALID_ARG_TYPE', what, 'a number of seconds > 0', v)
+  if (!(v > 0)) throw makeError('ERR_INVALID_ARG_VALUE', what, 'a number of seconds > 0', v)
+  return v
+}
+
+/** @throws ERR_INVALID_ARG_TYPE (not a string), ERR_INVALID_ARG_VALUE */
 export function oneOf(v: unknown, known: readonly string[], what: string): string {
-  if (typeof v !== 'string' || !known.includes(v)) throw makeError('ERR_INVALID_ARG_VALUE', what, known.join(' | '), v)
+  if (typeof v !== 'string') throw makeError('ERR_INVALID_ARG_TYPE', what, known.join(' | '), v)
+  if (!known.includes(v)) throw makeError('ERR_INVALID_ARG_VALUE', what, known.join(' | '), v)
   return v
 }
 

@@ -39,14 +39,15 @@ import { REPORTS_ENV, emitReport, type SupervisorEvent } from '../reports.ts'
 import type { ChainFn, WorkerContext, WorkerFn, WorkerRef } from './worker-processes.ts'
 import { PARTITION_MODULE, WorkerPartition, type ChainStrategy, type Forward, type GroupStrategy, type PartitionArgs, type StandaloneRestart } from './worker-partition.ts'
 import { ADMIN_REQUESTS, WorkerDirectory } from './worker-directory.ts'
-import { FORWARDED_REQUESTS, notFound, positive, str, type Request } from './worker-requests.ts'
+import { FORWARDED_REQUESTS, checkAdd, notFound, positive, str, type Request } from './worker-requests.ts'
 
 export type { ChainStrategy, GroupStrategy, StandaloneRestart } from './worker-partition.ts'
 
 /**
  * A chain's options, for `WorkerSupervisor.addChain`.
  *
- * @throws ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE (rejects) for a bad value; ERR_ALREADY_EXISTS for a taken id
+ * @throws ERR_INVALID_ARG_TYPE (wrong type), ERR_INVALID_ARG_VALUE (unknown or out of range), ERR_UNKNOWN_OPTION
+ *   (rejects) for a bad option; ERR_ALREADY_EXISTS for a taken id
  */
 export interface ChainOptions {
   /** The chain's id, unique in the supervisor (groups, chains and workers alike). */
@@ -172,7 +173,7 @@ export class WorkerSupervisor extends ProcessBase implements BehaviourInstance {
   /**
    * Add a group: workers restarted together when one crashes (`'one_for_all'`, default) or
    * alone (`'one_for_one'`). Resolves with its id.
-   * @throws ERR_ALREADY_EXISTS (rejects) for a taken id; ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE for bad options
+   * @throws ERR_ALREADY_EXISTS (rejects) for a taken id; ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE, ERR_UNKNOWN_OPTION for bad options
    * @example
    * ```ts
    * await WorkerSupervisor.addGroup(node, 'work', { id: 'caches' })
@@ -189,10 +190,10 @@ export class WorkerSupervisor extends ProcessBase implements BehaviourInstance {
    * message. Resolves with its pid.
    * @throws ERR_CHILD_NOT_FOUND (rejects) for an unknown group; ERR_ALREADY_EXISTS for a taken id;
    *   ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE for a bad `fn` (a WorkerRef naming no function); ERR_NOT_SERIALIZABLE
-   *   for a function value bound for a partition on another thread
+   *   for a function value bound for a partition on another thread; ERR_UNKNOWN_OPTION for a key of `opts` other than `id`
    */
   static addGroupWorker(caller: Caller, sup: Address, groupId: string, fn: WorkerFn | WorkerRef, opts: { id: string }): Promise<Pid> {
-    return request(caller, sup, { $sw: 'addGroupWorker', groupId, fn, id: opts.id }) as Promise<Pid>
+    return request(caller, sup, { $sw: 'addGroupWorker', groupId, fn, ...opts }) as Promise<Pid>
   }
 
   /** Stop a group member (killed, not restarted) and forget it. @throws ERR_CHILD_NOT_FOUND (rejects) */
@@ -234,7 +235,7 @@ export class WorkerSupervisor extends ProcessBase implements BehaviourInstance {
    * Gotchas: a result that is an object with a `drop`, `stop` or `next` key is read as a
    * directive (wrap such data as `{ next: value }`); order is kept only through single-worker stages.
    *
-   * @throws ERR_ALREADY_EXISTS (rejects) for a taken id; ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE for bad options
+   * @throws ERR_ALREADY_EXISTS (rejects) for a taken id; ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE, ERR_UNKNOWN_OPTION for bad options
    * @example
    * ```ts
    * await WorkerSupervisor.addChain(node, sw, { id: 'ingest', finished: (doc) => store(doc), queueLength: 10 })
@@ -250,7 +251,7 @@ export class WorkerSupervisor extends ProcessBase implements BehaviourInstance {
    * Append a stage of `numWorkers` (default 1) workers running `fn`; ids are `id` (or `id.0`,
    * `id.1`, ... with several). Resolves with their pids.
    * @throws ERR_CHILD_NOT_FOUND (rejects) for an unknown chain; ERR_ALREADY_EXISTS for a taken id;
-   *   ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE for a bad `fn` or `numWorkers`
+   *   ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE for a bad `fn` or `numWorkers`; ERR_UNKNOWN_OPTION
    */
   static addChainWorker(caller: Caller, sup: Address, chainId: string, fn: ChainFn | WorkerRef, opts: { id: string; numWorkers?: number }): Promise<Pid[]> {
     return request(caller, sup, { $sw: 'addChainWorker', chainId, fn, ...opts }) as Promise<Pid[]>
@@ -281,7 +282,8 @@ export class WorkerSupervisor extends ProcessBase implements BehaviourInstance {
    * (default: restarted after a crash, not after a clean end) or `'temporary'`; at most
    * `maxRestarts` (3) restarts in `maxSeconds` (5), beyond which it stays down and nothing else
    * is touched. Resolves with its pid.
-   * @throws ERR_ALREADY_EXISTS (rejects) for a taken id; ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE for a bad `fn` or `restartStrategy`
+   * @throws ERR_ALREADY_EXISTS (rejects) for a taken id; ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE for a bad `fn`,
+   *   `restartStrategy`, `maxRestarts` (an integer >= 0, or Infinity) or `maxSeconds` (> 0); ERR_UNKNOWN_OPTION
    * @example
    * ```ts
    * const pid = await WorkerSupervisor.addStandaloneWorker(node, sw, (msg, ctx) => {
@@ -367,6 +369,7 @@ export class WorkerSupervisor extends ProcessBase implements BehaviourInstance {
 
   /** An add or a removal: done by its partition, then recorded here (ids, and the partition's replay log). */
   async #admin(r: Request): Promise<unknown> {
+    checkAdd(r)
     const k = this.#directory.partitionFor(r)
     const ids = this.#directory.newIds(r)
     const partition = this.#partitions[k]
