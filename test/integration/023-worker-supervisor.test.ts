@@ -100,6 +100,32 @@ for (const numberOfPartitions of [undefined, 3]) describe(`WorkerSupervisor${num
     assert.deepEqual(await probe.expect(got('error')), { tag: 'error', id: 'a', code: 'ERR_CHILD_NOT_FOUND' })
   })
 
+  it('SW-T6 a worker sends to its group as itself: once it is gone, what it still sends there is dropped, as with ctx.send', async () => {
+    // The worker runs on this thread (threads: 0), so the test can hold it mid-message.
+    let release!: () => void
+    const gate = new Promise<void>((resolve) => { release = resolve })
+    let sent!: () => void
+    const done = new Promise<void>((resolve) => { sent = resolve })
+    await WorkerSupervisor.addGroup(node, sup, { id: 'g' })
+    await WorkerSupervisor.addGroupWorker(node, sup, 'g', reporter('g'), { id: 'b' })
+    await WorkerSupervisor.addGroupWorker(node, sup, 'g', async (_message: unknown, ctx: WorkerContext) => {
+      ctx.send(probe.pid, { tag: 'a', message: 'waiting' })
+      await gate
+      ctx.send(probe.pid, { tag: 'g', message: 'ctx.send' })
+      ctx.group?.send('b', 'send')
+      ctx.group?.sendRandom('sendRandom')
+      ctx.group?.broadcast('broadcast')
+      sent()
+    }, { id: 'a' })
+    await WorkerSupervisor.sendToGroup(node, sup, 'g', 'a', 'go')
+    await probe.expect(got('a'))
+    await WorkerSupervisor.removeGroupWorker(node, sup, 'g', 'a')
+    release()
+    await done
+    await WorkerSupervisor.sendToGroup(node, sup, 'g', 'b', 'marker')
+    assert.equal(((await probe.expect(got('g'))) as { message: unknown }).message, 'marker', 'nothing the removed worker sent arrived')
+  })
+
   for (const [strategy, restarted] of [['one_for_all', ['a', 'b', 'c']], ['one_for_one', ['b']]] as const) {
     it(`SW-T3/T4 group ${strategy}: a crash restarts ${restarted.join(', ')}; SW-T5 a clean end restarts nothing`, async () => {
       await WorkerSupervisor.addGroup(node, sup, { id: 'g', restartStrategy: strategy })

@@ -30,8 +30,8 @@ import { answer } from '../answer.ts'
 import { emitReport, type SupervisorEvent } from '../reports.ts'
 import { RestartWindow } from '../restart-window.ts'
 import {
-  ChainWorker, FnWorker, resolveWorker,
-  type ChainFn, type ChainState, type GroupHandle, type SendType, type WorkerContext, type WorkerFn,
+  ChainWorker, FnWorker, groupHandle, resolveWorker,
+  type BaseContext, type ChainFn, type ChainState, type GroupHandle, type SendType, type WorkerContext, type WorkerFn,
 } from './worker-processes.ts'
 import {
   CHAIN_STRATEGIES, GROUP_STRATEGIES, SEND_TYPES, STANDALONE_RESTARTS,
@@ -161,7 +161,8 @@ export class WorkerPartition extends ProcessBase implements BehaviourInstance {
       if (this.#groups.has(id)) throw exists(id)
       const strategy = oneOf(r.restartStrategy ?? 'one_for_all', GROUP_STRATEGIES, 'restartStrategy') as GroupStrategy
       const members = new Map<string, Member>()
-      this.#groups.set(id, { id, strategy, members, handle: this.#groupHandle(id, members) })
+      // The partition's own handle serves the client functions (sendToGroup, ...); each worker makes its own.
+      this.#groups.set(id, { id, strategy, members, handle: groupHandle({ id, members }, (to, data) => this.send(to, data)) })
       return id
     }
     const group = this.#groups.get(str(r.groupId, 'group id'))
@@ -260,12 +261,11 @@ export class WorkerPartition extends ProcessBase implements BehaviourInstance {
   // ── workers ───────────────────────────────────────────────────────────────────────────
 
   async #start(owner: Owner, member: Member): Promise<void> {
-    const ctx: Omit<WorkerContext, 'self' | 'send' | 'stop'> = {
-      id: member.id, supervisor: this.#supervisor, group: owner.kind === 'group' ? owner.group.handle : undefined,
-    }
+    const ctx: BaseContext = { id: member.id, supervisor: this.#supervisor }
+    const group = owner.kind === 'group' ? { id: owner.group.id, members: owner.group.members } : undefined
     const started = owner.kind === 'chain'
       ? await this.startProcess(ChainWorker, { fn: member.fn as ChainFn, chain: owner.chain.state, stage: owner.stage, ctx }, { link: true })
-      : await this.startProcess(FnWorker, { fn: member.fn as WorkerFn, ctx }, { link: true })
+      : await this.startProcess(FnWorker, { fn: member.fn as WorkerFn, ctx, group }, { link: true })
     if (!(started instanceof Pid)) return
     member.pid = started
     this.#byPid.set(started.key, { owner, member })
@@ -349,24 +349,5 @@ export class WorkerPartition extends ProcessBase implements BehaviourInstance {
     const live = workers.filter((p): p is Pid => p !== undefined)
     if (live.length === 0) return
     this.send(live[Math.floor(Math.random() * live.length)] as Pid, { $chainItem: true, data })
-  }
-
-  #groupHandle(id: string, members: Map<string, Member>): GroupHandle {
-    const live = (): Pid[] => [...members.values()].flatMap((mb) => (mb.pid === undefined ? [] : [mb.pid]))
-    // Each call runs in whichever process holds the handle (a worker, or this partition).
-    return {
-      id,
-      broadcast: (data) => { for (const pid of live()) this.send(pid, data) },
-      send: (workerId, data) => {
-        const member = members.get(workerId)
-        if (member === undefined) throw notFound(workerId)
-        if (member.pid !== undefined) this.send(member.pid, data)
-      },
-      sendRandom: (data) => {
-        const pids = live()
-        if (pids.length > 0) this.send(pids[Math.floor(Math.random() * pids.length)] as Pid, data)
-      },
-      members: () => [...members.keys()],
-    }
   }
 }

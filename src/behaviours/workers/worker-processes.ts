@@ -14,6 +14,7 @@
  */
 import { hashKey } from '../../core/hash.ts'
 import { makeError } from '../../core/errors.ts'
+import { notFound } from './worker-requests.ts'
 import { isCallMessage, type From } from '../../core/envelope.ts'
 import type { Address, Pid } from '../../core/pid.ts'
 import type { Settle } from '../../core/process-context.ts'
@@ -35,7 +36,11 @@ export interface WorkerContext {
   readonly group: GroupHandle | undefined
 }
 
-/** From inside a group worker: its group's other members by id. */
+/**
+ * From inside a group worker: its group's other members by id. Its sends are the worker's own
+ * (as `ctx.send`): from the worker's pid, and dropped once the worker has ended. A member that
+ * is restarting gets nothing.
+ */
 export interface GroupHandle {
   /** The group's id. */
   readonly id: string
@@ -47,6 +52,31 @@ export interface GroupHandle {
   sendRandom(data: unknown): void
   /** The ids of the group's members now, running or restarting. */
   members(): string[]
+}
+
+/** A group's members as its partition keeps them, shared by reference with its workers. */
+export interface GroupTable {
+  readonly id: string
+  readonly members: ReadonlyMap<string, { readonly pid: Pid | undefined }>
+}
+
+/** A handle on `group` whose sends go through `send` (the process holding it sends as itself). */
+export function groupHandle(group: GroupTable, send: (to: Pid, data: unknown) => void): GroupHandle {
+  const live = (): Pid[] => [...group.members.values()].flatMap((mb) => (mb.pid === undefined ? [] : [mb.pid]))
+  return {
+    id: group.id,
+    broadcast: (data) => { for (const pid of live()) send(pid, data) },
+    send: (workerId, data) => {
+      const member = group.members.get(workerId)
+      if (member === undefined) throw notFound(workerId)
+      if (member.pid !== undefined) send(member.pid, data)
+    },
+    sendRandom: (data) => {
+      const pids = live()
+      if (pids.length > 0) send(pids[Math.floor(Math.random() * pids.length)] as Pid, data)
+    },
+    members: () => [...group.members.keys()],
+  }
 }
 
 /**
@@ -90,9 +120,14 @@ export interface ChainState {
   readonly cursors: number[]
 }
 
+/** What every worker's context starts from (the worker adds itself: self, send, stop, its group handle). */
+export type BaseContext = Omit<WorkerContext, 'self' | 'send' | 'stop' | 'group'>
+
 export interface FnWorkerArgs {
   readonly fn: WorkerFn
-  readonly ctx: Omit<WorkerContext, 'self' | 'send' | 'stop'>
+  readonly ctx: BaseContext
+  /** The worker's group, when it is in one. */
+  readonly group: GroupTable | undefined
 }
 
 export class FnWorker extends Actor<FnWorkerArgs, unknown> {
@@ -101,7 +136,9 @@ export class FnWorker extends Actor<FnWorkerArgs, unknown> {
 
   override init(args: FnWorkerArgs): void {
     this.#fn = args.fn
-    this.#ctx = { ...args.ctx, self: this.self, send: (to, m) => this.send(to, m), stop: (r) => this.stop(r) }
+    const send = (to: Address, m: unknown): void => this.send(to, m)
+    const group = args.group === undefined ? undefined : groupHandle(args.group, send)
+    this.#ctx = { ...args.ctx, self: this.self, send, stop: (r) => this.stop(r), group }
   }
 
   receive(message: unknown): Settle {
@@ -125,7 +162,7 @@ export interface ChainWorkerArgs {
   readonly fn: ChainFn
   readonly chain: ChainState
   readonly stage: number
-  readonly ctx: Omit<WorkerContext, 'self' | 'send' | 'stop'>
+  readonly ctx: BaseContext
 }
 
 /**
@@ -147,7 +184,7 @@ export class ChainWorker extends Actor<ChainWorkerArgs, unknown> {
     this.#fn = args.fn
     this.#chain = args.chain
     this.#stage = args.stage
-    this.#ctx = { ...args.ctx, self: this.self, send: (to, m) => this.send(to, m), stop: (r) => this.stop(r) }
+    this.#ctx = { ...args.ctx, self: this.self, send: (to, m) => this.send(to, m), stop: (r) => this.stop(r), group: undefined }
   }
 
   receive(message: unknown): Settle {
