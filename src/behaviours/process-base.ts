@@ -28,7 +28,7 @@ export abstract class ProcessBase {
    * @throws ERR_UNSUPPORTED_REQUEST unless overridden
    */
   handleDirect(_request: unknown): unknown {
-    throw makeError('ERR_UNSUPPORTED_REQUEST', this.self.toString())
+    throw makeError('ERR_UNSUPPORTED_REQUEST', this.self.toString(), 'direct requests (it has no handleDirect)')
   }
 
   /** @hidden The runtime's hook: one direct request. */

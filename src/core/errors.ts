@@ -107,7 +107,7 @@ export const Codes = {
   ERR_UNKNOWN_ALIAS: E('ERR_UNKNOWN_ALIAS', (alias: string) => `alias ${alias} is not active`),
   ERR_MAILBOX_FULL: E('ERR_MAILBOX_FULL', (pid: string, size: number) => `mailbox of ${pid} is full (${size} messages)`, RangeError),
   ERR_PROCESS_BUSY: E('ERR_PROCESS_BUSY', (pid: string, size: number) => `direct requests to ${pid} are full (${size} waiting)`),
-  ERR_UNSUPPORTED_REQUEST: E('ERR_UNSUPPORTED_REQUEST', (pid: string) => `process ${pid} does not handle direct requests (no handleDirect)`),
+  ERR_UNSUPPORTED_REQUEST: E('ERR_UNSUPPORTED_REQUEST', (pid: string, what = 'this request') => `process ${pid} does not handle ${what}`),
   // Offload (src/node/offload.ts): blocking work on the node's piscina pool.
   ERR_OFFLOAD_FAILED: E('ERR_OFFLOAD_FAILED', (task: string, why: string) => `offloaded ${task} failed: ${why}`),
   ERR_OFFLOAD_NOT_FOUND: E('ERR_OFFLOAD_NOT_FOUND', (module: string, name: string, why: string) =>

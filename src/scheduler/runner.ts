@@ -160,7 +160,7 @@ export class Runner {
     const hook = p.instance[kDirect]
     let result: unknown
     try {
-      if (hook === undefined) throw makeError('ERR_UNSUPPORTED_REQUEST', p.self.toString())
+      if (hook === undefined) throw makeError('ERR_UNSUPPORTED_REQUEST', p.self.toString(), 'direct requests (it has no handleDirect)')
       result = hook.call(p.instance, request.request)
     } catch (error) {
       signals.sendReply(p, pid, ref, error, true)
