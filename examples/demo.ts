@@ -13,7 +13,7 @@
  */
 import { availableParallelism } from 'node:os'
 import { parseArgs } from 'node:util'
-import { Node, Server } from '../src/index.ts'
+import { Node, Server, type NodeStats, type Pid } from '../src/index.ts'
 import { Coordinator, DemoSupervisor, type DemoConfig, type Progress, type RunResult } from './demo-actors.ts'
 import { reference } from './word-count.ts'
 
@@ -74,6 +74,52 @@ function progressLine(p: Progress, items: number, ms: number): string {
   return `  ${p.done}/${items} documents  ${rate(p.done, ms)}  ${p.restarts} restarts  load: ${load(p)}`
 }
 
+/** Print the coordinator's progress every 200 ms: one rewritten line on a terminal, a line a second otherwise. */
+function showProgress(node: Node, coordinator: Pid, items: number, started: number): () => void {
+  const tty = process.stdout.isTTY === true
+  let last = started
+  const ticker = setInterval(() => {
+    void (node.call(coordinator, 'progress') as Promise<Progress>).then((p) => {
+      const now = performance.now()
+      if (tty) {
+        process.stdout.write(`\r${progressLine(p, items, now - started)}   `)
+      } else if (now - last >= 1000) {
+        console.log(progressLine(p, items, now - started))
+        last = now
+      }
+    }, () => {})
+  }, 200)
+  return () => {
+    clearInterval(ticker)
+    if (tty) process.stdout.write('\r\x1b[K') // the final line replaces the live one
+  }
+}
+
+/** The job on a Skein node: the supervision tree, the coordinator, the run, the node's counters. */
+async function runParallel(o: DemoOptions, config: DemoConfig): Promise<{ result: RunResult; ms: number; stats: NodeStats }> {
+  // The actors' module, as .ts under tsx or as the compiled .js beside this file.
+  const actors = new URL(import.meta.url.endsWith('.ts') ? './demo-actors.ts' : './demo-actors.js', import.meta.url)
+  const node = await Node.start({ threads: o.threads, modules: [actors], env: { 'skein.reports': false } })
+  try {
+    const sup = await node.spawn(DemoSupervisor, config)
+    const coordinator = await node.spawn(Coordinator, config)
+    const started = performance.now()
+    const stopProgress = showProgress(node, coordinator, o.items, started)
+    let result: RunResult
+    try {
+      result = await node.call(coordinator, { type: 'run', items: o.items, batch: o.batch, depth: 2 }, { timeout: Infinity }) as RunResult
+    } finally {
+      stopProgress()
+    }
+    const ms = performance.now() - started
+    console.log(progressLine(result, o.items, ms))
+    await Server.stop(node, sup)
+    return { result, ms, stats: await node.stats() }
+  } finally {
+    await node.stop()
+  }
+}
+
 /** Run the demo; resolves with the process exit code (0: identical to the reference). */
 export async function runDemo(argv: string[] = process.argv.slice(2)): Promise<number> {
   const o = options(argv)
@@ -87,41 +133,7 @@ export async function runDemo(argv: string[] = process.argv.slice(2)): Promise<n
   const singleMs = performance.now() - t0
   console.log(`  single-threaded reference: ${Math.round(singleMs)} ms`)
 
-  // The actors' module, as .ts under tsx or as the compiled .js beside this file.
-  const actors = new URL(import.meta.url.endsWith('.ts') ? './demo-actors.ts' : './demo-actors.js', import.meta.url)
-  const node = await Node.start({ threads: o.threads, modules: [actors], env: { 'skein.reports': false } })
-  const tty = process.stdout.isTTY === true
-  let result: RunResult
-  let ms: number
-  try {
-    const sup = await node.spawn(DemoSupervisor, config)
-    const coordinator = await node.spawn(Coordinator, config)
-    const started = performance.now()
-    const run = node.call(coordinator, { type: 'run', items: o.items, batch: o.batch, depth: 2 }, { timeout: Infinity }) as Promise<RunResult>
-    let last = started
-    const ticker = setInterval(() => {
-      void (node.call(coordinator, 'progress') as Promise<Progress>).then((p) => {
-        const now = performance.now()
-        if (tty) {
-          process.stdout.write(`\r${progressLine(p, o.items, now - started)}   `)
-        } else if (now - last >= 1000) {
-          console.log(progressLine(p, o.items, now - started))
-          last = now
-        }
-      }, () => {})
-    }, 200)
-    try {
-      result = await run
-    } finally {
-      clearInterval(ticker)
-    }
-    ms = performance.now() - started
-    if (tty) process.stdout.write(`\r${progressLine(result, o.items, ms)}   \n`)
-    await Server.stop(node, sup)
-  } finally {
-    var stats = await node.stats()
-    await node.stop()
-  }
+  const { result, ms, stats } = await runParallel(o, config)
 
   const rows: [string, string][] = [
     ['threads', `${o.threads} workers + main`],
