@@ -7,15 +7,16 @@
  *   a worker dies ─▶ its names are freed, every thread fires noconnection, a replacement starts
  *   node.stop ─▶ every thread stops its processes (terminate runs) ─▶ workers end ─▶ no handle left
  *   offload ─▶ the offload service on the main thread ─▶ the node's piscina pool (started on first use)
+ *
+ * This file is the facade; the worker threads' lifecycle is threads.ts, their shared memory shared-memory.ts.
  */
 import { EventEmitter } from 'node:events'
 import { randomInt } from 'node:crypto'
 import { BehaviourRegistry, type BehaviourRef } from '../process/behaviour-registry.ts'
-import { nameTableBytes } from '../process/name-table.ts'
-import { Scheduler, type ThreadStats } from '../scheduler/scheduler.ts'
-import { controlBytes, controlViews, ringSab } from '../mailbox/layout.ts'
+import { Scheduler } from '../scheduler/scheduler.ts'
+import { controlViews } from '../mailbox/layout.ts'
 import { Proc } from '../process/proc.ts'
-import { LOCAL_NODE, type Address, type Pid, type Ref, type TypedPid, type UntypedAddress } from '../core/pid.ts'
+import { type Address, type Pid, type Ref, type TypedPid, type UntypedAddress } from '../core/pid.ts'
 import type { CallOf, CastOf, ReplyOf, Server } from '../behaviours/server.ts'
 import { makeError } from '../core/errors.ts'
 import type { DownMessage } from '../core/envelope.ts'
@@ -23,30 +24,17 @@ import type { ExitReason } from '../core/exit.ts'
 import type {
   BehaviourClass, BehaviourInstance, CallOptions, SpawnOptions, StartOptions, Started, TimerRef,
 } from '../core/process-context.ts'
-import type { WorkerInit } from '../workers/protocol.ts'
-import { ShardHost } from './shard-host.ts'
 import { Applications, type ApplicationInfo } from './applications.ts'
 import type { ApplicationSpec, StartType } from '../behaviours/application.ts'
 import { NodeShell } from './node-shell.ts'
 import { resolveOptions, moduleUrl, type NodeOptions, type ResolvedOptions } from './options.ts'
 import { OffloadPool, OffloadService } from './offload.ts'
 import { OFFLOAD_SERVICE, offloadCall, type OffloadOptions } from '../core/offload.ts'
+import { allocateSharedMemory, schedulerInit, type SharedMemory } from './shared-memory.ts'
+import { Threads } from './threads.ts'
+import { nodeStats, type NodeStats } from './node-stats.ts'
 
-/** What `node.stats()` reports: per-thread counters, and totals over the threads. */
-export interface NodeStats {
-  /** One entry per live thread, the main thread first. */
-  readonly threads: ThreadStats[]
-  /** Live processes across the threads, not counting the node's own (its shell and the offload service). */
-  readonly processes: number
-  /** Messages sent to a process on the sender's thread (sends, casts, calls and replies). */
-  readonly sentLocal: number
-  /** Messages sent to a process on another thread (sends, casts, calls and replies). */
-  readonly sentRemote: number
-  /** Messages dropped because their target was gone, or its thread was down. */
-  readonly deadLetters: number
-  /** Worker threads replaced after they died, since the node started. */
-  readonly threadRestarts: number
-}
+export type { NodeStats } from './node-stats.ts'
 
 /** A monitor made by `node.monitor`: its ref, and a promise of its DOWN message. */
 export interface Monitor {
@@ -61,18 +49,8 @@ function stopped(): Promise<never> {
   return Promise.reject(makeError('ERR_NODE_STOPPED'))
 }
 
-/** Processes every node runs on its main thread: the shell (node.call's caller) and the offload service. */
-const SYSTEM_PROCESSES = 2
-
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyServer = Server<any, any, any, any>
-
-type SharedMemory = {
-  control: SharedArrayBuffer
-  names: SharedArrayBuffer
-  /** rings[from][to] */
-  rings: (SharedArrayBuffer | null)[][]
-}
 
 /**
  * A Skein node: one OS process running processes on `threads` worker threads plus the main
@@ -110,25 +88,20 @@ type SharedMemory = {
  */
 export class Node extends EventEmitter {
   readonly #opts: ResolvedOptions
-  readonly #mem: SharedMemory
   readonly #main: Scheduler
   readonly #shell: Proc
   readonly #offload: OffloadPool
-  readonly #hosts: (ShardHost | undefined)[] = []
-  readonly #generations: number[] = []
-  readonly #creation: number
+  readonly #threads: Threads
   #stopped = false
   #stopping: Promise<void> | null = null
-  #restarts = 0
   readonly #apps: Applications = new Applications(this)
   #keepAlive: ReturnType<typeof setInterval> | null
 
   private constructor(opts: ResolvedOptions, mem: SharedMemory, main: Scheduler, creation: number) {
     super()
     this.#opts = opts
-    this.#mem = mem
     this.#main = main
-    this.#creation = creation
+    this.#threads = new Threads(opts, mem, creation, main, this)
     const pid = main.spawner.spawn(null, NodeShell, undefined, undefined, false)
     this.#shell = main.local(pid) as Proc
     this.#offload = new OffloadPool(opts.offloadThreads)
@@ -157,7 +130,7 @@ export class Node extends EventEmitter {
     const opts = resolveOptions(options)
     const total = opts.threads + 1
     const creation = randomInt(1, 2 ** 31)
-    const mem = allocate(total, opts)
+    const mem = allocateSharedMemory(total, opts)
     const registry = new BehaviourRegistry()
     for (const url of opts.modules) await registry.load(url)
     const main = new Scheduler({
@@ -168,7 +141,7 @@ export class Node extends EventEmitter {
     const node = new Node(opts, mem, main, creation)
     main.loop.kick()
     try {
-      await Promise.all(Array.from({ length: opts.threads }, (_, k) => node.#startThread(k + 1)))
+      await node.#threads.startAll()
     } catch (error) {
       await node.stop()
       throw error
@@ -370,19 +343,8 @@ export class Node extends EventEmitter {
   /** Per-thread counters and node totals (a thread that dies meanwhile is left out). */
   async stats(): Promise<NodeStats> {
     this.#live()
-    const per: ThreadStats[] = [this.#main.stats()]
-    const remote = await Promise.all(this.#hosts.map((h) => (h !== undefined && h.alive ? raceExit(h, h.control.stats()) : undefined)))
-    for (const s of remote) if (s !== undefined) per.push(s)
-    const sum = (k: keyof ThreadStats): number => per.reduce((a, s) => a + s[k], 0)
-    return {
-      threads: per,
-      // The node's own processes (its shell and the offload service) are not the user's.
-      processes: sum('processes') - SYSTEM_PROCESSES,
-      sentLocal: sum('sentLocal'),
-      sentRemote: sum('sentRemote'),
-      deadLetters: sum('deadLetters'),
-      threadRestarts: this.#restarts,
-    }
+    const per = [this.#main.stats(), ...await this.#threads.stats()]
+    return nodeStats(per, this.#threads.restarts)
   }
 
   /**
@@ -397,17 +359,8 @@ export class Node extends EventEmitter {
   async #stop(): Promise<void> {
     this.#stopped = true
     this.#apps.nodeStopping()
-    const timeout = this.#opts.shutdownTimeout
-    const hosts = this.#hosts.filter((h): h is ShardHost => h !== undefined && h.alive)
-    await Promise.all([
-      this.#main.shutdown(timeout),
-      ...hosts.map((h) => raceExit(h, h.control.shutdown(timeout))),
-    ])
-    // Every thread keeps its loop running until all are done: a process still terminating on one
-    // thread (a supervisor shutting down its children) may need an answer from another, such as
-    // the DOWN of a child that thread already stopped.
-    await Promise.all(hosts.map((h) => raceExit(h, h.control.close())))
-    await Promise.all([...hosts.map((h) => h.close()), this.#offload.close()])
+    await this.#threads.shutdown(this.#opts.shutdownTimeout)
+    await Promise.all([this.#threads.close(), this.#offload.close()])
     this.#main.close()
     if (this.#keepAlive !== null) clearInterval(this.#keepAlive)
     this.#keepAlive = null
@@ -416,59 +369,6 @@ export class Node extends EventEmitter {
   /** Synchronous methods throw ERR_NODE_STOPPED after stop(); those that return a promise reject (see stopped). */
   #live(): void {
     if (this.#stopped) throw makeError('ERR_NODE_STOPPED')
-  }
-
-  async #startThread(k: number): Promise<void> {
-    const total = this.#opts.threads + 1
-    const generation = this.#generations[k] ?? 0
-    const init: WorkerInit = schedulerInit(k, total, this.#creation, generation, this.#mem, this.#opts)
-    const host = await ShardHost.start(init, (h, code, error) => this.#onThreadExit(h, code, error))
-    this.#hosts[k] = host
-  }
-
-  /** A worker died outside stop(): clean up after it everywhere, then replace it. */
-  #onThreadExit(host: ShardHost, code: number, error: unknown): void {
-    if (this.#stopped || this.#hosts[host.index] !== host) return
-    const k = host.index
-    this.#main.names.removeThread(k)
-    this.#hosts[k] = undefined
-    const reason = error instanceof Error ? error : new Error(`thread ${k} exited with code ${code}`)
-    if (this.listenerCount('threadDown') > 0) this.emit('threadDown', k, reason)
-    else console.error(`skein: thread ${k} died (${reason.message}); its processes are gone`)
-    void this.#replace(k)
-  }
-
-  async #replace(k: number): Promise<void> {
-    const peers = this.#hosts.filter((h): h is ShardHost => h !== undefined && h.alive)
-    this.#main.threadDown(k)
-    await Promise.all(peers.map((h) => raceExit(h, h.control.threadDown(k))))
-    if (this.#stopped) return
-    if (!this.#opts.restartThreads) {
-      await this.#gone(k)
-      return
-    }
-    this.#generations[k] = (this.#generations[k] ?? 0) + 1
-    try {
-      await this.#startThread(k)
-    } catch (error) {
-      await this.#gone(k)
-      this.emit('threadFailed', k, error)
-      return
-    }
-    if (this.#stopped) return
-    this.#restarts++
-    this.#main.threadUp(k)
-    const now = this.#hosts.filter((h): h is ShardHost => h !== undefined && h.alive && h.index !== k)
-    await Promise.all(now.map((h) => raceExit(h, h.control.threadUp(k))))
-    this.emit('threadUp', k)
-  }
-
-  /** Thread `k` stays down: every thread fails spawns aimed at it from now on. */
-  async #gone(k: number): Promise<void> {
-    this.#main.threadGone(k)
-    const peers = this.#hosts.filter((h): h is ShardHost => h !== undefined && h.alive)
-    await Promise.all(peers.map((h) => raceExit(h, h.control.threadGone(k))))
-    this.emit('threadGone', k)
   }
 
   // ── applications ─────────────────────────────────────────────────────────────────────
@@ -538,52 +438,3 @@ function behaviourName(b: { readonly name: string } | BehaviourRef): string {
 function isRef(v: unknown): v is BehaviourRef {
   return typeof v === 'object' && v !== null && typeof (v as BehaviourRef).export === 'string' && 'module' in v
 }
-
-/** A control call to a thread that dies meanwhile would never settle; end it on exit. */
-function raceExit<T>(host: ShardHost, p: Promise<T>): Promise<T | undefined> {
-  if (!host.alive) return Promise.resolve(undefined)
-  return new Promise((resolve, reject) => {
-    const onExit = (): void => resolve(undefined)
-    host.worker.once('exit', onExit)
-    p.then((v) => {
-      host.worker.off('exit', onExit)
-      resolve(v)
-    }, (e: unknown) => {
-      host.worker.off('exit', onExit)
-      reject(e)
-    })
-  })
-}
-
-function allocate(total: number, opts: ResolvedOptions): SharedMemory {
-  let capacity = 16
-  while (capacity * 0.75 < opts.maxNames) capacity *= 2
-  const rings: (SharedArrayBuffer | null)[][] = []
-  for (let from = 0; from < total; from++) {
-    rings.push(Array.from({ length: total }, (_, to) => (from === to ? null : ringSab(opts.ringBytes))))
-  }
-  return { control: new SharedArrayBuffer(controlBytes(total)), names: new SharedArrayBuffer(nameTableBytes(capacity)), rings }
-}
-
-function schedulerInit(index: number, total: number, creation: number, generation: number, mem: SharedMemory,
-  opts: ResolvedOptions): WorkerInit {
-  return {
-    index,
-    threads: total,
-    node: LOCAL_NODE,
-    creation,
-    generation,
-    control: mem.control,
-    names: mem.names,
-    outRings: (mem.rings[index] ?? []).slice(),
-    inRings: mem.rings.map((row) => row[index] ?? null),
-    modules: opts.modules,
-    batch: opts.batch,
-    turnBudget: opts.turnBudget,
-    spinMicros: opts.spinMicros,
-    // The main thread is the user's: it never blocks in a light sleep.
-    lightSleepMs: index === 0 ? 0 : opts.lightSleepMs,
-    env: opts.env,
-  }
-}
-
