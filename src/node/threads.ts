@@ -119,7 +119,12 @@ export class Threads {
       this.#events.emit('threadFailed', k, error)
       return
     }
-    if (this.#stopped) return
+    if (this.#stopped) {
+      // stop() began while the replacement started, so it is not among the threads stop() ends:
+      // end it here (it runs no process yet), or it would keep the OS process alive.
+      await this.#hosts[k]?.close()
+      return
+    }
     this.#restarts++
     this.#main.threadUp(k)
     const now = this.#live().filter((h) => h.index !== k)
