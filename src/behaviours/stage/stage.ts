@@ -22,21 +22,14 @@ import {
   IGNORE, kBehaviour, kDispatch, kInit, kTerminate,
   type BehaviourInstance, type Caller, type Settle,
 } from '../../core/process-context.ts'
-import { isCallMessage, isDownMessage, isExitMessage, isStopRequest, type CallMessage, type From } from '../../core/envelope.ts'
-import { isCleanReason, type ExitReason } from '../../core/exit.ts'
-import type { Address, Pid, Ref } from '../../core/pid.ts'
+import type { From } from '../../core/envelope.ts'
+import type { ExitReason } from '../../core/exit.ts'
+import type { Address } from '../../core/pid.ts'
 import { makeError } from '../../core/errors.ts'
 import { ProcessBase } from '../process-base.ts'
-import { kAction } from '../server.ts'
-import { emitReport } from '../reports.ts'
-import { answer } from '../answer.ts'
-import { DemandDispatcher } from './dispatchers/demand-dispatcher.ts'
-import { StageBuffer } from './buffer.ts'
-import type { DemandStep, Dispatcher, DispatchStep } from './dispatchers/dispatcher.ts'
-import {
-  openSubscription, isStageMessage,
-  type CancelMode, type CancelReason, type ConsumerFrom, type StageMessage, type SubscribeOptions, type SubscriptionFrom, type ToProducer,
-} from './protocol.ts'
+import type { Dispatcher } from './dispatchers/dispatcher.ts'
+import { StageEngine, type AdminRequest } from './stage-engine.ts'
+import type { CancelReason, ConsumerFrom, SubscribeOptions, SubscriptionFrom, ToProducer } from './protocol.ts'
 
 /**
  * A stage's role: a producer emits events on demand, a consumer asks for them and handles them,
@@ -72,41 +65,6 @@ export interface StageSpec<E> {
 }
 
 type Emitted<E> = readonly E[] | void
-
-interface ProducerSide {
-  readonly consumer: Pid
-  readonly tag: Ref
-  readonly monitor: Ref
-}
-
-interface ConsumerSide {
-  readonly from: SubscriptionFrom
-  readonly monitor: Ref
-  readonly min: number
-  readonly max: number
-  readonly cancel: CancelMode
-  manual: boolean
-  /** Demand asked and not yet answered with events. */
-  pending: number
-}
-
-/** producer_consumer: what waits for downstream demand, in arrival order (STG-R14, STG-R16). */
-type Waiting<E> =
-  | { readonly events: E[]; readonly sub: ConsumerSide }
-  | { readonly info: unknown }
-  | { readonly cancel: CancelReason; readonly sub: ConsumerSide }
-
-type AdminRequest =
-  | { readonly $stageAdmin: 'subscribe'; readonly opts: SubscribeOptions }
-  | { readonly $stageAdmin: 'resubscribe'; readonly from: SubscriptionFrom; readonly reason: unknown; readonly opts: SubscribeOptions }
-  | { readonly $stageAdmin: 'demand'; readonly mode: 'forward' | 'accumulate' | undefined }
-  | { readonly $stageAdmin: 'buffered' }
-
-const isInfoRequest = (m: unknown): m is { $stageInfo: unknown } =>
-  typeof m === 'object' && m !== null && '$stageInfo' in m
-
-const isAdmin = (r: unknown): r is AdminRequest =>
-  typeof r === 'object' && r !== null && typeof (r as { $stageAdmin?: unknown }).$stageAdmin === 'string'
 
 /**
  * GenStage: a process in a pipeline of events with backpressure. A producer emits events only
@@ -164,31 +122,8 @@ export abstract class Stage<Args = void, E = unknown> extends ProcessBase implem
   /** @hidden The behaviour kind the runtime reads. */
   static readonly [kBehaviour] = 'stage'
 
-  #type: StageType = 'consumer'
-  #dispatcher: Dispatcher<E, number> | null = null
-  #accumulating = false
-  /** Asks held while accumulating, replayed in order by demand('forward'). */
-  #heldAsks: ToProducer[] = []
-  /** producer, producer_consumer: events nobody could take yet, and infos waiting behind them. */
-  #buffer = new StageBuffer<E>(10_000, 'last')
-  /** producer side: consumers by tag key. */
-  readonly #consumers = new Map<number, ProducerSide>()
-  /** consumer side: producers by tag key. */
-  readonly #producers = new Map<number, ConsumerSide>()
-  /** Monitor ref key → tag key of the subscription it watches. */
-  readonly #monitors = new Map<number, number>()
-  /** producer_consumer: events still allowed downstream, and upstream batches waiting for it. */
-  #allowance = 0
-  #waiting: Waiting<E>[] = []
-  #emitted: E[] = []
-  /**
-   * syncInfo/asyncInfo messages now due, handed to handleInfo once the current message is done
-   * (GenStage's dispatcher sends them to self): never from inside a dispatch, so the events
-   * handleInfo returns or emits go through #then like any callback's, and its Promise is awaited.
-   */
-  readonly #dueInfos: unknown[] = []
-  /** stop() was called: infos still due are not handled (GenStage's would stay in the dead mailbox). */
-  #stopping = false
+  /** Everything behind the callbacks (stage-engine.ts, with stage-producer.ts and stage-consumer.ts). */
+  readonly #engine: StageEngine<E> = new StageEngine<E>(this)
 
   /**
    * Called once with the spawn arguments: return the stage's spec, or `'ignore'` not to start
@@ -249,15 +184,12 @@ export abstract class Stage<Args = void, E = unknown> extends ProcessBase implem
 
   /** Emit events from any callback: dispatched when it returns (before the reply of a call). */
   emit(...events: E[]): void {
-    for (const e of events) this.#emitted.push(e)
+    this.#engine.emit(events)
   }
 
   /** Manual mode: ask the producer of `from` for `n` more events. */
   ask(from: SubscriptionFrom, n: number): void {
-    const sub = this.#producers.get(from.tag.key)
-    if (sub === undefined) return
-    sub.pending += n
-    this.send(from.producer, { $stage: 'ask', consumer: this.self, tag: from.tag, n } satisfies ToProducer)
+    this.#engine.ask(from, n)
   }
 
   /**
@@ -272,18 +204,18 @@ export abstract class Stage<Args = void, E = unknown> extends ProcessBase implem
 
   /** End this stage with `reason` (default 'normal') once the current callback returns. */
   override stop(reason?: ExitReason): void {
-    this.#stopping = true
+    this.#engine.stop()
     super.stop(reason)
   }
 
   /** Events waiting in the buffer. */
   get bufferedCount(): number {
-    return this.#buffer.length
+    return this.#engine.buffered
   }
 
   /** Events dropped because the buffer was full. */
   get discardedCount(): number {
-    return this.#buffer.discarded
+    return this.#engine.discarded
   }
 
   // ── client functions ───────────────────────────────────────────────────────────────────
@@ -341,374 +273,20 @@ export abstract class Stage<Args = void, E = unknown> extends ProcessBase implem
   async [kInit](args: unknown): Promise<void | typeof IGNORE> {
     const spec = await this.init(args as Args)
     if (spec === 'ignore') return IGNORE
-    this.#configure(spec)
-    for (const to of spec.subscribeTo ?? []) this.#subscribe(isAddress(to) ? { to } : to as SubscribeOptions)
+    this.#engine.configure(spec)
+    for (const to of spec.subscribeTo ?? []) this.#engine.subscribe(isAddress(to) ? { to } : to as SubscribeOptions)
   }
 
   /** @hidden The runtime's hook: one mailbox message, then the infos it made due. */
   [kDispatch](message: unknown): Settle {
-    const settled = this.#route(message)
-    if (isThenable(settled)) return Promise.resolve(settled).then(() => this.#handleDueInfos())
-    return this.#handleDueInfos()
-  }
-
-  #route(message: unknown): Settle {
-    if (isStageMessage(message)) return this.#onStage(message)
-    if (isInfoRequest(message)) return this.#info(message.$stageInfo)
-    if (isDownMessage(message)) {
-      const key = this.#monitors.get(message.ref.key)
-      if (key !== undefined) return this.#ended(key, { kind: 'down', reason: message.reason })
-      return this.#then(this.handleInfo(message))
-    }
-    if (isCallMessage(message)) return this.#onCall(message)
-    const m = message as { type?: unknown; request?: unknown }
-    if (m !== null && typeof m === 'object' && m.type === '$cast') return this.#then(this.handleCast(m.request))
-    if (isExitMessage(message) && this.parent !== undefined && message.from.equals(this.parent)) {
-      this.stop(message.reason)
-      return
-    }
-    return this.#then(this.handleInfo(message))
+    return this.#engine.dispatch(message)
   }
 
   /** @hidden The runtime's hook: runs `terminate`. */
   [kTerminate](reason: ExitReason): Settle {
     return this.terminate(reason)
   }
-
-  // ── set-up ────────────────────────────────────────────────────────────────────────────
-
-  #configure(spec: StageSpec<E>): void {
-    const type = spec?.type
-    if (type !== 'producer' && type !== 'consumer' && type !== 'producer_consumer') {
-      throw makeError('ERR_STAGE_BAD_OPTS', `type must be producer, consumer or producer_consumer, got ${String(type)}`)
-    }
-    this.#type = type
-    if (type === 'consumer') return
-    this.#dispatcher = spec.dispatcher ?? new DemandDispatcher<E, number>()
-    this.#accumulating = spec.demand === 'accumulate'
-    this.#buffer = new StageBuffer(spec.bufferSize ?? (type === 'producer' ? 10_000 : Infinity), spec.bufferKeep ?? 'last')
-  }
-
-  #subscribe(opts: SubscribeOptions): SubscriptionFrom {
-    if (this.#type === 'producer') throw makeError('ERR_STAGE_NOT_A_CONSUMER', this.self.toString())
-    const { from, monitor, demand, sent } = openSubscription(this, opts)
-    const sub: ConsumerSide = { from, monitor, min: demand.min, max: demand.max, cancel: demand.cancel, manual: false, pending: 0 }
-    this.#producers.set(from.tag.key, sub)
-    this.#monitors.set(monitor.key, from.tag.key)
-    if (!sent) return from
-    sub.manual = this.handleSubscribe('producer', demand.dispatcherOpts, from) === 'manual'
-    if (!sub.manual) this.ask(from, demand.max)
-    return from
-  }
-
-  // ── messages ──────────────────────────────────────────────────────────────────────────
-
-  #onStage(m: StageMessage): Settle {
-    switch (m.$stage) {
-      case 'subscribe': return this.#onSubscribe(m.consumer, m.tag, m.opts)
-      case 'ask': return this.#onAsk(m)
-      case 'cancel': return this.#consumerLeft(m.tag.key, { kind: 'cancel', reason: m.reason })
-      case 'events': return this.#onEvents(m.producer, m.tag, m.events as E[])
-      case 'cancelled': return this.#ended(m.tag.key, { kind: 'cancel', reason: m.reason })
-    }
-  }
-
-  #onSubscribe(consumer: Pid, tag: Ref, opts: Readonly<Record<string, unknown>>): Settle {
-    const refuse = (reason: unknown): void => this.send(consumer, { $stage: 'cancelled', producer: this.self, tag, reason })
-    if (this.#dispatcher === null) return refuse('not_a_producer')
-    if (this.#consumers.has(tag.key)) return refuse('duplicated_subscription')
-    const from: ConsumerFrom = { consumer, tag }
-    if (this.handleSubscribe('consumer', opts, from) === 'manual') {
-      throw makeError('ERR_BAD_RETURN_VALUE', 'handleSubscribe (a producer may only be automatic)', 'manual')
-    }
-    let demand: number
-    try {
-      demand = this.#dispatcher.subscribe(tag.key, opts, consumer)
-    } catch (error) {
-      const code = (error as { code?: unknown }).code
-      return refuse(code === 'ERR_STAGE_ALREADY_SUBSCRIBED' ? 'already_subscribed' : error)
-    }
-    const monitor = this.monitor(consumer)
-    this.#consumers.set(tag.key, { consumer, tag, monitor })
-    this.#monitors.set(monitor.key, tag.key)
-    return demand > 0 ? this.#serve(demand) : undefined
-  }
-
-  #onAsk(m: Extract<ToProducer, { $stage: 'ask' }>): Settle {
-    if (this.#dispatcher === null) return
-    if (!this.#consumers.has(m.tag.key)) {
-      this.send(m.consumer, { $stage: 'cancelled', producer: this.self, tag: m.tag, reason: 'unknown_subscription' })
-      return
-    }
-    if (this.#accumulating) {
-      this.#heldAsks.push(m)
-      return
-    }
-    return this.#step(this.#dispatcher.ask(m.n, m.tag.key))
-  }
-
-  /** Make a dispatcher step's deliveries, hand its infos to handleInfo, serve its demand. */
-  #step(step: DemandStep<E, number>): Settle {
-    for (const d of step.deliveries) this.#deliver(d.sub, d.events)
-    for (const info of step.infos) this.#dueInfos.push(info)
-    return step.demand > 0 ? this.#serve(step.demand) : undefined
-  }
-
-  /** STG-R10: upstream demand `n`: from the buffer first, the rest from handleDemand (or, for a producer_consumer, upstream events). */
-  #serve(n: number): Settle {
-    const fromBuffer = Math.min(n, this.#buffer.length)
-    if (fromBuffer > 0) {
-      this.#dispatch(this.#buffer.take(fromBuffer))
-      for (const info of this.#buffer.due()) this.#placeInfo(info)
-    }
-    const rest = n - fromBuffer
-    if (rest <= 0) return
-    if (this.#type === 'producer_consumer') {
-      this.#allowance += rest
-      return this.#drain()
-    }
-    return this.#then(this.handleDemand(rest))
-  }
-
-  /** A callback's return (and this.emit): emitted events go to the dispatcher. */
-  #then(result: unknown): Settle {
-    if (isThenable(result)) return Promise.resolve(result).then((events) => this.#emit(events))
-    this.#emit(result)
-  }
-
-  #emit(events: unknown): void {
-    const extra = this.#emitted
-    const list = Array.isArray(events) ? (events as E[]) : []
-    if (extra.length === 0 && list.length === 0) return
-    if (this.#dispatcher === null) {
-      // STG-R13: a consumer has nowhere to send events: they are dropped, with a report.
-      this.#emitted = []
-      emitReport(this, { type: 'report', kind: 'stage', stage: this.self, event: 'consumer_events_dropped', count: extra.length + list.length })
-      return
-    }
-    const all = extra.length === 0 ? list : [...extra, ...list]
-    this.#emitted = []
-    if (this.#type === 'producer_consumer') this.#allowance = Math.max(0, this.#allowance - all.length)
-    if (this.#accumulating) this.#store(all)
-    else this.#dispatch(all)
-  }
-
-  #dispatch(events: E[]): void {
-    const step: DispatchStep<E, number> = (this.#dispatcher as Dispatcher<E, number>).dispatch(events)
-    for (const d of step.deliveries) this.#deliver(d.sub, d.events)
-    if (step.leftover.length > 0) this.#store(step.leftover)
-    for (const r of step.recredits) {
-      const c = this.#consumers.get(r.sub)
-      if (c !== undefined) this.send(this.self, { $stage: 'ask', consumer: c.consumer, tag: c.tag, n: r.n } satisfies ToProducer)
-    }
-  }
-
-  #deliver(key: number, events: readonly E[]): void {
-    const c = this.#consumers.get(key)
-    if (c !== undefined && events.length > 0) this.send(c.consumer, { $stage: 'events', producer: this.self, tag: c.tag, events })
-  }
-
-  /** STG-R11: keep what nobody can take (bufferSize, keep first or last), reporting what is dropped. */
-  #store(events: readonly E[]): void {
-    const dropped = this.#buffer.store(events)
-    for (const info of this.#buffer.due()) this.#placeInfo(info)
-    if (dropped > 0 && this.formatDiscarded(dropped)) {
-      emitReport(this, { type: 'report', kind: 'stage', stage: this.self, event: 'discarded', count: dropped })
-    }
-  }
-
-  /** STG-R6: events for a consumer, in batches of max - min, asking again whenever demand falls to min. */
-  #onEvents(producer: Pid, tag: Ref, events: E[]): Settle {
-    const sub = this.#producers.get(tag.key)
-    if (sub === undefined) {
-      // STG-R4: events for a subscription this stage does not have: tell their producer (a pure
-      // producer has no subscriptions of its own and ignores them).
-      if (this.#type !== 'producer') {
-        this.send(producer, { $stage: 'cancel', consumer: this.self, tag, reason: 'unknown_subscription' } satisfies ToProducer)
-      }
-      return
-    }
-    if (this.#type === 'producer_consumer') {
-      this.#waiting.push({ events, sub })
-      return this.#drain()
-    }
-    return this.#handleBatches(events, sub)
-  }
-
-  #handleBatches(events: E[], sub: ConsumerSide): Settle {
-    if (sub.manual) return this.#then(this.handleEvents(events, sub.from))
-    const size = sub.max - sub.min
-    let at = 0
-    const next = (): Settle => {
-      while (at < events.length) {
-        const batch = at === 0 && events.length <= size ? events : events.slice(at, at + size)
-        at += batch.length
-        const result = this.#then(this.handleEvents(batch, sub.from))
-        const after = (): void => this.#consumed(sub, batch.length)
-        if (isThenable(result)) return result.then(() => { after(); return next() })
-        after()
-      }
-    }
-    return next()
-  }
-
-  /** A batch is handled: refill demand up to max once it is down to min. */
-  #consumed(sub: ConsumerSide, n: number): void {
-    sub.pending = Math.max(0, sub.pending - n)
-    if (sub.pending <= sub.min && this.#producers.has(sub.from.tag.key)) this.ask(sub.from, sub.max - sub.pending)
-  }
-
-  /** producer_consumer: handle waiting upstream events while downstream demand allows (STG-R16). */
-  #drain(): Settle {
-    const waiting = this.#waiting
-    // Infos and cancels need no demand: they wait only for the events queued ahead of them.
-    while (waiting.length > 0 && (this.#allowance > 0 || !('events' in (waiting[0] as object)))) {
-      const next = waiting.shift() as Waiting<E>
-      if ('info' in next) {
-        this.#placeInfo(next.info)
-        continue
-      }
-      if ('cancel' in next) {
-        if (this.#cancelled(next.sub, next.cancel)) return
-        continue
-      }
-      const result = this.#handleBatches(next.events, next.sub)
-      if (isThenable(result)) return result.then(() => this.#drain())
-    }
-  }
-
-  // ── info ordering (STG-R14) ──────────────────────────────────────────────────────────
-
-  /** syncInfo/asyncInfo: handled once everything ahead of it (buffered or waiting events) has gone out. */
-  #info(message: unknown): Settle {
-    // A consumer has nothing ahead of it: the info is due at once.
-    if (this.#dispatcher === null) return this.#then(this.handleInfo(message))
-    if (this.#type === 'producer_consumer' && this.#waiting.length > 0) {
-      this.#waiting.push({ info: message })
-      return
-    }
-    if (!this.#buffer.mark(message)) this.#placeInfo(message)
-  }
-
-  /** Past the buffer: the dispatcher may still hold events ahead of it (partitions), else it is due now. */
-  #placeInfo(message: unknown): void {
-    if ((this.#dispatcher as Dispatcher<E, number>).info(message) === 'now') this.#dueInfos.push(message)
-  }
-
-  /**
-   * handleInfo for each info now due, in the order they fell due, each through #then (its events
-   * dispatched, its Promise awaited). Events dispatched here may make more infos due: the loop
-   * takes them too.
-   */
-  #handleDueInfos(): Settle {
-    const due = this.#dueInfos
-    while (due.length > 0 && !this.#stopping) {
-      const result = this.#then(this.handleInfo(due.shift()))
-      if (isThenable(result)) return Promise.resolve(result).then(() => this.#handleDueInfos())
-    }
-  }
-
-  // ── ends of subscriptions ─────────────────────────────────────────────────────────────
-
-  /** Producer side: a consumer cancelled or went down. */
-  #consumerLeft(key: number, why: CancelReason): Settle {
-    const c = this.#consumers.get(key)
-    if (c === undefined || this.#dispatcher === null) return
-    this.#consumers.delete(key)
-    this.#monitors.delete(c.monitor.key)
-    this.demonitor(c.monitor, { flush: true })
-    // A cancel is answered with a cancel, so the consumer runs its own cancel handling too.
-    if (why.kind === 'cancel') this.send(c.consumer, { $stage: 'cancelled', producer: this.self, tag: c.tag, reason: why.reason })
-    this.handleCancel(why, { consumer: c.consumer, tag: c.tag })
-    return this.#step(this.#dispatcher.cancel(key))
-  }
-
-  /** Consumer side (or a producer's monitor of a consumer): a subscription ended. */
-  #ended(key: number, why: CancelReason): Settle {
-    if (this.#consumers.has(key)) return this.#consumerLeft(key, why)
-    const sub = this.#producers.get(key)
-    if (sub === undefined) return
-    this.#producers.delete(key)
-    this.#monitors.delete(sub.monitor.key)
-    this.demonitor(sub.monitor, { flush: true })
-    // STG-R16: a producer_consumer handles the events queued before the cancel first.
-    if (this.#type === 'producer_consumer' && this.#waiting.length > 0) {
-      this.#waiting.push({ cancel: why, sub })
-      return
-    }
-    this.#cancelled(sub, why)
-  }
-
-  /** handleCancel, then the cancel mode (STG-R9); true when it stops the stage. */
-  #cancelled(sub: ConsumerSide, why: CancelReason): boolean {
-    this.handleCancel(why, sub.from)
-    // already_subscribed never stops the consumer.
-    const reason = why.reason
-    if (reason === 'already_subscribed' || sub.cancel === 'temporary') return false
-    if (sub.cancel === 'transient' && isCleanReason(reason)) return false
-    this.stop(reason)
-    return true
-  }
-
-  // ── calls ─────────────────────────────────────────────────────────────────────────────
-
-  #onCall(m: CallMessage): Settle {
-    if (isStopRequest(m.request)) {
-      this.stop(m.request.reason)
-      return
-    }
-    if (isAdmin(m.request)) return answer(this, m.from, () => this.#admin(m.request as AdminRequest))
-    const result = this.handleCall(m.request, m.from)
-    // STG-R13: events emitted by the callback go out before its reply; noreply() answers later.
-    const done = (value: unknown): void => {
-      this.#emit(undefined)
-      if (!isNoreply(value)) this.reply(m.from, value)
-    }
-    if (isThenable(result)) return Promise.resolve(result).then(done)
-    done(result)
-  }
-
-  #admin(r: AdminRequest): unknown {
-    switch (r.$stageAdmin) {
-      case 'subscribe':
-        return this.#subscribe(r.opts)
-      case 'resubscribe': {
-        // STG-R5: the old subscription ends with `reason` (handleCancel runs, its cancel mode does
-        // not apply: the consumer is moving, not losing its producer), then the new one starts.
-        const old = this.#producers.get(r.from.tag.key)
-        if (old !== undefined) {
-          this.#producers.delete(r.from.tag.key)
-          this.#monitors.delete(old.monitor.key)
-          this.demonitor(old.monitor, { flush: true })
-          this.send(old.from.producer, { $stage: 'cancel', consumer: this.self, tag: old.from.tag, reason: r.reason } satisfies ToProducer)
-          this.handleCancel({ kind: 'cancel', reason: r.reason }, old.from)
-        }
-        return this.#subscribe(r.opts)
-      }
-      case 'buffered':
-        if (this.#dispatcher === null) throw makeError('ERR_STAGE_NOT_A_PRODUCER', this.self.toString())
-        return this.#buffer.length
-      case 'demand': {
-        if (this.#dispatcher === null) throw makeError('ERR_STAGE_NOT_A_PRODUCER', this.self.toString())
-        if (r.mode === 'accumulate' && this.#type === 'producer') this.#accumulating = true
-        if (r.mode === 'forward' && this.#accumulating) {
-          this.#accumulating = false
-          // Replay what was held, in arrival order: the asks come back as messages to self.
-          for (const ask of this.#heldAsks) this.send(this.self, ask)
-          this.#heldAsks = []
-        }
-        return this.#accumulating ? 'accumulate' : 'forward'
-      }
-    }
-  }
 }
-
-/** handleCall returned noreply() (from server.ts): the stage answers later with this.reply(from, v). */
-const isNoreply = (v: unknown): boolean =>
-  typeof v === 'object' && v !== null && kAction in v && (v as { [kAction]: unknown })[kAction] === 'noreply'
-
-const isThenable = (v: unknown): v is PromiseLike<unknown> =>
-  typeof v === 'object' && v !== null && typeof (v as { then?: unknown }).then === 'function'
 
 /** A pid, a name or an alias (not a SubscribeOptions object, which has `to`). */
 const isAddress = (v: unknown): v is Address => typeof v !== 'object' || v === null || !('to' in v)
