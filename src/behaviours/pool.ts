@@ -114,7 +114,6 @@ interface Retry {
 const isRetry = (m: unknown): m is Retry =>
   typeof m === 'object' && m !== null && typeof (m as { $poolRetry?: unknown }).$poolRetry === 'number'
 
-
 const RETRY_MS = 100
 const STRATEGIES: readonly string[] = ['round_robin', 'random', 'least_busy']
 

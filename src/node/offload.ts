@@ -41,13 +41,17 @@ export class OffloadPool {
 
   /** Run one task; rejects with piscina's error when it throws, is aborted, or the pool closes. */
   run(request: OffloadRequest, signal: AbortSignal | undefined): Promise<OffloadOutcome> {
+    this.#pool ??= this.#start()
+    const task = { module: moduleUrl(request.module), name: request.name, args: request.args }
+    return this.#pool.run(task, signal === undefined ? {} : { signal }) as Promise<OffloadOutcome>
+  }
+
+  #start(): Piscina {
     const workerData: OffloadThreadData = { tsx: tsxApi() }
     // Offload threads take the process's flags (tsx's loader among them) but not --input-type,
     // which a worker refuses outright: a script run with `node --input-type=module -e` may offload too.
     const execArgv = process.execArgv.filter((a) => !a.startsWith('--input-type'))
-    this.#pool ??= new Piscina({ filename: taskModule, minThreads: this.threads, maxThreads: this.threads, workerData, execArgv })
-    const task = { module: moduleUrl(request.module), name: request.name, args: request.args }
-    return this.#pool.run(task, signal === undefined ? {} : { signal }) as Promise<OffloadOutcome>
+    return new Piscina({ filename: taskModule, minThreads: this.threads, maxThreads: this.threads, workerData, execArgv })
   }
 
   /** Stop every offload thread; tasks still running reject. */
@@ -86,18 +90,17 @@ export class OffloadService extends Actor<void, unknown> {
     const pool = this.pool
     if (pool === null || pool.closed) return this.replyError(from, makeError('ERR_OFFLOAD_CLOSED', task))
     this.#running.set(from, task)
-    const timer = request.timeout === Infinity ? null : new AbortController()
-    const timeout = timer === null ? null : setTimeout(() => timer.abort(), request.timeout)
+    // An unref'd timer: it never keeps the process alive, and firing after the task ended is harmless.
+    const signal = request.timeout === Infinity ? undefined : AbortSignal.timeout(request.timeout)
     try {
-      const outcome = await pool.run(request, timer?.signal)
+      const outcome = await pool.run(request, signal)
       if ('value' in outcome) this.reply(from, outcome.value)
       else if ('missing' in outcome) this.replyError(from, makeError('ERR_OFFLOAD_NOT_FOUND', request.module, request.name, outcome.missing))
       else this.replyError(from, thrownBy(task, outcome.thrown))
     } catch (error) {
-      this.replyError(from, failure(task, request, error, timer?.signal.aborted === true, pool.closed))
+      this.replyError(from, failure(task, request, error, signal?.aborted === true, pool.closed))
     } finally {
       this.#running.delete(from)
-      if (timeout !== null) clearTimeout(timeout)
     }
   }
 }
