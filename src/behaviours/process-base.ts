@@ -17,7 +17,7 @@ type AnyServer = Server<any, any, any, any>
 import type { ExitReason } from '../core/exit.ts'
 import type { From } from '../core/envelope.ts'
 import { makeError } from '../core/errors.ts'
-import { OFFLOAD_SERVICE, offloadCall, type OffloadOptions } from '../core/offload.ts'
+import { offload, type OffloadOptions } from '../core/offload.ts'
 
 export abstract class ProcessBase {
   /** @hidden The runtime attaches the context here before init. */
@@ -208,12 +208,7 @@ export abstract class ProcessBase {
    * ```
    */
   offload<R = unknown>(module: string | URL, name: string, args?: readonly unknown[], options?: OffloadOptions): Promise<R> {
-    try {
-      const { request, call } = offloadCall(module, name, args, options)
-      return this.context.call(OFFLOAD_SERVICE, request, call) as Promise<R>
-    } catch (error) {
-      return Promise.reject(error)
-    }
+    return offload<R>(this.context, module, name, args, options)
   }
 
   /** Milliseconds on this thread's clock (virtual under the test kit's clock). */

@@ -11,7 +11,7 @@
  * This file holds only what both ends share: the service's name and the request's shape.
  */
 import { makeError } from './errors.ts'
-import type { CallOptions } from './process-context.ts'
+import type { CallOptions, Caller } from './process-context.ts'
 
 /** The registered name of the node's offload service (a process on the main thread). */
 export const OFFLOAD_SERVICE = 'skein.offload'
@@ -48,7 +48,7 @@ const REPLY_GRACE_MS = 5000
  * Check an offload's arguments and build the call to the service.
  * @throws ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE
  */
-export function offloadCall(module: string | URL, name: string, args: readonly unknown[] | undefined,
+function offloadCall(module: string | URL, name: string, args: readonly unknown[] | undefined,
   options: OffloadOptions | undefined): { request: OffloadRequest; call: CallOptions } {
   if (!(module instanceof URL) && (typeof module !== 'string' || module.length === 0)) {
     throw makeError('ERR_INVALID_ARG_TYPE', 'module', 'a URL or an absolute path', module)
@@ -63,5 +63,19 @@ export function offloadCall(module: string | URL, name: string, args: readonly u
   return {
     request: { $offload: true, module: href, name, args: args ?? [], timeout },
     call: { timeout: timeout === Infinity ? Infinity : timeout + REPLY_GRACE_MS },
+  }
+}
+
+/**
+ * Offload as `caller` (the node, or a process's context): the call to the service, or a
+ * rejection for bad arguments (a method that returns a promise never throws).
+ */
+export function offload<R>(caller: Pick<Caller, 'call'>, module: string | URL, name: string,
+  args: readonly unknown[] | undefined, options: OffloadOptions | undefined): Promise<R> {
+  try {
+    const { request, call } = offloadCall(module, name, args, options)
+    return caller.call<R>(OFFLOAD_SERVICE, request, call)
+  } catch (error) {
+    return Promise.reject(error)
   }
 }

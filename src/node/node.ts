@@ -29,7 +29,7 @@ import type { ApplicationSpec, StartType } from '../behaviours/application.ts'
 import { NodeShell } from './node-shell.ts'
 import { resolveOptions, moduleUrl, type NodeOptions, type ResolvedOptions } from './options.ts'
 import { OffloadPool, OffloadService } from './offload.ts'
-import { OFFLOAD_SERVICE, offloadCall, type OffloadOptions } from '../core/offload.ts'
+import { OFFLOAD_SERVICE, offload, type OffloadOptions } from '../core/offload.ts'
 import { allocateSharedMemory, schedulerInit, type SharedMemory } from './shared-memory.ts'
 import { Threads } from './threads.ts'
 import { nodeStats, type NodeStats } from './node-stats.ts'
@@ -266,13 +266,7 @@ export class Node extends EventEmitter {
    * ```
    */
   offload<R = unknown>(module: string | URL, name: string, args?: readonly unknown[], options?: OffloadOptions): Promise<R> {
-    if (this.#stopped) return stopped()
-    try {
-      const { request, call } = offloadCall(module, name, args, options)
-      return this.#main.services.call(this.#shell, OFFLOAD_SERVICE, request, call) as Promise<R>
-    } catch (error) {
-      return Promise.reject(error)
-    }
+    return offload<R>(this, module, name, args, options)
   }
 
   /** The pid registered as `name`, or undefined. */
