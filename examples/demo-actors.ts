@@ -76,6 +76,11 @@ export interface BatchDone {
   readonly parts: number
 }
 
+/** The fault the demo injects: an Error whose `reason` names the work item it struck (it crosses threads as data). */
+function injectedCrash(batch: number, document: number): Error {
+  return Object.assign(new Error(`injected crash in work item ${batch} at document ${document}`), { reason: { injectedIn: batch } })
+}
+
 /** Tokenizes a batch of documents and hands each word's count to the counter partition that owns it. */
 export class Tokenizer extends Server<DemoConfig & { partition: number }, Batch & { ack: Pid }, never, BatchDone> {
   config!: DemoConfig
@@ -96,7 +101,7 @@ export class Tokenizer extends Server<DemoConfig & { partition: number }, Batch 
     const crashAt = !batch.retry && crashes(batch.first, seed, crashRate) ? batch.first + (batch.count >> 1) : -1
     let words = 0
     for (let id = batch.first; id < batch.first + batch.count; id++) {
-      if (id === crashAt) throw new Error(`injected crash in work item ${batch.id} at document ${id}`)
+      if (id === crashAt) throw injectedCrash(batch.id, id)
       words += this.tally.add(generateDocument(id, seed))
     }
     let parts = 0
@@ -220,9 +225,9 @@ export class Coordinator extends Server<DemoConfig, RunRequest | 'progress', nev
 
   /** What to re-send: a batch that crashed its tokenizer is retried without the fault; one queued behind it as it was. */
   #afterFailure(batch: Batch, error: unknown): Batch {
-    const reason = (error as { reason?: { message?: unknown } }).reason
-    const crashed = /injected crash in work item (\d+)/.exec(String(reason?.message ?? reason))
-    if (crashed === null || Number(crashed[1]) !== batch.id) return batch
+    // The call failed with the tokenizer's exit reason: the injected crash names its work item.
+    const exit = (error as { reason?: { reason?: { injectedIn?: unknown } } }).reason
+    if (exit?.reason?.injectedIn !== batch.id) return batch
     this.restarts++
     return { ...batch, retry: true }
   }
