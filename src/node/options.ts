@@ -38,6 +38,12 @@ export interface NodeOptions {
   /** Work units per scheduler turn before yielding to the event loop (default 4096). */
   turnBudget?: number
   /**
+   * Longest a scheduler turn runs before its thread's event loop gets a pass (timers, call
+   * timeouts, I/O, the control port), in ms (default 2). The clock is read every few messages,
+   * so a process whose messages are slow is preempted between messages, never within one.
+   */
+  turnSliceMs?: number
+  /**
    * How long an idle scheduler polls its rings before sleeping, in µs. Default 50 while worker
    * threads do not outnumber cores, else 0: spinning threads would steal cores from working ones.
    */
@@ -73,6 +79,7 @@ export interface ResolvedOptions {
   readonly maxNames: number
   readonly batch: number
   readonly turnBudget: number
+  readonly turnSliceMs: number
   readonly spinMicros: number
   readonly lightSleepMs: number
   readonly shutdownTimeout: number
@@ -82,7 +89,7 @@ export interface ResolvedOptions {
   readonly offloadThreads: number
 }
 
-const KNOWN = ['threads', 'modules', 'ringBytes', 'maxNames', 'batch', 'turnBudget', 'spinMicros', 'lightSleepMs',
+const KNOWN = ['threads', 'modules', 'ringBytes', 'maxNames', 'batch', 'turnBudget', 'turnSliceMs', 'spinMicros', 'lightSleepMs',
   'shutdownTimeout', 'restartThreads', 'env', 'clock', 'offloadThreads'] as const
 
 function integer(name: string, v: unknown, min: number, max: number): number {
@@ -131,6 +138,7 @@ export function resolveOptions(options: NodeOptions | undefined): ResolvedOption
     maxNames: o.maxNames === undefined ? 8192 : integer('maxNames', o.maxNames, 1, 2 ** 22),
     batch: o.batch === undefined ? 64 : integer('batch', o.batch, 1, 1 << 20),
     turnBudget: o.turnBudget === undefined ? 4096 : integer('turnBudget', o.turnBudget, 1, 1 << 24),
+    turnSliceMs: o.turnSliceMs === undefined ? 2 : integer('turnSliceMs', o.turnSliceMs, 1, 60_000),
     spinMicros: o.spinMicros === undefined ? (threads <= cores ? 50 : 0) : integer('spinMicros', o.spinMicros, 0, 1_000_000),
     lightSleepMs: o.lightSleepMs === undefined ? 20 : integer('lightSleepMs', o.lightSleepMs, 0, 60_000),
     shutdownTimeout: o.shutdownTimeout === undefined ? 5000 : integer('shutdownTimeout', o.shutdownTimeout, 0, 2 ** 31 - 1),

@@ -48,6 +48,7 @@ export function schedulerInit(index: number, total: number, creation: number, ge
     modules: opts.modules,
     batch: opts.batch,
     turnBudget: opts.turnBudget,
+    turnSliceMs: opts.turnSliceMs,
     spinMicros: opts.spinMicros,
     // The main thread is the user's: it never blocks in a light sleep.
     lightSleepMs: index === 0 ? 0 : opts.lightSleepMs,

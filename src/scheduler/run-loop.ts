@@ -1,14 +1,24 @@
 /**
  * The thread's run loop: work, spin briefly, then sleep on the doorbell.
  *
- *   turn ─▶ work() until it reports nothing done or the budget is spent
- *        ├─ budget spent ─────────────▶ setImmediate(turn)   (timers and sockets get served)
+ *   turn ─▶ work() until it reports nothing done, the budget is spent or the time slice is over
+ *        ├─ budget or slice spent ────▶ setImmediate(turn)   (timers, sockets, the control port)
  *        ├─ a promise a process awaits was settled ─▶ end now; its microtasks run, then a
  *        │                                             fallback turn (setImmediate) if none kicked
+ *        ├─ the turn runs as a microtask ─▶ end now, fallback turn (never spin or block there)
  *        ├─ incoming within spin ─────▶ work again (bounded rounds per turn)
- *        └─ nothing ─▶ announce SLEEPING ─▶ re-check ─┬▶ light sleep: Atomics.wait(doorbell, ≤ 1 ms),
- *                                                      │  then one event-loop pass (timers, I/O)
+ *        └─ nothing ─▶ announce SLEEPING ─▶ re-check ─┬▶ light sleep: Atomics.wait(doorbell, ≤ 1 ms);
+ *                                                      │  woken: another turn in the same macrotask,
+ *                                                      │  else one event-loop pass (timers, I/O)
  *                                                      └▶ deep sleep: Atomics.waitAsync(doorbell)
+ * Only a turn that runs as a macrotask (setImmediate) spins or sleeps: the microtask queue was
+ * empty when it began. A turn started as a microtask (a kick, a wake-up) may have microtasks
+ * queued behind it, such as the continuation of an async callback whose reply just kicked it; a
+ * spin or a futex wait there would hold that continuation back, so such a turn hands the decision
+ * to a fallback macrotask turn instead.
+ * A turn also ends after `sliceMs` of work (the runner reads the clock every few messages), so a
+ * process whose messages are slow cannot hold timers, call timeouts and the control port back
+ * for longer than about one slice plus one message (BEAM preempts by reductions; we by time).
  * Light sleep (worker threads only, for `lightSleepMs` after the last work) is a futex wait: a
  * sender's notify wakes it directly, where a waitAsync wake-up goes through the event loop.
  * Its slices are bounded by the next timer, and the event loop runs between slices, so timers
@@ -23,6 +33,8 @@ import { announceSleep, cancelSleep, waitForDoorbell } from '../mailbox/doorbell
 import { DOORBELL, LINE_I32, SLEEPING } from '../mailbox/layout.ts'
 
 const MAX_MICRO_TURNS = 16
+/** Light-sleep wake-ups handled in one macrotask before the event loop gets a pass. */
+const MAX_WAKES_PER_MACROTASK = 16
 /** Longest a light sleep blocks the event loop, in ms. */
 const LIGHT_SLICE_MS = 1
 const WOKE_SPIN_FACTOR = 4
@@ -51,7 +63,20 @@ export interface RunLoopOptions {
   lightSleepMs: number
   /** Cores this process may use: a spin is skipped while more scheduler threads than this are awake. */
   cores: number
+  /** Longest a turn works before yielding to the event loop, in ms. */
+  sliceMs: number
 }
+
+/** How a turn ended. */
+const End = {
+  /** Budget or slice spent, or work is queued: another turn after one event-loop pass. */
+  YIELD: 0,
+  /** Microtasks must run first (a settled promise, or a turn that ran as a microtask). */
+  MICROTASKS: 1,
+  /** Nothing to do: spin or sleep. */
+  IDLE: 2,
+} as const
+type End = (typeof End)[keyof typeof End]
 
 export class RunLoop {
   readonly #work: LoopWork
@@ -72,6 +97,8 @@ export class RunLoop {
   /** A promise a process awaits was settled (see awaitMicrotasks): do not spin or sleep yet. */
   #microtasksDue = false
   #lastWork = 0
+  /** When the current turn's time slice ends (performance.now() ms). */
+  #deadline = Infinity
   turns = 0
   sleeps = 0
 
@@ -84,6 +111,11 @@ export class RunLoop {
 
   get inTurn(): boolean {
     return this.#inTurn
+  }
+
+  /** True once the current turn has used its time slice: the runner stops taking messages. */
+  sliceOver(): boolean {
+    return performance.now() >= this.#deadline
   }
 
   /**
@@ -126,7 +158,7 @@ export class RunLoop {
 
   readonly #macroTurn = (): void => {
     this.#microTurns = 0
-    this.#turn()
+    this.#run(true)
   }
 
   #armFallback(): void {
@@ -138,7 +170,7 @@ export class RunLoop {
     if (this.#scheduled || this.#inTurn || this.#stopped) return
     this.#microTurns = 0
     this.#scheduled = true
-    this.#turn()
+    this.#run(true)
   }
 
   stop(): void {
@@ -155,43 +187,64 @@ export class RunLoop {
     }
   }
 
+  /** A turn queued as a microtask (kick). */
   readonly #turn = (): void => {
+    this.#run(false)
+  }
+
+  /**
+   * Run turns: one, or in a macrotask also the ones after light-sleep wake-ups, then schedule
+   * what comes next (another turn, a fallback turn, or a sleep).
+   */
+  #run(macrotask: boolean): void {
     if (!this.#scheduled) return
     this.#scheduled = false
     this.#immediate = null
     if (this.#stopped) return
+    for (let wakes = 0; ; wakes++) {
+      const end = this.#oneTurn(macrotask)
+      if (end === End.YIELD) {
+        this.#microtasksDue = false
+        this.#yield()
+        return
+      }
+      if (end === End.MICROTASKS) {
+        // The awaiting code runs as microtasks now; what it sends kicks a turn at once. A fallback
+        // turn after them (setImmediate) looks for anything else and lets the loop sleep.
+        this.#microtasksDue = false
+        this.#armFallback()
+        return
+      }
+      if (!this.#sleep()) return
+      // Woken from a light sleep by a peer: work at once, in this macrotask (no microtask ran
+      // meanwhile: the thread was blocked), a bounded number of times before the event loop's turn.
+      if (wakes >= MAX_WAKES_PER_MACROTASK || this.#stopped) {
+        this.#yield()
+        return
+      }
+    }
+  }
+
+  #oneTurn(macrotask: boolean): End {
     this.turns++
     this.#inTurn = true
-    let yieldNow = false
+    this.#deadline = performance.now() + this.#opts.sliceMs
     try {
       let done = 0
       for (let round = 0; ; round++) {
         let did: number
         while ((did = this.#work.work()) > 0) {
           done += did
-          if (done >= this.#opts.turnBudget) break
+          if (done >= this.#opts.turnBudget || this.sliceOver()) break
         }
         if (done > 0) this.#lastWork = performance.now()
-        if (done >= this.#opts.turnBudget || this.#work.hasLocalWork()) {
-          yieldNow = true
-          break
-        }
-        if (this.#microtasksDue) break
-        if (round >= this.#opts.maxRounds || !this.#spin()) break
+        if (done >= this.#opts.turnBudget || this.#work.hasLocalWork() || this.sliceOver()) return End.YIELD
+        if (this.#microtasksDue || !macrotask) return End.MICROTASKS
+        if (round >= this.#opts.maxRounds || !this.#spin()) return End.IDLE
       }
     } finally {
       this.#inTurn = false
-    }
-    if (yieldNow) {
-      this.#microtasksDue = false
-      this.#yield()
-    } else if (this.#microtasksDue) {
-      // The awaiting code runs as microtasks now; what it sends kicks a turn at once. A fallback
-      // turn after them (setImmediate) looks for anything else and lets the loop sleep.
-      this.#microtasksDue = false
-      this.#armFallback()
-    } else {
-      this.#sleep()
+      this.#deadline = Infinity
     }
   }
 
@@ -227,46 +280,45 @@ export class RunLoop {
     return awake > this.#opts.cores
   }
 
-  #sleep(): void {
-    if (this.#stopped) return
+  /** Announce sleep and sleep; true if a light sleep was woken by a peer (work is waiting). */
+  #sleep(): boolean {
+    if (this.#stopped) return false
     announceSleep(this.#bells, this.#bell)
     // Re-check after announcing (see doorbell.ts): a frame published before our store is seen
     // here; one published after it finds SLEEPING and rings.
     if (this.#work.hasIncoming() || this.#work.hasLocalWork()) {
       cancelSleep(this.#bells, this.#bell)
       this.kick()
-      return
+      return false
     }
     this.sleeps++
     if (this.#opts.lightSleepMs > 0 && performance.now() - this.#lastWork < this.#opts.lightSleepMs) {
-      this.#lightSleep()
-      return
+      return this.#lightSleep()
     }
     this.#sleeping = true
-    if (this.#waiting) return
+    if (this.#waiting) return false
     const wake = waitForDoorbell(this.#bells, this.#bell)
     if (wake === undefined) {
       this.#sleeping = false
       this.kick()
-      return
+      return false
     }
     this.#waiting = true
     void wake.then(this.#onWake)
+    return false
   }
 
-  #lightSleep(): void {
+  /** A futex wait of at most one slice; true if a sender woke us (the caller runs a turn). */
+  #lightSleep(): boolean {
     const slice = Math.max(0, Math.min(LIGHT_SLICE_MS, this.#work.nextTimerMs()))
     // Owner blocks on its own bell while it reads SLEEPING: 'ok' when a sender swapped it to
     // AWAKE and notified, 'not-equal' if that happened before the call, else 'timed-out'.
     const woken = Atomics.wait(this.#bells, this.#bell, SLEEPING, slice) !== 'timed-out'
     cancelSleep(this.#bells, this.#bell)
-    if (woken) {
-      this.#microTurns = 0
-      this.kick()
-    } else {
-      // Let the event loop run its timers and I/O once, then come back (and sleep again).
-      this.#yield()
-    }
+    if (woken) return true
+    // Let the event loop run its timers and I/O once, then come back (and sleep again).
+    this.#yield()
+    return false
   }
 
   readonly #onWake = (): void => {
@@ -277,7 +329,7 @@ export class RunLoop {
     this.#microTurns = 0
     if (!this.#scheduled && !this.#inTurn && !this.#stopped) {
       this.#scheduled = true
-      this.#turn()
+      this.#run(false)
     }
   }
 }

@@ -1,7 +1,14 @@
 /**
  * The run queue and the running of processes: each queued process handles at most `batch`
- * messages (fewer if frames arrive meanwhile), then goes to the back of the queue. A callback
- * that returns a Promise suspends only its own process until it settles.
+ * messages (fewer if frames arrive meanwhile, or the turn's time slice ends), then goes to the
+ * back of the queue. A callback that returns a Promise suspends only its own process until it
+ * settles.
+ *
+ * Intake is paced with handling: while a process has a long mailbox (more than LONG_MAILBOX
+ * messages), each poll decodes at most BACKLOG_POLL frames per peer. Decoding is work too; a
+ * thread that decoded everything a fast producer sends would spend its time filling a mailbox
+ * it has no time left to empty. The frames wait in the ring (and in the producer's overflow
+ * queue once the ring is full), in order.
  *
  *   IDLE ──message──▶ QUEUED ──turn──▶ RUNNING ──returns──▶ IDLE | QUEUED
  *                                        ├── returns a Promise ──▶ SUSPENDED ──settles──▶ ...
@@ -15,6 +22,15 @@ import type { DirectMessage } from '../core/envelope.ts'
 import type { Scheduler } from './scheduler.ts'
 
 export const hasMessages = (p: Proc): boolean => p.mailbox.length > 0 || (p.directbox !== null && p.directbox.length > 0)
+
+/** Frames decoded per peer in one poll when nothing is backed up. */
+const POLL_MAX = 4096
+/** Frames decoded per peer in one poll while a mailbox is long. */
+const BACKLOG_POLL = 16
+/** A mailbox longer than this paces intake (see the banner). */
+const LONG_MAILBOX = 256
+/** The time slice is checked every this many messages (a power of two). */
+const SLICE_CHECK_EVERY = 4
 
 export const isThenable = (v: unknown): v is PromiseLike<unknown> =>
   v !== null && typeof v === 'object' && typeof (v as { then?: unknown }).then === 'function'
@@ -30,6 +46,8 @@ export class Runner {
    */
   #next: Proc | null = null
   #polling = false
+  /** A process ended its last run with a long mailbox: poll with BACKLOG_POLL. */
+  #backlog = false
   readonly #later = new Fifo<() => void>()
 
   constructor(scheduler: Scheduler, batch: number) {
@@ -76,7 +94,7 @@ export class Runner {
   #poll(): number {
     this.#polling = true
     try {
-      return this.#s.transport.poll(4096)
+      return this.#s.transport.poll(this.#backlog ? BACKLOG_POLL : POLL_MAX)
     } finally {
       this.#polling = false
     }
@@ -86,7 +104,9 @@ export class Runner {
   #runQueued(): number {
     const q = this.#queue
     const transport = this.#s.transport
+    const loop = this.#s.loop
     let handled = 0
+    let backlog = false
     for (let n = q.length; ;) {
       let p: Proc
       if (this.#next !== null) {
@@ -98,11 +118,15 @@ export class Runner {
       }
       if (p.status !== Status.QUEUED) continue
       handled += this.#run(p)
+      if (p.mailbox.length > LONG_MAILBOX) backlog = this.#backlog = true
       // Between processes: publish what this one sent and pick up what arrived, so a busy
       // thread answers within one process run rather than one pass over its run queue.
       if (transport.hasPendingOutput()) transport.flush()
       handled += this.#poll()
+      // The rest of the queue keeps its place for the next turn.
+      if (loop.sliceOver()) break
     }
+    this.#backlog = backlog
     return handled
   }
 
@@ -112,6 +136,7 @@ export class Runner {
     const mailbox = p.mailbox
     const instance = p.instance
     const transport = this.#s.transport
+    const loop = this.#s.loop
     let n = 0
     while (n < this.#batch && mailbox.length > 0) {
       const message = mailbox.shift()
@@ -131,8 +156,12 @@ export class Runner {
         this.applyPendingExit(p)
         return n
       }
-      // Cut the batch short when another thread is waiting on us: frames have arrived.
-      if ((n & 15) === 0 && transport.hasFrames()) break
+      if ((n & (SLICE_CHECK_EVERY - 1)) === 0) {
+        if (loop.sliceOver()) break
+        // Cut the batch short when another thread is waiting on us: frames have arrived (unless
+        // this process is backed up: they are likely more of what it is already behind on).
+        if ((n & 15) === 0 && mailbox.length <= LONG_MAILBOX && transport.hasFrames()) break
+      }
     }
     this.#settle(p)
     return n

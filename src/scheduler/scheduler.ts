@@ -41,6 +41,8 @@ export interface SchedulerConfig {
   readonly inRings: readonly (SharedArrayBuffer | null)[]
   readonly batch: number
   readonly turnBudget: number
+  /** Longest a turn works before the event loop gets a pass, in ms. */
+  readonly turnSliceMs: number
   readonly spinMicros: number
   /** Light (blocking) sleep window after the last work, in ms; 0 on the main thread. */
   readonly lightSleepMs?: number
@@ -112,6 +114,7 @@ export class Scheduler {
       nextTimerMs: () => this.timers.nextDelay(),
     }, cfg.control.i32, slot(cfg.index, DOORBELL), {
       turnBudget: cfg.turnBudget, spinMicros: cfg.spinMicros, maxRounds: 64, lightSleepMs: cfg.lightSleepMs ?? 0,
+      sliceMs: cfg.turnSliceMs,
       cores: availableParallelism(),
     })
   }

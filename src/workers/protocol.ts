@@ -18,6 +18,7 @@ export interface WorkerInit {
   readonly modules: string[]
   readonly batch: number
   readonly turnBudget: number
+  readonly turnSliceMs: number
   readonly spinMicros: number
   readonly lightSleepMs: number
   readonly env: Record<string, unknown>

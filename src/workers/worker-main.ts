@@ -32,6 +32,7 @@ const scheduler = new Scheduler({
   inRings: init.inRings,
   batch: init.batch,
   turnBudget: init.turnBudget,
+  turnSliceMs: init.turnSliceMs,
   spinMicros: init.spinMicros,
   lightSleepMs: init.lightSleepMs,
   env: init.env,
