@@ -16,7 +16,7 @@ import type { Settle } from '../../core/process-context.ts'
 import { isCallMessage, isDownMessage, isExitMessage, isStopRequest, type CallMessage, type From } from '../../core/envelope.ts'
 import { makeError } from '../../core/errors.ts'
 import type { ProcessBase } from '../process-base.ts'
-import { kAction } from '../server.ts'
+import { kAction, type Next, type ServerAction } from '../server.ts'
 import { emitReport } from '../reports.ts'
 import { answer } from '../answer.ts'
 import { StageProducer, type ProducerOptions } from './stage-producer.ts'
@@ -64,6 +64,8 @@ export class StageEngine<E> {
   #emitted: E[] = []
   /** stop() was called: infos still due are not handled (GenStage's would stay in the dead mailbox). */
   #stopping = false
+  /** handleCall returned stop(reason, reply): the reply goes once terminate has run. */
+  #replyAfterTerminate: { readonly from: From; readonly value: unknown } | null = null
 
   constructor(stage: EngineStage<E>) {
     this.#stage = stage
@@ -228,13 +230,51 @@ export class StageEngine<E> {
     }
     if (isAdmin(m.request)) return answer(stage, m.from, () => this.#admin(m.request as AdminRequest))
     const result = stage.handleCall(m.request, m.from)
-    // STG-R13: events emitted by the callback go out before its reply; noreply() answers later.
-    const done = (value: unknown): void => {
+    if (isThenable(result)) return Promise.resolve(result).then((r) => this.#callResult(m.from, r))
+    this.#callResult(m.from, result)
+  }
+
+  /**
+   * What handleCall returned, read as Server reads it (server.ts #callResult): a plain value or
+   * replyWith(v) is the reply, noreply() answers later, stop(reason, reply?) stops the stage and
+   * replies once terminate has run (OTP's order). STG-R13: events emitted by the callback go out
+   * before its reply. A stage has no handleContinue or idle timeout, so a `next` asking for one
+   * is a bad return value, as is ignore().
+   */
+  #callResult(from: From, r: unknown): void {
+    const stage = this.#stage
+    if (!isAction(r)) {
       this.#emit(undefined)
-      if (!isNoreply(value)) stage.reply(m.from, value)
+      stage.reply(from, r)
+      return
     }
-    if (isThenable(result)) return Promise.resolve(result).then(done)
-    done(result)
+    switch (r[kAction]) {
+      case 'reply':
+        checkNext(r, r.next)
+        this.#emit(undefined)
+        stage.reply(from, r.value)
+        return
+      case 'noreply':
+        checkNext(r, r.next)
+        this.#emit(undefined)
+        return
+      case 'stop':
+        this.#emit(undefined)
+        if (r.reply !== undefined) this.#replyAfterTerminate = { from, value: r.reply.value }
+        stage.stop(r.reason)
+        return
+      case 'ignore':
+        throw makeError('ERR_BAD_RETURN_VALUE', 'handleCall', 'ignore()')
+      default:
+        throw makeError('ERR_BAD_RETURN_VALUE', 'handleCall', r)
+    }
+  }
+
+  /** The stage's terminate has run (or thrown): send the reply of handleCall's stop(reason, reply). */
+  terminated(): void {
+    const pending = this.#replyAfterTerminate
+    this.#replyAfterTerminate = null
+    if (pending !== null) this.#stage.reply(pending.from, pending.value)
   }
 
   #admin(r: AdminRequest): unknown {
@@ -257,9 +297,16 @@ export class StageEngine<E> {
   }
 }
 
-/** handleCall returned noreply() (from server.ts): the stage answers later with this.reply(from, v). */
-const isNoreply = (v: unknown): boolean =>
-  typeof v === 'object' && v !== null && kAction in v && (v as { [kAction]: unknown })[kAction] === 'noreply'
+/** handleCall returned replyWith, noreply, stop or ignore (from server.ts). */
+const isAction = (v: unknown): v is ServerAction =>
+  typeof v === 'object' && v !== null && kAction in v
+
+/** replyWith(v, next) and noreply(next): only `hibernate` (a no-op, as in Server) means anything to a stage. */
+function checkNext(action: ServerAction, next: Next | undefined): void {
+  if (next !== undefined && ('continue' in next || next.timeout !== undefined)) {
+    throw makeError('ERR_BAD_RETURN_VALUE', 'handleCall', `${action[kAction] === 'reply' ? 'replyWith' : 'noreply'}(..., { continue | timeout }): a Stage has no handleContinue or idle timeout`)
+  }
+}
 
 const isThenable = (v: unknown): v is PromiseLike<unknown> =>
   typeof v === 'object' && v !== null && typeof (v as { then?: unknown }).then === 'function'

@@ -158,9 +158,12 @@ export abstract class Stage<Args = void, E = unknown> extends ProcessBase implem
   handleCancel(_why: CancelReason, _from: SubscriptionFrom | ConsumerFrom): void {}
 
   /**
-   * A call: the return value is the reply; `noreply()` answers later with this.reply(from, v).
-   * Events emitted meanwhile go out before the reply. Without an override a call crashes the
-   * stage (`ERR_STAGE_NO_HANDLER`).
+   * A call: the return value is the reply, as for a Server: a plain value or `replyWith(v)`
+   * replies `v`; `noreply()` answers later with this.reply(from, v); `stop(reason, reply?)`
+   * stops the stage and sends `reply` once `terminate` has run. Events emitted meanwhile go out
+   * before the reply. A stage has no handleContinue or idle timeout: a `continue` or `timeout`
+   * in `next`, or `ignore()`, crashes it with `ERR_BAD_RETURN_VALUE`. Without an override a call
+   * crashes the stage (`ERR_STAGE_NO_HANDLER`).
    */
   handleCall(_request: unknown, _from: From): unknown {
     throw makeError('ERR_STAGE_NO_HANDLER', this.self.toString(), 'handleCall')
@@ -282,11 +285,25 @@ export abstract class Stage<Args = void, E = unknown> extends ProcessBase implem
     return this.#engine.dispatch(message)
   }
 
-  /** @hidden The runtime's hook: runs `terminate`. */
+  /** @hidden The runtime's hook: runs `terminate`, then sends the reply of a handleCall's stop(reason, reply). */
   [kTerminate](reason: ExitReason): Settle {
-    return this.terminate(reason)
+    let result: Settle
+    try {
+      result = this.terminate(reason)
+    } catch (error) {
+      this.#engine.terminated()
+      throw error
+    }
+    if (!isThenable(result)) {
+      this.#engine.terminated()
+      return
+    }
+    return Promise.resolve(result).finally(() => this.#engine.terminated())
   }
 }
+
+const isThenable = (v: unknown): v is PromiseLike<unknown> =>
+  typeof v === 'object' && v !== null && typeof (v as { then?: unknown }).then === 'function'
 
 /** A pid, a name or an alias (not a SubscribeOptions object, which has `to`). */
 const isAddress = (v: unknown): v is Address => typeof v !== 'object' || v === null || !('to' in v)
