@@ -42,7 +42,10 @@ export type StartType = 'permanent' | 'transient' | 'temporary'
  * except a `transient` application's child ending 'normal'.
  *
  * @throws ERR_APP_ALREADY_LOADED, ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE (loadApplication);
- *   ERR_APP_START_FAILED, with `reason`, when a child or a dependency fails to start (startApplication)
+ *   ERR_APP_START_FAILED (startApplication), whose `reason` says why, as OTP's does:
+ *   `{ not_started: dep }` for a dependency that is not loaded, `{ circular_dependencies: [a, b, a] }`,
+ *   the dependency's own ERR_APP_START_FAILED when it fails, and
+ *   `{ failed_to_start_child: id, reason }` when a child fails to start
  * @example
  * ```ts
  * node.loadApplication({

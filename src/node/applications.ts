@@ -64,19 +64,21 @@ export class Applications {
   async start(name: string, startType?: StartType, chain: readonly string[] = []): Promise<Pid> {
     const app = this.#get(name)
     if (app.master !== undefined) throw makeError('ERR_APP_ALREADY_STARTED', name)
-    if (chain.includes(name)) throw makeError('ERR_APP_START_FAILED', name, `circular dependency ${[...chain, name].join(' → ')}`)
+    if (chain.includes(name)) {
+      const cycle = [...chain, name]
+      throw startFailed(name, `circular dependency ${cycle.join(' → ')}`, { circular_dependencies: cycle })
+    }
     const type = startType ?? app.spec.startType ?? 'temporary'
     if (!START_TYPES.includes(type)) throw makeError('ERR_INVALID_ARG_VALUE', 'startType', START_TYPES.join(' | '), type)
     for (const dep of app.spec.applications ?? []) {
       const d = this.#apps.get(dep)
-      if (d === undefined) throw makeError('ERR_APP_START_FAILED', name, `dependency ${JSON.stringify(dep)} is not loaded`)
+      // OTP's application:start answers {error, {not_started, Dep}}.
+      if (d === undefined) throw startFailed(name, `dependency ${JSON.stringify(dep)} is not loaded`, { not_started: dep })
       if (d.master !== undefined) continue
       try {
         await this.start(dep, undefined, [...chain, name])
       } catch (error) {
-        const e = makeError('ERR_APP_START_FAILED', name, `dependency ${JSON.stringify(dep)}: ${(error as Error).message}`)
-        e.reason = error
-        throw e
+        throw startFailed(name, `dependency ${JSON.stringify(dep)}: ${(error as Error).message}`, error)
       }
     }
     let master: Pid
@@ -86,9 +88,7 @@ export class Applications {
       master = started
     } catch (error) {
       const reason = (error as { reason?: unknown }).reason ?? error
-      const e = makeError('ERR_APP_START_FAILED', name, formatReason(reason))
-      e.reason = reason
-      throw e
+      throw startFailed(name, formatReason(reason), reason)
     }
     app.master = master
     app.startType = type
@@ -145,6 +145,13 @@ export class Applications {
     this.#node.emit('nodeStopping', { application: name, reason })
     void this.#node.stop()
   }
+}
+
+/** ERR_APP_START_FAILED for `name`; its `reason` says why, as data (every such failure has one). */
+function startFailed(name: string, why: string, reason: unknown): Error {
+  const e = makeError('ERR_APP_START_FAILED', name, why)
+  e.reason = reason
+  return e
 }
 
 function info(a: Entry): ApplicationInfo {
