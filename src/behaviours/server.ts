@@ -356,9 +356,17 @@ export abstract class Server<Args = void, Call = unknown, Cast = unknown, Reply 
   }
 
   /**
-   * Cast to a server (`handleCast` gets `request`), typed by its class; never fails for a dead pid.
+   * Cast to a server (`handleCast` gets `request`), typed by its class. Like OTP's
+   * gen_server:cast it never fails for its target: a dead pid, or a name nobody holds (the
+   * server is being restarted), drops it as a dead letter (counted in `node.stats()`).
    *
-   * @throws ERR_UNKNOWN_NAME for a name nobody holds; ERR_NOT_SERIALIZABLE for a request that cannot cross threads
+   * @throws ERR_NOT_SERIALIZABLE for a request that cannot cross threads; ERR_INVALID_ARG_TYPE
+   *   when `server` is not a pid, a name or an alias; ERR_MAILBOX_FULL for a full mailbox on
+   *   the caller's thread (no fallback)
+   * @example
+   * ```ts
+   * Server.cast(node, 'counter', { add: 1 })
+   * ```
    */
   static cast<S>(caller: Caller, server: ServerAddress<S>, request: CastOf<S>): void {
     caller.cast(server, request)

@@ -244,12 +244,23 @@ export class Node extends EventEmitter {
     return this.#main.services.call(this.#shell, to, request, options)
   }
 
-  /** Cast to a process (`{ type: '$cast', request }`); typed against a Server's casts via a typed pid. @throws as `send` */
+  /**
+   * Cast to a process (`{ type: '$cast', request }`); typed against a Server's casts via a typed
+   * pid. Like OTP's gen_server:cast it never fails for its target: a dead pid, or a name or
+   * alias nobody holds (a server being restarted), drops the cast as a dead letter
+   * (`stats().deadLetters`).
+   * @throws ERR_INVALID_ARG_TYPE (`to` is no address), ERR_NOT_SERIALIZABLE (it could not cross
+   *   threads), ERR_MAILBOX_FULL (a full mailbox on the main thread, no fallback), ERR_NODE_STOPPED
+   * @example
+   * ```ts
+   * node.cast('counter', { add: 1 })     // fine even while 'counter' restarts
+   * ```
+   */
   cast<S extends AnyServer>(to: TypedPid<S>, request: CastOf<S>): void
   cast(to: UntypedAddress, request: unknown): void
   cast(to: Address, request: unknown): void {
     this.#live()
-    this.#main.send(this.#shell, to, { type: '$cast', request }, true)
+    this.#main.cast(this.#shell, to, request)
   }
 
   /**
@@ -318,7 +329,17 @@ export class Node extends EventEmitter {
     return this.#main.services.demonitor(this.#shell, ref, true)
   }
 
-  /** Send an exit signal to `pid` from the node's process (`'kill'` is untrappable). */
+  /**
+   * Send an exit signal to `pid` from the node's process (Erlang's exit/2): `'kill'` ends it
+   * with 'killed', trapping or not; a trapping process gets an ExitMessage; `'normal'` is
+   * ignored by one that does not trap; any other reason ends it, without terminate.
+   * @throws ERR_INVALID_ARG_TYPE when `pid` is not a Pid or `reason` is missing (undefined);
+   *   ERR_NODE_STOPPED
+   * @example
+   * ```ts
+   * node.exit(pid, 'shutdown')
+   * ```
+   */
   exit(pid: Pid, reason: ExitReason): void {
     this.#live()
     this.#main.services.exitSignal(this.#shell, pid, reason)

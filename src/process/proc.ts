@@ -27,6 +27,28 @@ export const Status = {
 } as const
 export type Status = (typeof Status)[keyof typeof Status]
 
+/**
+ * What `exit(self, reason)` throws when it ends the caller: in Erlang the process is gone at
+ * once, so nothing after the call may run. It unwinds the callback; the exit is already recorded
+ * (`pendingExit`, or the process is DEAD), so the runner applies that, never a crash with this
+ * object, and a user `catch` that swallows it changes nothing (see {@link isHalted}).
+ */
+export class ProcessExit {
+  /** The reason the process ends with. */
+  readonly reason: ExitReason
+
+  constructor(reason: ExitReason) {
+    this.reason = reason
+  }
+}
+
+/**
+ * Dead, or ended by an exit signal while its own code runs (it dies as that code unwinds): what
+ * it does now (sends, casts, replies, signals) has no effect.
+ */
+export const isHalted = (p: Proc): boolean =>
+  p.status === Status.DEAD || (p.pendingExit !== null && !p.pendingExit.runTerminate)
+
 /** Per-process limits and environment from the spawn options (absent for most processes). */
 export interface ProcOptions {
   readonly mailboxSize?: number
@@ -51,7 +73,6 @@ export interface WatcherEntry {
   readonly name: string | null
 }
 
-/** A call (or spawn acknowledgement) waiting for its reply. */
 /**
  * A call, start or watch waiting on `pid`: the target holds a watcher under `ref` (so its end
  * settles this at once), but the caller keeps no monitor entry of its own (this is it).
@@ -74,6 +95,7 @@ export interface PendingCall {
 /** What a Proc needs from the thread that runs it (implemented by the scheduler). */
 export interface ProcessHost {
   send(from: Proc, to: Address, message: unknown, strict: boolean): boolean
+  cast(from: Proc, to: Address, request: unknown): void
   call(from: Proc, to: Address, request: unknown, options: CallOptions | undefined): Promise<unknown>
   reply(from: Proc, to: From, value: unknown): void
   replyError(from: Proc, to: From, error: unknown): void
@@ -118,7 +140,10 @@ export class Proc implements ProcessContext {
   directbox: Fifo<DirectMessage> | null = null
   envOwn: Map<string, unknown> | null = null
   envInherited: Record<string, unknown> | null = null
-  /** Reason requested by stop() or a self-directed signal while a callback ran. */
+  /**
+   * The end asked for while a callback ran: by stop() (`runTerminate`), or by an exit signal
+   * (then the first one wins, and the process is halted: see isHalted).
+   */
   pendingExit: { reason: ExitReason; runTerminate: boolean } | null = null
 
   readonly self: Pid
@@ -144,7 +169,7 @@ export class Proc implements ProcessContext {
   }
 
   cast(to: Address, request: unknown): void {
-    this.host.send(this, to, { type: '$cast', request }, true)
+    this.host.cast(this, to, request)
   }
 
   replyError(from: From, error: unknown): void {

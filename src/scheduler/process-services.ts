@@ -1,12 +1,13 @@
 /**
  * What a process's context delegates to: every capability of ProcessContext, implemented over
  * this thread's scheduler. Each refuses quietly (or throws ERR_PROCESS_TERMINATED) once the
- * process is dead: a killed process's late code has no effect.
+ * process is dead, or halted (an exit signal ended it while its code ran): a killed process's
+ * late code has no effect.
  */
 import { Fifo } from '../mailbox/fifo.ts'
 import { Frame } from '../codec/frame.ts'
 import { assertSerializable } from '../codec/validate.ts'
-import { Status, type Proc, type ProcessHost } from '../process/proc.ts'
+import { ProcessExit, Status, isHalted, type Proc, type ProcessHost } from '../process/proc.ts'
 import { Pid, Ref, aliasName, type Address } from '../core/pid.ts'
 import { makeError } from '../core/errors.ts'
 import type { ExitReason } from '../core/exit.ts'
@@ -28,22 +29,27 @@ export class ProcessServices implements ProcessHost {
     return this.#s.send(from, to, message, strict)
   }
 
+  cast(from: Proc, to: Address, request: unknown): void {
+    this.#s.cast(from, to, request)
+  }
+
   call(p: Proc, to: Address, request: unknown, options: CallOptions | undefined): Promise<unknown> {
+    if (isHalted(p)) return Promise.reject(makeError('ERR_PROCESS_TERMINATED', p.self.toString()))
     return this.#s.signals.call(p, to, request, options)
   }
 
   replyError(p: Proc, to: From, error: unknown): void {
-    if (p.status === Status.DEAD) return
+    if (isHalted(p)) return
     this.#s.signals.sendReply(p, to.pid, to.ref, error, true)
   }
 
   forwardCall(p: Proc, to: Pid, message: CallMessage): boolean {
-    if (p.status === Status.DEAD) return true
+    if (isHalted(p)) return true
     return this.#s.signals.forwardCall(p, to, message)
   }
 
   reply(p: Proc, to: From, value: unknown): void {
-    if (p.status === Status.DEAD) return
+    if (isHalted(p)) return
     this.#s.signals.sendReply(p, to.pid, to.ref, value)
   }
 
@@ -96,9 +102,23 @@ export class ProcessServices implements ProcessHost {
     return this.#s.signals.demonitor(p, ref, flush)
   }
 
+  /**
+   * exit(pid, reason) sent by `p`. When it ends `p` itself (exit(self, R) without trapping, or
+   * exit(self, 'kill')), `p` is gone at once as in Erlang: its code is unwound with a
+   * ProcessExit, so nothing after the call runs (what it sent before has gone out).
+   */
   exitSignal(p: Proc, pid: Pid, reason: ExitReason): void {
-    if (p.status === Status.DEAD) return
+    if (!(pid instanceof Pid)) throw makeError('ERR_INVALID_ARG_TYPE', 'pid', 'a Pid', pid)
+    // An undefined reason would kill as if it were one (nothing else is special): refuse it.
+    if (reason === undefined) throw makeError('ERR_INVALID_ARG_TYPE', 'reason', 'an exit reason (any value but undefined)', reason)
+    if (isHalted(p)) return
+    const ownCode = p.status === Status.RUNNING || p.status === Status.SUSPENDED || p.status === Status.TERMINATING
     this.#s.signals.exit(p.self, pid, reason)
+    // Only the process's own code (a callback, its async continuation, terminate) is unwound:
+    // a throw from anywhere else (a timer of its own) would have no callback to end.
+    if (ownCode && pid.equals(p.self) && isHalted(p)) {
+      throw new ProcessExit(p.pendingExit?.reason ?? (reason === 'kill' ? 'killed' : reason))
+    }
   }
 
   requestStop(p: Proc, reason: ExitReason): void {

@@ -238,6 +238,12 @@ export class Runner {
 
   /** The callback is over (it threw or rejected): end the process with what it threw. */
   crashed(p: Proc, error: unknown): void {
+    // An exit signal ended it while the callback ran (exit(self, R) throws to unwind it): that
+    // end stands, whatever the callback threw (the ProcessExit, or what a catch threw instead).
+    if (p.pendingExit !== null && !p.pendingExit.runTerminate) {
+      this.applyPendingExit(p)
+      return
+    }
     p.status = Status.IDLE
     this.#s.terminate(p, error, true)
   }

@@ -10,7 +10,8 @@
  */
 import { availableParallelism } from 'node:os'
 import { Frame } from '../codec/frame.ts'
-import { Proc, Status, type ProcOptions } from '../process/proc.ts'
+import { assertSerializable } from '../codec/validate.ts'
+import { Proc, ProcessExit, Status, isHalted, type ProcOptions } from '../process/proc.ts'
 import { NameTable } from '../process/name-table.ts'
 import type { BehaviourRegistry } from '../process/behaviour-registry.ts'
 import { slot, DOORBELL } from '../mailbox/layout.ts'
@@ -168,14 +169,32 @@ export class Scheduler {
     throw makeError('ERR_INVALID_ARG_TYPE', 'the destination', 'a Pid, a registered name or an alias', to)
   }
 
-  /** Send from `from` (null: from outside any process). Sends by a dead process are dropped. */
+  /** Send from `from` (null: from outside any process). Sends by a halted process are dropped. */
   send(from: Proc | null, to: Address, message: unknown, strict: boolean): boolean {
-    if (from !== null && from.status === Status.DEAD) return false
+    if (from !== null && isHalted(from)) return false
     const pid = this.resolveAddress(to, strict)
     if (pid === undefined) return false
     if (this.route(pid, message)) return true
     if (strict) throw makeError('ERR_MAILBOX_FULL', pid.toString(), this.local(pid)?.limits?.mailboxSize ?? 0)
     return false
+  }
+
+  /**
+   * Cast `{ type: '$cast', request }` (OTP's gen_server:cast never fails): a name or alias
+   * nobody holds, like a dead pid, makes a dead letter. A bad address, a message that could not
+   * travel, and a full mailbox on this thread still throw.
+   */
+  cast(from: Proc | null, to: Address, request: unknown): void {
+    if (from !== null && isHalted(from)) return
+    const message = { type: '$cast', request }
+    const pid = this.resolveAddress(to, false)
+    if (pid === undefined) {
+      // Whoever registers the name next may be on any thread: the cast must be able to get there.
+      assertSerializable(message)
+      this.counts.deadLetters++
+      return
+    }
+    if (!this.route(pid, message)) throw makeError('ERR_MAILBOX_FULL', pid.toString(), this.local(pid)?.limits?.mailboxSize ?? 0)
   }
 
   /**
@@ -232,19 +251,22 @@ export class Scheduler {
 
   /**
    * End `p` with `reason`. With `runTerminate`, the behaviour's terminate callback runs first
-   * (it may be async; a crash in it replaces the reason, as in OTP).
+   * (it may be async; a crash in it replaces the reason, as in OTP). Without, it is an exit
+   * signal's doing: the process ends at once, even while its terminate runs (OTP: a process in
+   * terminate is still alive and dies of a signal as any other; the terminate promise settling
+   * later finds it DEAD and changes nothing).
    */
   terminate(p: Proc, reason: ExitReason, runTerminate: boolean): void {
     if (p.status === Status.DEAD) return
     if (p.status === Status.TERMINATING) {
-      // A kill is untrappable even while terminate runs (a supervisor's shutdown timeout relies on it).
-      if (!runTerminate && reason === 'killed') this.finalize(p, reason)
+      if (!runTerminate) this.finalize(p, reason)
       return
     }
     // RUNNING means its own callback is on the stack right now (one thread runs one process at
-    // a time): it signalled itself. Apply once the callback returns.
+    // a time): it signalled itself, or a process it signalled synchronously signalled it back.
+    // Apply once the callback returns; the first signal wins, and one beats a stop request.
     if (p.status === Status.RUNNING) {
-      p.pendingExit = { reason, runTerminate }
+      if (p.pendingExit === null || p.pendingExit.runTerminate) p.pendingExit = { reason, runTerminate }
       return
     }
     if (!runTerminate) {
@@ -266,9 +288,18 @@ export class Scheduler {
     this.finalize(p, reason)
   }
 
-  /** The process is gone: table, names, links, monitors, pending calls. */
+  /**
+   * The process is gone: table, names, links, monitors, pending calls. Links and monitors get
+   * `reason` as it is: a process that ends 'kill' by itself passes 'kill' on, as OTP does (only
+   * the exit *signal* 'kill' becomes 'killed', in signals.ts).
+   */
   finalize(p: Proc, reason: ExitReason): void {
     if (p.status === Status.DEAD) return
+    // An exit signal recorded while its code ran wins over what that code threw afterwards
+    // (the ProcessExit unwinding it, or an error a catch threw instead).
+    const recorded = p.pendingExit
+    if (recorded !== null && !recorded.runTerminate) reason = recorded.reason
+    else if (reason instanceof ProcessExit) reason = reason.reason
     p.status = Status.DEAD
     p.pendingExit = null
     this.table.delete(p.self.localKey)
@@ -276,7 +307,7 @@ export class Scheduler {
     if (p.names !== null) for (const name of p.names) this.names.unregister(name, p.self)
     p.mailbox.clear()
     p.directbox = null
-    this.signals.processExited(p, reason === 'kill' ? 'killed' : reason)
+    this.signals.processExited(p, reason)
   }
 
   // ── frames from other threads ────────────────────────────────────────────────────────

@@ -6,7 +6,11 @@
  *   L traps exits                    → message { type: 'EXIT', from: P, reason: R }
  *   R is 'normal'                    → ignored (unless P is L itself: then L exits normal)
  *   otherwise                        → L dies with R (no terminate callback: a signal is not L's act)
- * A link-borne signal is dropped if the link is gone by the time it arrives (after unlink).
+ * The same holds while L's terminate runs (OTP: L is alive until it returns): a signal that
+ * would end L ends it at once, and a trapped one is a message terminate never reads. Only during
+ * node stop, whose terminate('shutdown') every process runs, a terminating L waits for 'kill'.
+ * A link-borne signal is dropped if the link is gone by the time it arrives (after unlink); an
+ * EXIT already queued stays (OTP 25: the caller flushes it if it cares).
  *
  * Call:   caller ──MONITOR(ref)──▶ target, caller ──{$call, from:{pid, ref}}──▶ target
  *         target ──REPLY(ref, v)──▶ caller       → resolve, demonitor
@@ -21,7 +25,7 @@ import { Proc, Status, type PendingCall } from '../process/proc.ts'
 import { Pid, type Address, type NamedProcess, type Ref } from '../core/pid.ts'
 import { makeError } from '../core/errors.ts'
 import { NOCONNECTION, NOPROC, type ExitReason } from '../core/exit.ts'
-import { isDownMessage, isExitMessage, type CallMessage } from '../core/envelope.ts'
+import { isDownMessage, type CallMessage } from '../core/envelope.ts'
 import type { CallOptions, Started } from '../core/process-context.ts'
 import type { Scheduler } from './scheduler.ts'
 import { callFailure, describe, wireReason } from './call-errors.ts'
@@ -75,8 +79,11 @@ export class Signals {
       this.#s.terminate(q, 'killed', false)
       return
     }
-    if (q.status === Status.TERMINATING) return
+    // Node stop runs every process's terminate to its end (bounded by its timeout): signals
+    // among processes it is stopping must not cut another's cleanup short.
+    if (q.status === Status.TERMINATING && this.#s.stopping && !from.equals(q.self)) return
     if (q.trapExitFlag) {
+      // While terminate runs, enqueue drops it (a dead letter): terminate reads no messages.
       this.#s.enqueue(q, { type: 'EXIT', from, reason })
       return
     }
@@ -123,8 +130,8 @@ export class Signals {
     const s = this.#s
     if (s.isLocalThread(pid)) s.local(pid)?.linked?.delete(p.self.key)
     else s.sendFrame(pid, Frame.UNLINK, p.self)
-    // Erlang also drops an EXIT from that process already queued while trapping.
-    if (p.trapExitFlag) p.mailbox.removeFirst((m) => isExitMessage(m) && m.from instanceof Pid && m.from.equals(pid))
+    // An EXIT from `pid` already in the mailbox stays there: OTP 25's unlink/1 leaves it (its
+    // docs tell a trapping caller to flush it), and so do we.
   }
 
   // ── monitors ─────────────────────────────────────────────────────────────────────────
