@@ -15,6 +15,7 @@
  */
 import { hashKey } from '../core/hash.ts'
 import { makeError } from '../core/errors.ts'
+import { checkOptionKeys } from '../core/option-keys.ts'
 import { Supervisor } from './supervisor.ts'
 import type { ChildSpec, SupervisorSpec } from './supervisor-spec.ts'
 
@@ -53,13 +54,15 @@ export interface PartitionSpec {
  * `node.threads`, or `this.workerThreads` in a process); a partition's state is lost when it
  * restarts; the child class must be exported by a module in the node's `modules`.
  *
- * @throws ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE for a bad spec (the start rejects ERR_INIT_FAILED with it as `reason`)
+ * @throws ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE, ERR_UNKNOWN_OPTION for a bad spec (the start rejects ERR_INIT_FAILED with it as `reason`)
  * @example
  * ```ts
  * await node.spawn(PartitionSupervisor, { name: 'words', child: { id: 'counter', start: [WordCounter, {}] } })
  * node.cast(PartitionSupervisor.partition('words', 'apple', node.threads), { word: 'apple' })
  * ```
  */
+const SPEC_KEYS: readonly string[] = ['name', 'child', 'partitions', 'intensity', 'period']
+
 export class PartitionSupervisor extends Supervisor<PartitionSpec> {
   /**
    * The registered name of the partition that owns `key`: `${name}:${hash(key) % partitions}`.
@@ -76,6 +79,8 @@ export class PartitionSupervisor extends Supervisor<PartitionSpec> {
 
   /** Builds the one_for_one spec of the partitions (not to be overridden). */
   init(spec: PartitionSpec): SupervisorSpec {
+    if (typeof spec !== 'object' || spec === null) throw makeError('ERR_INVALID_ARG_TYPE', 'PartitionSupervisor spec', 'an object', spec)
+    checkOptionKeys('a PartitionSupervisor spec', spec, SPEC_KEYS)
     const { name, child, intensity = 3, period = 5 } = spec
     if (typeof name !== 'string' || name.length === 0) throw makeError('ERR_INVALID_ARG_TYPE', 'name', 'a non-empty string', name)
     const start = child?.start

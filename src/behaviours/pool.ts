@@ -40,6 +40,7 @@ import { isCallMessage, isExitMessage, isStopRequest, type CallMessage, type Fro
 import { Pid, type Address } from '../core/pid.ts'
 import type { ExitReason } from '../core/exit.ts'
 import { makeError } from '../core/errors.ts'
+import { checkOptionKeys } from '../core/option-keys.ts'
 import { ProcessBase } from './process-base.ts'
 import { emitReport } from './reports.ts'
 import { answer } from './answer.ts'
@@ -53,7 +54,7 @@ export type PoolStrategy = 'round_robin' | 'random' | 'least_busy'
  * A Pool's arguments (or what an overridden `init` returns).
  *
  * @throws ERR_NOT_A_BEHAVIOUR (worker), ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE (size, strategy,
- *   intensity): the pool's start rejects ERR_INIT_FAILED with the error as `reason`
+ *   intensity), ERR_UNKNOWN_OPTION (any other key): the pool's start rejects ERR_INIT_FAILED with the error as `reason`
  * @example
  * ```ts
  * const pool = await node.spawn(Pool, { worker: Hasher, args: { rounds: 10 }, size: 8, strategy: 'least_busy' })
@@ -413,8 +414,11 @@ export class Pool<A = unknown> extends ProcessBase implements BehaviourInstance 
   }
 }
 
+const SPEC_KEYS: readonly string[] = ['worker', 'args', 'size', 'strategy', 'workerOptions', 'intensity', 'period', 'shutdown']
+
 function checkSpec<A>(spec: PoolSpec<A>, threads: number): PoolSpec<A> {
   if (typeof spec !== 'object' || spec === null) throw makeError('ERR_INVALID_ARG_TYPE', 'pool spec', 'an object', spec)
+  checkOptionKeys('a Pool spec', spec, SPEC_KEYS)
   if (typeof spec.worker !== 'function' || typeof (spec.worker as { prototype?: Record<symbol, unknown> }).prototype?.[kDispatch] !== 'function') {
     throw makeError('ERR_NOT_A_BEHAVIOUR', spec.worker)
   }

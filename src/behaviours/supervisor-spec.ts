@@ -6,6 +6,7 @@
 import { kDispatch, type BehaviourClass, type SpawnOptions, type Started } from '../core/process-context.ts'
 import type { Pid } from '../core/pid.ts'
 import { makeError, type ErrorCode, type SkeinError } from '../core/errors.ts'
+import { checkOptionKeys } from '../core/option-keys.ts'
 
 /**
  * Which children restart when child k must: `one_for_one` k alone; `one_for_all` every child
@@ -82,7 +83,8 @@ export interface ChildSpec {
 /**
  * What a Supervisor's `init` returns: the flags and the children, started in order.
  *
- * @throws ERR_SUPERVISOR_DATA for a bad flag, ERR_BAD_CHILD_SPEC for a bad child (the start fails with them)
+ * @throws ERR_SUPERVISOR_DATA for a bad flag, ERR_BAD_CHILD_SPEC for a bad child, ERR_UNKNOWN_OPTION for a key
+ *   of the spec or of a child spec that is not one of theirs (the start fails with them)
  * @example
  * ```ts
  * const spec: SupervisorSpec = { strategy: 'rest_for_one', intensity: 5, period: 10, children: [db, cache, api] }
@@ -167,9 +169,14 @@ export function fail(code: ErrorCode, reason: unknown, ...args: unknown[]): Skei
 const STRATEGIES: readonly string[] = ['one_for_one', 'one_for_all', 'rest_for_one', 'simple_one_for_one']
 const RESTARTS: readonly string[] = ['permanent', 'transient', 'temporary']
 const AUTO: readonly string[] = ['never', 'any_significant', 'all_significant']
+/** The keys of a SupervisorSpec and of a ChildSpec; any other fails ERR_UNKNOWN_OPTION (`reason`: { unknown_option: key }). */
+const SPEC_KEYS: readonly string[] = ['strategy', 'intensity', 'period', 'autoShutdown', 'autoShutdownWhenEmpty', 'children']
+const CHILD_KEYS: readonly string[] = ['id', 'start', 'restart', 'shutdown', 'type', 'significant']
+const unknownOption = (key: string): unknown => ({ unknown_option: key })
 
 export function readFlags(spec: SupervisorSpec): Flags {
   if (typeof spec !== 'object' || spec === null) throw fail('ERR_SUPERVISOR_DATA', { bad_return: spec }, 'spec', spec, 'an object')
+  checkOptionKeys('a Supervisor spec', spec, SPEC_KEYS, unknownOption)
   const { strategy = 'one_for_one', intensity = 1, period = 5, autoShutdown = 'never' } = spec
   if (!STRATEGIES.includes(strategy)) {
     throw fail('ERR_SUPERVISOR_DATA', { invalid_strategy: strategy }, 'strategy', strategy, STRATEGIES.join(' | '))
@@ -217,6 +224,7 @@ export function normalize(raw: unknown, auto: AutoShutdown, template: boolean): 
   if (!isPlainObject(raw)) throw fail('ERR_BAD_CHILD_SPEC', { invalid_child_spec: raw }, raw, 'a child spec object')
   const s = raw as Partial<ChildSpec>
   const id = s.id
+  checkOptionKeys(typeof id === 'string' ? `child spec ${JSON.stringify(id)}` : 'a child spec', raw, CHILD_KEYS, unknownOption)
   if (!template && id === undefined) throw fail('ERR_BAD_CHILD_SPEC', 'missing_id', undefined, 'id is required')
   if (!template && typeof id !== 'string') throw fail('ERR_BAD_CHILD_SPEC', { invalid_child_id: id }, id, 'id must be a string')
   const start = s.start

@@ -47,8 +47,9 @@ export const Codes = {
     `expected ${what} to be ${expected}, got: ${show(got)}`, TypeError),
   ERR_INVALID_ARG_VALUE: E('ERR_INVALID_ARG_VALUE', (what: string, expected: string, got: unknown) =>
     `expected ${what} to be ${expected}, got: ${show(got)}`, RangeError),
-  ERR_UNKNOWN_OPTION: E('ERR_UNKNOWN_OPTION', (where: string, key: string, known: readonly string[]) =>
-    `unknown option ${JSON.stringify(key)} for ${where}; known options: ${known.join(', ')}`, TypeError),
+  ERR_UNKNOWN_OPTION: E('ERR_UNKNOWN_OPTION', (where: string, key: string, known: readonly string[], near?: string) =>
+    `unknown option ${JSON.stringify(key)} for ${where}; ${near === undefined ? '' : `did you mean ${JSON.stringify(near)}? `}` +
+    `known options: ${known.join(', ')}`, TypeError),
   ERR_NOT_SERIALIZABLE: E('ERR_NOT_SERIALIZABLE', (path: string, why: string) =>
     `message cannot cross threads: ${why} at ${path}`, TypeError),
   ERR_UNKNOWN_NAME: E('ERR_UNKNOWN_NAME', (name: string) => `no process is registered as ${JSON.stringify(name)}`),

@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os'
 import { isAbsolute, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { makeError } from '../core/errors.ts'
+import { checkOptionKeys } from '../core/option-keys.ts'
 import { MAX_THREADS } from '../mailbox/layout.ts'
 import type { Clock } from '../scheduler/timers.ts'
 
@@ -108,9 +109,7 @@ export function moduleUrl(m: string | URL): string {
 export function resolveOptions(options: NodeOptions | undefined): ResolvedOptions {
   const o = options ?? {}
   if (typeof o !== 'object' || o === null) throw makeError('ERR_INVALID_ARG_TYPE', 'options', 'an object', o)
-  for (const key of Object.keys(o)) {
-    if (!(KNOWN as readonly string[]).includes(key)) throw makeError('ERR_UNKNOWN_OPTION', 'Node.start', key, KNOWN)
-  }
+  checkOptionKeys('Node.start', o, KNOWN)
   const cores = availableParallelism()
   const threads = o.threads === undefined ? cores : integer('threads', o.threads, 0, MAX_THREADS - 1)
   const ringBytes = o.ringBytes === undefined ? 256 * 1024 : integer('ringBytes', o.ringBytes, 1024, 2 ** 30)

@@ -24,6 +24,7 @@ import { Frame, ExitKind } from '../codec/frame.ts'
 import { Proc, Status, type PendingCall } from '../process/proc.ts'
 import { Pid, type Address, type NamedProcess, type Ref } from '../core/pid.ts'
 import { makeError } from '../core/errors.ts'
+import { checkOptionKeys } from '../core/option-keys.ts'
 import { NOCONNECTION, NOPROC, type ExitReason } from '../core/exit.ts'
 import { isDownMessage, type CallMessage } from '../core/envelope.ts'
 import type { CallOptions, Started } from '../core/process-context.ts'
@@ -33,6 +34,8 @@ import { callFailure, describe, wireReason } from './call-errors.ts'
 const MAX_DEPTH = 64
 const noop = (): void => {}
 const DEFAULT_CALL_TIMEOUT = 5000
+/** What `call` and `direct` take in their options (CallOptions). */
+const CALL_OPTION_KEYS: readonly string[] = ['timeout']
 
 export class Signals {
   readonly #s: Scheduler
@@ -250,6 +253,11 @@ export class Signals {
   call(p: Proc, to: Address, request: unknown, options: CallOptions | undefined, kind: 'call' | 'direct' = 'call'): Promise<unknown> {
     const s = this.#s
     if (p.status === Status.DEAD) return Promise.reject(makeError('ERR_PROCESS_TERMINATED', p.self.toString()))
+    try {
+      checkOptionKeys(kind, options, CALL_OPTION_KEYS)
+    } catch (error) {
+      return Promise.reject(error)
+    }
     const timeout = options?.timeout ?? DEFAULT_CALL_TIMEOUT
     if (typeof timeout !== 'number' || !(timeout >= 0)) {
       return Promise.reject(makeError('ERR_INVALID_ARG_VALUE', 'timeout', 'a non-negative number of milliseconds', timeout))

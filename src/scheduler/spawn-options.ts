@@ -1,18 +1,14 @@
 /** Validation of spawn options: unknown keys and bad values fail with coded errors. */
 import { makeError } from '../core/errors.ts'
-import type { SpawnOptions } from '../core/process-context.ts'
+import { checkOptionKeys } from '../core/option-keys.ts'
+import type { SpawnOptions, StartOptions } from '../core/process-context.ts'
 import type { Proc, ProcOptions } from '../process/proc.ts'
 
 const KNOWN = ['name', 'thread', 'key', 'link', 'trapExit', 'mailboxSize', 'fallback', 'directboxSize', 'env'] as const
 
 export function checkSpawnOptions(options: SpawnOptions | undefined, threads: number): void {
   if (options === undefined) return
-  if (typeof options !== 'object' || options === null) {
-    throw makeError('ERR_INVALID_ARG_TYPE', 'spawn options', 'an object', options)
-  }
-  for (const key of Object.keys(options)) {
-    if (!(KNOWN as readonly string[]).includes(key)) throw makeError('ERR_UNKNOWN_OPTION', 'spawn', key, KNOWN)
-  }
+  checkOptionKeys('spawn', options, KNOWN)
   const { name, thread, key, link, trapExit } = options
   if (name !== undefined && (typeof name !== 'string' || name.length === 0)) {
     throw makeError('ERR_INVALID_ARG_TYPE', 'name', 'a non-empty string', name)
@@ -51,6 +47,23 @@ export function checkSpawnOptions(options: SpawnOptions | undefined, threads: nu
   if (options.env !== undefined && (typeof options.env !== 'object' || options.env === null)) {
     throw makeError('ERR_INVALID_ARG_TYPE', 'env', 'an object', options.env)
   }
+}
+
+const START_KNOWN: readonly string[] = [...KNOWN, 'timeout']
+
+/**
+ * A start's options (spawn's, plus `timeout` for init) split into the timeout and the spawn
+ * options. @throws ERR_INVALID_ARG_TYPE (not an object), ERR_UNKNOWN_OPTION, ERR_INVALID_ARG_VALUE (timeout)
+ */
+export function splitStartOptions(options: StartOptions | undefined): { timeout: number; spawn: SpawnOptions | undefined } {
+  checkOptionKeys('spawn', options, START_KNOWN)
+  const timeout = options?.timeout ?? Infinity
+  if (typeof timeout !== 'number' || !(timeout > 0)) {
+    throw makeError('ERR_INVALID_ARG_VALUE', 'timeout', 'a positive number of milliseconds', timeout)
+  }
+  if (options === undefined || !('timeout' in options)) return { timeout, spawn: options }
+  const { timeout: _, ...spawn } = options
+  return { timeout, spawn }
 }
 
 /** The per-process options a spawn carries (null when it needs none: the common case). */

@@ -18,7 +18,7 @@ import { hashKey } from '../core/hash.ts'
 import {
   IGNORE, kContext, kInit, type BehaviourClass, type SpawnOptions, type StartOptions, type Started,
 } from '../core/process-context.ts'
-import { checkSpawnOptions, procOptions } from './spawn-options.ts'
+import { checkSpawnOptions, procOptions, splitStartOptions } from './spawn-options.ts'
 import { isThenable } from './runner.ts'
 import { NO_PAYLOAD } from './transport.ts'
 import type { Scheduler } from './scheduler.ts'
@@ -99,14 +99,12 @@ export class Spawner {
    * proc_lib start). Rejects ERR_INIT_FAILED, or ERR_START_TIMEOUT after `options.timeout`.
    */
   startAcked(p: Proc, behaviour: BehaviourClass, args: unknown, options: StartOptions | undefined): Promise<Started> {
-    const timeout = options?.timeout ?? Infinity
-    if (typeof timeout !== 'number' || !(timeout > 0)) {
-      return Promise.reject(makeError('ERR_INVALID_ARG_VALUE', 'timeout', 'a positive number of milliseconds', timeout))
-    }
-    let spawnOptions: SpawnOptions | undefined = options
-    if (options !== undefined && 'timeout' in options) {
-      const { timeout: _, ...rest } = options
-      spawnOptions = rest
+    let timeout: number
+    let spawnOptions: SpawnOptions | undefined
+    try {
+      ({ timeout, spawn: spawnOptions } = splitStartOptions(options))
+    } catch (error) {
+      return Promise.reject(error)
     }
     const ack: StartAck = { ref: this.#s.makeRef(), pid: p.self, owner: p, timeout, started: null }
     this.spawn(p, behaviour, args, spawnOptions, spawnOptions?.link === true, ack)

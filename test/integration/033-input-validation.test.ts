@@ -5,14 +5,26 @@
  * registered()/demonitor(), and crash reports on stderr without their stack.
  */
 import assert from 'node:assert/strict'
-import { Node, hasCode, type ErrorCode, type Pid } from '../../src/index.ts'
+import {
+  DemandDispatcher, Node, PartitionSupervisor, Pool, Server, Supervisor, hasCode, type ErrorCode, type Pid,
+} from '../../src/index.ts'
 import { probe as makeProbe, type Probe } from '../../src/testing/index.ts'
-import { ActionStage, Checker, Receiver, type ActionRequest } from '../fixtures/input-validation.ts'
+import { ActionStage, Checker, Receiver, SpecStage, type ActionRequest } from '../fixtures/input-validation.ts'
+import { Idle, Sup } from '../fixtures/supervision.ts'
+import { Simple } from '../fixtures/consumer-supervision.ts'
+import { Puppet } from '../fixtures/actors.ts'
 
 const MODULES = [new URL('../fixtures/input-validation.ts', import.meta.url), new URL('../fixtures/actors.ts', import.meta.url)]
 
 interface Checked { event: 'checked'; check: string; sync: boolean; code: unknown }
 const checked = (check: string) => (m: unknown): boolean => (m as Checked).event === 'checked' && (m as Checked).check === check
+
+/** The error is `code`, and its message suggests `near` ("did you mean ..."). */
+const unknownOption = (near: string) => (e: unknown): boolean =>
+  hasCode(e, 'ERR_UNKNOWN_OPTION') && (e as Error).message.includes(`did you mean ${JSON.stringify(near)}?`)
+/** The start failed ERR_INIT_FAILED because of `inner` (its `reason`). */
+const initFailed = (inner: (e: unknown) => boolean) => (e: unknown): boolean =>
+  hasCode(e, 'ERR_INIT_FAILED') && inner((e as { reason?: unknown }).reason)
 
 describe('Input validation', function () {
   this.timeout(20_000)
@@ -61,5 +73,74 @@ describe('Input validation', function () {
       }
     })
   })
-})
 
+  describe('options of the wrong type or with misspelled keys', () => {
+    /** Run `check` in a Checker on `thread` (against `target`) and return what it reported. */
+    const inProcess = async (check: string, thread: number, target?: Pid): Promise<Checked> => {
+      const checker = await node.spawn(Checker, { report: probe.pid }, { thread })
+      node.send(checker, { check, target: target ?? checker })
+      return await probe.expect(checked(check)) as Checked
+    }
+
+    it('spawn with options that are not an object fails ERR_INVALID_ARG_TYPE (node.spawn, this.spawn, this.startProcess)', async () => {
+      await assert.rejects(node.spawn(Puppet, { report: probe.pid }, 'str' as never), { code: 'ERR_INVALID_ARG_TYPE' })
+      await assert.rejects(node.spawn(Puppet, { report: probe.pid }, 42 as never), { code: 'ERR_INVALID_ARG_TYPE' })
+      assert.deepEqual(await inProcess('spawnStringOptions', 1), { event: 'checked', check: 'spawnStringOptions', sync: true, code: 'ERR_INVALID_ARG_TYPE' })
+      assert.deepEqual(await inProcess('startStringOptions', 2), { event: 'checked', check: 'startStringOptions', sync: false, code: 'ERR_INVALID_ARG_TYPE' })
+    })
+
+    it('spawn with a misspelled option fails ERR_UNKNOWN_OPTION naming the near key', async () => {
+      await assert.rejects(node.spawn(Puppet, { report: probe.pid }, { thred: 1 } as never), unknownOption('thread'))
+      await assert.rejects(node.spawn(Puppet, { report: probe.pid }, { timout: 10 } as never), unknownOption('timeout'))
+    })
+
+    it('call with a misspelled option or options that are not an object rejects (never throws) ERR_UNKNOWN_OPTION / ERR_INVALID_ARG_TYPE', async () => {
+      const target = await node.spawn(Puppet, { report: probe.pid }, { thread: 1 })
+      let misspelled: Promise<unknown> | undefined
+      let notObject: Promise<unknown> | undefined
+      assert.doesNotThrow(() => {
+        misspelled = node.call(target, 'ping', { timeot: 10 } as never)
+        notObject = node.call(target, 'ping', 'str' as never)
+      })
+      await assert.rejects(misspelled as Promise<unknown>, unknownOption('timeout'))
+      await assert.rejects(notObject as Promise<unknown>, { code: 'ERR_INVALID_ARG_TYPE' })
+      await assert.rejects(node.direct(target, 'ping', { timeuot: 10 } as never), unknownOption('timeout'))
+      assert.deepEqual(await inProcess('callMisspelledOption', 2, target), { event: 'checked', check: 'callMisspelledOption', sync: false, code: 'ERR_UNKNOWN_OPTION' })
+      assert.deepEqual(await inProcess('callStringOptions', 2, target), { event: 'checked', check: 'callStringOptions', sync: false, code: 'ERR_INVALID_ARG_TYPE' })
+    })
+
+    it('a Supervisor spec with a misspelled flag fails ERR_UNKNOWN_OPTION naming the near key', async () => {
+      await assert.rejects(node.spawn(Sup, { strategy: 'one_for_one', intensty: 3, children: [] } as never), initFailed(unknownOption('intensity')))
+      await assert.rejects(node.spawn(Sup, { stratgy: 'one_for_all', children: [] } as never), initFailed(unknownOption('strategy')))
+    })
+
+    it('a child spec with a misspelled key fails ERR_UNKNOWN_OPTION (in init and in startChild)', async () => {
+      await assert.rejects(node.spawn(Sup, { children: [{ id: 'a', start: [Idle], restrat: 'temporary' }] } as never),
+        initFailed(unknownOption('restart')))
+      const sup = await node.spawn(Sup, { children: [] })
+      await assert.rejects(Supervisor.startChild(node, sup, { id: 'b', start: [Idle], shutdwn: 10 } as never), unknownOption('shutdown'))
+      assert.deepEqual(await Supervisor.whichChildren(node, sup), [], 'nothing was started')
+      await Server.stop(node, sup)
+    })
+
+    it('a StageSpec with a misspelled key fails the start with ERR_UNKNOWN_OPTION', async () => {
+      await assert.rejects(node.spawn(SpecStage, { type: 'producer', bufferSise: 10 } as never, { thread: 1 }),
+        initFailed(unknownOption('bufferSize')))
+    })
+
+    it('ConsumerSupervisor, PartitionSupervisor and Pool specs with a misspelled key fail ERR_UNKNOWN_OPTION', async () => {
+      await assert.rejects(node.spawn(Simple, { child: { start: [Idle], restart: 'temporary' }, maxRestart: 3 }),
+        initFailed(unknownOption('maxRestarts')))
+      await assert.rejects(node.spawn(Simple, { child: { start: [Idle], restart: 'temporary', shutdow: 5 } }),
+        initFailed(unknownOption('shutdown')))
+      await assert.rejects(node.spawn(PartitionSupervisor, { name: 'typo', child: { id: 'c', start: [Idle] }, partition: 2 } as never),
+        initFailed(unknownOption('partitions')))
+      await assert.rejects(node.spawn(Pool, { worker: Idle, sise: 2 } as never), initFailed(unknownOption('size')))
+    })
+
+    it('Node.start and dispatcher options name the near key too', async () => {
+      await assert.rejects(Node.start({ thread: 1 } as never), unknownOption('threads'))
+      assert.throws(() => new DemandDispatcher({ maxDemnd: 2 } as never), unknownOption('maxDemand'))
+    })
+  })
+})

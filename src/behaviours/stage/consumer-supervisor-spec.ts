@@ -4,7 +4,7 @@
  * temporary; the strategy, if given, one_for_one; a restart intensity; no other keys.
  */
 import type { Address } from '../../core/pid.ts'
-import { makeError } from '../../core/errors.ts'
+import { checkOptionKeys } from '../../core/option-keys.ts'
 import { formatReason } from '../../core/exit.ts'
 import { fail, normalize, type ChildSpec, type Normalized } from '../supervisor-spec.ts'
 import type { SubscribeOptions } from './protocol.ts'
@@ -79,13 +79,7 @@ export function checkSpec(spec: unknown): CheckedSpec {
   if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) {
     throw fail('ERR_BAD_RETURN_VALUE', { bad_return_value: plain(spec) }, 'ConsumerSupervisor init', spec)
   }
-  for (const key of Object.keys(spec)) {
-    if (!KEYS.includes(key)) {
-      const error = makeError('ERR_UNKNOWN_OPTION', 'a ConsumerSupervisor spec', key, KEYS)
-      error.reason = { bad_opts: `unknown option ${key}` }
-      throw error
-    }
-  }
+  checkOptionKeys('a ConsumerSupervisor spec', spec, KEYS, (key) => ({ bad_opts: `unknown option ${key}` }))
   const s = spec as Partial<ConsumerSupervisorSpec>
   if (s.strategy !== undefined && s.strategy !== 'one_for_one') {
     throw fail('ERR_SUPERVISOR_DATA', { bad_opts: 'unknown supervision strategy for consumer supervisor' }, 'strategy', s.strategy, 'one_for_one')

@@ -15,6 +15,7 @@
 import type { Settle } from '../../core/process-context.ts'
 import { isCallMessage, isDownMessage, isExitMessage, isStopRequest, type CallMessage, type From } from '../../core/envelope.ts'
 import { makeError } from '../../core/errors.ts'
+import { checkOptionKeys } from '../../core/option-keys.ts'
 import type { ProcessBase } from '../process-base.ts'
 import { kAction, type Next, type ServerAction } from '../server.ts'
 import { emitReport } from '../reports.ts'
@@ -40,6 +41,9 @@ const isAdmin = (r: unknown): r is AdminRequest =>
   typeof r === 'object' && r !== null && typeof (r as { $stageAdmin?: unknown }).$stageAdmin === 'string'
 
 type Type = 'producer' | 'consumer' | 'producer_consumer'
+
+/** The keys of a StageSpec (stage.ts); any other fails ERR_UNKNOWN_OPTION. */
+const SPEC_KEYS: readonly string[] = ['type', 'dispatcher', 'demand', 'bufferSize', 'bufferKeep', 'subscribeTo']
 
 /** The Stage as its engine calls it: the process, and the callbacks (and ask) a subclass overrides. */
 export type EngineStage<E> = ProcessBase & {
@@ -108,6 +112,7 @@ export class StageEngine<E> {
     if (type !== 'producer' && type !== 'consumer' && type !== 'producer_consumer') {
       throw makeError('ERR_STAGE_BAD_OPTS', `type must be producer, consumer or producer_consumer, got ${String(type)}`)
     }
+    checkOptionKeys('a StageSpec', spec, SPEC_KEYS, (key) => ({ bad_opts: `unknown option ${key}` }))
     this.#type = type
     this.#consumer = this.#consumerSide(type)
     if (type === 'consumer') return

@@ -39,9 +39,10 @@ export type StageType = 'producer' | 'consumer' | 'producer_consumer'
 
 /**
  * What a Stage's `init` returns: the stage's type and options. Options a type does not use are
- * ignored.
+ * ignored; a key that is none of these fails the start (a misspelling is not ignored).
  *
  * @throws ERR_STAGE_BAD_OPTS (the start fails `ERR_INIT_FAILED`) for an unknown `type`
+ * @throws ERR_UNKNOWN_OPTION (the start fails `ERR_INIT_FAILED`) for a key not listed here
  * @example
  * ```ts
  * init(): StageSpec<number> {

@@ -3,6 +3,7 @@
  * the supervisor routes to a partition, and the checks and errors both sides use.
  */
 import { makeError } from '../../core/errors.ts'
+import { checkOptionKeys } from '../../core/option-keys.ts'
 
 export type Request = { readonly $sw: string; readonly [key: string]: unknown }
 
@@ -33,7 +34,8 @@ const ADD_KEYS: Readonly<Record<string, readonly string[]>> = {
 export function checkAdd(r: Request): void {
   const known = ADD_KEYS[r.$sw]
   if (known === undefined) return
-  for (const key of Object.keys(r)) if (key !== '$sw' && !known.includes(key)) throw makeError('ERR_UNKNOWN_OPTION', r.$sw, key, known)
+  const { $sw: kind, ...options } = r
+  checkOptionKeys(kind, options, known)
   const strategies = r.$sw === 'addGroup' ? GROUP_STRATEGIES : r.$sw === 'addChain' ? CHAIN_STRATEGIES : STANDALONE_RESTARTS
   if (r.restartStrategy !== undefined) oneOf(r.restartStrategy, strategies, 'restartStrategy')
   if (r.queueLength !== undefined) positive(r.queueLength, 'queueLength')

@@ -31,6 +31,7 @@ import { isCallMessage, isExitMessage, isStopRequest, type From } from '../../co
 import type { ExitReason } from '../../core/exit.ts'
 import type { Address, Pid } from '../../core/pid.ts'
 import { hasCode, makeError } from '../../core/errors.ts'
+import { checkOptionKeys } from '../../core/option-keys.ts'
 import { ProcessBase } from '../process-base.ts'
 import { Server } from '../server.ts'
 import { answer } from '../answer.ts'
@@ -429,8 +430,7 @@ export class WorkerSupervisor extends ProcessBase implements BehaviourInstance {
 /** @throws ERR_INVALID_ARG_TYPE, ERR_UNKNOWN_OPTION, ERR_INVALID_ARG_VALUE */
 function checkOptions(args: unknown): WorkerSupervisorOptions {
   if (args === undefined) return {}
-  if (typeof args !== 'object' || args === null) throw makeError('ERR_INVALID_ARG_TYPE', 'WorkerSupervisor options', 'an object', args)
-  for (const key of Object.keys(args)) if (!OPTION_KEYS.includes(key)) throw makeError('ERR_UNKNOWN_OPTION', 'WorkerSupervisor', key, OPTION_KEYS)
+  checkOptionKeys('WorkerSupervisor', args, OPTION_KEYS)
   const o = args as WorkerSupervisorOptions
   if (o.numberOfPartitions !== undefined) positive(o.numberOfPartitions, 'numberOfPartitions')
   if (o.reportTo !== undefined) str(o.reportTo, 'reportTo')

@@ -37,8 +37,9 @@
  */
 import type { Pid } from '../../../core/pid.ts'
 import { makeError } from '../../../core/errors.ts'
+import { checkOptionKeys } from '../../../core/option-keys.ts'
 import {
-  NONE, checkAsk, checkOptionKeys, demandOnly,
+  NONE, checkAsk, demandOnly,
   type DemandStep, type Delivery, type Dispatcher, type DispatchStep, type InfoPlacement, type Recredit,
   type SubscribeOptions, type SubscriptionKey,
 } from './dispatcher.ts'

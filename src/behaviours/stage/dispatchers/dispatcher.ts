@@ -134,11 +134,3 @@ export function checkAsk(n: number): void {
   if (!Number.isSafeInteger(n) || n <= 0) throw makeError('ERR_INVALID_ARG_VALUE', 'the asked demand', 'a positive integer', n)
 }
 
-/** Reject option keys a dispatcher does not know (house rule). @throws ERR_UNKNOWN_OPTION, ERR_INVALID_ARG_TYPE */
-export function checkOptionKeys(where: string, options: unknown, known: readonly string[]): void {
-  if (options === undefined) return
-  if (typeof options !== 'object' || options === null) throw makeError('ERR_INVALID_ARG_TYPE', `${where} options`, 'an object', options)
-  for (const key of Object.keys(options)) {
-    if (!known.includes(key)) throw makeError('ERR_UNKNOWN_OPTION', where, key, known)
-  }
-}
