@@ -260,7 +260,7 @@ export class Node extends EventEmitter {
   cast(to: UntypedAddress, request: unknown): void
   cast(to: Address, request: unknown): void {
     this.#live()
-    this.#main.cast(this.#shell, to, request)
+    this.#main.services.cast(this.#shell, to, request)
   }
 
   /**
@@ -286,8 +286,9 @@ export class Node extends EventEmitter {
     return this.#main.services.whereis(name)
   }
 
-  /** Registered names across the node (aliases are not names and are not listed). */
+  /** Registered names across the node (aliases are not names and are not listed). @throws ERR_NODE_STOPPED */
   registered(): string[] {
+    this.#live()
     return this.#main.names.names().filter((n) => !n.startsWith('\u0000') && n !== OFFLOAD_SERVICE)
   }
 
@@ -323,8 +324,10 @@ export class Node extends EventEmitter {
   /**
    * Remove a monitor made by `node.monitor`; true if it was still active. Its `down` promise then
    * never settles.
+   * @throws ERR_NODE_STOPPED
    */
   demonitor(ref: Ref): boolean {
+    this.#live()
     ;(this.#shell.instance as NodeShell).downs.delete(ref.key)
     return this.#main.services.demonitor(this.#shell, ref, true)
   }

@@ -29,8 +29,23 @@ export class ProcessServices implements ProcessHost {
     return this.#s.send(from, to, message, strict)
   }
 
+  /**
+   * Cast `{ type: '$cast', request }` as `from` (the node's process too). OTP's gen_server:cast
+   * never fails: a name or alias nobody holds, like a dead pid, makes a dead letter. A bad
+   * address, a message that could not travel, and a full mailbox on this thread still throw.
+   */
   cast(from: Proc, to: Address, request: unknown): void {
-    this.#s.cast(from, to, request)
+    if (isHalted(from)) return
+    const s = this.#s
+    const message = { type: '$cast', request }
+    const pid = s.resolveAddress(to, false)
+    if (pid === undefined) {
+      // Whoever registers the name next may be on any thread: the cast must be able to get there.
+      assertSerializable(message)
+      s.counts.deadLetters++
+      return
+    }
+    if (!s.route(pid, message)) throw makeError('ERR_MAILBOX_FULL', pid.toString(), s.local(pid)?.limits?.mailboxSize ?? 0)
   }
 
   call(p: Proc, to: Address, request: unknown, options: CallOptions | undefined): Promise<unknown> {

@@ -10,7 +10,6 @@
  */
 import { availableParallelism } from 'node:os'
 import { Frame } from '../codec/frame.ts'
-import { assertSerializable } from '../codec/validate.ts'
 import { Proc, ProcessExit, Status, isHalted, type ProcOptions } from '../process/proc.ts'
 import { NameTable } from '../process/name-table.ts'
 import type { BehaviourRegistry } from '../process/behaviour-registry.ts'
@@ -180,24 +179,6 @@ export class Scheduler {
   }
 
   /**
-   * Cast `{ type: '$cast', request }` (OTP's gen_server:cast never fails): a name or alias
-   * nobody holds, like a dead pid, makes a dead letter. A bad address, a message that could not
-   * travel, and a full mailbox on this thread still throw.
-   */
-  cast(from: Proc | null, to: Address, request: unknown): void {
-    if (from !== null && isHalted(from)) return
-    const message = { type: '$cast', request }
-    const pid = this.resolveAddress(to, false)
-    if (pid === undefined) {
-      // Whoever registers the name next may be on any thread: the cast must be able to get there.
-      assertSerializable(message)
-      this.counts.deadLetters++
-      return
-    }
-    if (!this.route(pid, message)) throw makeError('ERR_MAILBOX_FULL', pid.toString(), this.local(pid)?.limits?.mailboxSize ?? 0)
-  }
-
-  /**
    * Deliver `message` to `pid` wherever it lives; a dead pid drops it (counted). Returns false
    * only when a local target's mailbox is full and it has no fallback.
    */
@@ -251,10 +232,9 @@ export class Scheduler {
 
   /**
    * End `p` with `reason`. With `runTerminate`, the behaviour's terminate callback runs first
-   * (it may be async; a crash in it replaces the reason, as in OTP). Without, it is an exit
-   * signal's doing: the process ends at once, even while its terminate runs (OTP: a process in
-   * terminate is still alive and dies of a signal as any other; the terminate promise settling
-   * later finds it DEAD and changes nothing).
+   * (it may be async; a crash in it replaces the reason, as in OTP). Without (a signal), it ends
+   * at once, even while its terminate runs: OTP's process is alive until terminate returns; the
+   * terminate promise settling later finds it DEAD and changes nothing.
    */
   terminate(p: Proc, reason: ExitReason, runTerminate: boolean): void {
     if (p.status === Status.DEAD) return
@@ -262,9 +242,9 @@ export class Scheduler {
       if (!runTerminate) this.finalize(p, reason)
       return
     }
-    // RUNNING means its own callback is on the stack right now (one thread runs one process at
-    // a time): it signalled itself, or a process it signalled synchronously signalled it back.
-    // Apply once the callback returns; the first signal wins, and one beats a stop request.
+    // RUNNING: its own callback is on the stack (one thread runs one process at a time), and
+    // signalled it, directly or through a link. Applied as the callback ends (or unwinds, see
+    // ProcessExit); the first signal wins, and beats a stop request.
     if (p.status === Status.RUNNING) {
       if (p.pendingExit === null || p.pendingExit.runTerminate) p.pendingExit = { reason, runTerminate }
       return
