@@ -143,4 +143,16 @@ describe('Input validation', function () {
       assert.throws(() => new DemandDispatcher({ maxDemnd: 2 } as never), unknownOption('maxDemand'))
     })
   })
+
+  describe('a stopped node', () => {
+    it('registered() and demonitor() throw ERR_NODE_STOPPED after stop(), like the other methods', async () => {
+      const stopped = await Node.start({ threads: 1, modules: MODULES })
+      const watched = await stopped.spawn(Receiver, { report: stopped.pid }, { name: 'watched' })
+      const { ref } = stopped.monitor(watched)
+      assert.deepEqual(stopped.registered(), ['watched'])
+      await stopped.stop()
+      assert.throws(() => stopped.registered(), { code: 'ERR_NODE_STOPPED' })
+      assert.throws(() => stopped.demonitor(ref), { code: 'ERR_NODE_STOPPED' })
+    })
+  })
 })
