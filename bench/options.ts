@@ -35,6 +35,9 @@ export const SHAPES = {
   stage: 'Stage producer → consumer: one thread, across threads, 3 stages (no baseline)',
   pool: 'Pool call round trips, 64 in flight (vs piscina)',
   scaling: 'thread scaling: one CPU-bound job split over 1..N threads (vs piscina)',
+  lateness: 'timer lateness p50/p99 on a thread saturated by 1 ms messages (vs an idle thread)',
+  asynccall: 'async handleCall fed from another thread, 1,000 calls in flight (vs a sync handleCall)',
+  slowconsumer: 'a ~20 µs/message consumer under a fast producer on another thread (vs its handler alone)',
 } as const
 
 export type ShapeName = keyof typeof SHAPES

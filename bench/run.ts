@@ -9,6 +9,7 @@
  *   postMessage   cross-thread one-way (small, 1 KB), round trips p50/p99 (busy, asleep)
  *   piscina       Pool call round trips, thread scaling 1..N
  *   (none)        Stage pipelines
+ *   the same figure without the load: timer lateness, async calls, a slow consumer (fairness-shapes.ts)
  *
  * The flow: the shapes that need a Skein node run on one node (max(2, --threads) worker
  * threads), with their postMessage and piscina baselines interleaved; the node stops; then the
@@ -31,6 +32,7 @@ import { parseBenchArgs, shapeList, SHAPE_NAMES, usage, type BenchOptions, type 
 import { call, cast, idle, pool, restart, skynet, spawn, stage } from './otp-shapes.ts'
 import type { Row } from './row.ts'
 import { scaling } from './scaling-shape.ts'
+import { asyncCall, lateness, slowConsumer } from './fairness-shapes.ts'
 import { Session, type NodeEnv, type Shape } from './session.ts'
 import { formatTable } from './table.ts'
 
@@ -41,6 +43,7 @@ const RUNS = {
   local: { node: local }, pingpong: { node: pingpong }, call: { node: call }, cast: { node: cast }, spawn: { node: spawn },
   skynet: { node: skynet }, idle: { alone: idle }, restart: { node: restart }, cross: { node: cross }, rtt: { node: rtt },
   stage: { node: stage }, pool: { node: pool }, scaling: { node: scaling },
+  lateness: { node: lateness }, asynccall: { node: asyncCall }, slowconsumer: { node: slowConsumer },
 } as const satisfies Record<ShapeName, Shape>
 
 /** What bench/results/latest.json holds (older files lack the fields marked "since issue 4"). */
@@ -130,7 +133,7 @@ async function measure(options: BenchOptions): Promise<BenchReport> {
 async function runOnNode(s: Session, names: readonly ShapeName[], threads: number): Promise<BenchReport['skeinStats']> {
   // .ts under tsx; the compiled .js when the bench runs from dist/ (an installed package's `skein bench`).
   const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js'
-  const modules = ['actors', 'otp-actors', 'stage-actors', 'skynet-actors'].map((m) => new URL(`./${m}${ext}`, import.meta.url))
+  const modules = ['actors', 'otp-actors', 'stage-actors', 'skynet-actors', 'fairness-actors'].map((m) => new URL(`./${m}${ext}`, import.meta.url))
   const light = process.env.BENCH_LIGHT
   const node = await Node.start({ threads, modules, ...(light === undefined ? {} : { lightSleepMs: Number(light) }) })
   const started: { pair?: Promise<PostMessagePair> } = {}
