@@ -5,8 +5,9 @@
  * subtree can choose:
  *
  *   env 'skein.reports'   effect
- *   (unset)               error reports to stderr (progress reports dropped); the process
- *                         environment variable SKEIN_REPORTS=off turns that default off
+ *   (unset)               error reports to stderr, with the stack of a reason that is an
+ *                         Error (progress reports dropped); the process environment
+ *                         variable SKEIN_REPORTS=off turns that default off
  *   false                 nothing
  *   'name'                every report, progress included, sent as a message to that registered
  *                         process (a logger process; tests use a probe): `{ type: 'report', ... }`
@@ -158,8 +159,20 @@ function formatReport(r: Report): string {
   if (r.kind === 'crash') {
     const client = r.client === undefined ? '' : `\n  client:  ${r.client.toString()}`
     return `skein: ${r.behaviour} ${r.process.toString()} terminating\n  reason:  ${formatReason(r.reason)}\n` +
-      `  last message: ${formatReason(r.lastMessage)}${client}`
+      `  last message: ${formatReason(r.lastMessage)}${client}${stackOf(r.reason)}`
   }
   const child = r.child === undefined ? '' : `\n  child:   ${r.child.id ?? '(dynamic)'} ${r.child.pid?.toString() ?? ''}`
-  return `skein: supervisor ${r.supervisor.toString()} ${r.event}${child}\n  reason:  ${formatReason(r.reason)}`
+  return `skein: supervisor ${r.supervisor.toString()} ${r.event}${child}\n  reason:  ${formatReason(r.reason)}${stackOf(r.reason)}`
+}
+
+/**
+ * The stack of a reason that is an Error (one from another thread keeps its stack: see the
+ * codec), as indented lines after the report; '' for other reasons. Its first line repeats the
+ * message, which the reason line shows already.
+ */
+function stackOf(reason: ExitReason): string {
+  const stack = reason instanceof Error ? reason.stack : undefined
+  if (typeof stack !== 'string') return ''
+  const frames = stack.split('\n').filter((line) => /^\s+at /.test(line))
+  return frames.length === 0 ? '' : `\n  stack:\n${frames.map((line) => `    ${line.trim()}`).join('\n')}`
 }

@@ -5,6 +5,8 @@
  * registered()/demonitor(), and crash reports on stderr without their stack.
  */
 import assert from 'node:assert/strict'
+import { execFile } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
 import {
   DemandDispatcher, Node, PartitionSupervisor, Pool, Server, Supervisor, hasCode, type ErrorCode, type Pid,
 } from '../../src/index.ts'
@@ -153,6 +155,22 @@ describe('Input validation', function () {
       await stopped.stop()
       assert.throws(() => stopped.registered(), { code: 'ERR_NODE_STOPPED' })
       assert.throws(() => stopped.demonitor(ref), { code: 'ERR_NODE_STOPPED' })
+    })
+  })
+
+  describe('crash reports on stderr', () => {
+    it('print the stack of an Error reason (a report printed without it hid where the crash came from)', async () => {
+      const script = fileURLToPath(new URL('../fixtures/crash-report-script.ts', import.meta.url))
+      const env: NodeJS.ProcessEnv = { ...process.env, NODE_OPTIONS: '' }
+      delete env.SKEIN_REPORTS // test/setup.cjs silences reports; the child prints them
+      const { stdout, stderr, failed } = await new Promise<{ stdout: string; stderr: string; failed: unknown }>((resolve) => {
+        execFile(process.execPath, ['--import', 'tsx', script], { env, timeout: 20_000 }, (error, out, err) =>
+          resolve({ stdout: out, stderr: err, failed: error }))
+      })
+      assert.equal(failed, null, stderr)
+      assert.match(stdout, /done/)
+      assert.match(stderr, /skein: Crasher <[\d.]+> terminating\n {2}reason: {2}Error: crashed on purpose\n/)
+      assert.match(stderr, /\n {2}stack:\n {4}at explodeForTheStackTrace \(.*input-validation\.ts:\d+:\d+\)\n {4}at Crasher\.handleCall /)
     })
   })
 })
