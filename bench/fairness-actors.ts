@@ -118,7 +118,7 @@ export class Consumer extends Actor<{ units: number }, unknown> {
   }
 
   /** 'read': the count and this thread's CPU time; { calibrate: n }: CPU ms per message alone. */
-  handleDirect(request: 'read' | { calibrate: number }): ConsumerReading | number {
+  override handleDirect(request: 'read' | { calibrate: number }): ConsumerReading | number {
     if (request === 'read') return { handled: this.handled, cpuMs: threadCpuMs(), mailbox: this.messageQueueLength() }
     const t0 = threadCpuMs()
     for (let i = 0; i < request.calibrate; i++) work(this.units)

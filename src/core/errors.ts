@@ -102,6 +102,7 @@ export const Codes = {
   ERR_BAD_RETURN_VALUE: E('ERR_BAD_RETURN_VALUE', (callback: string, got: unknown) =>
     `${callback} returned an unexpected value: ${show(got)}`),
   ERR_NODE_STOPPED: E('ERR_NODE_STOPPED', () => 'the node is stopped'),
+  ERR_DEMONITORED: E('ERR_DEMONITORED', (ref: string) => `monitor ${ref} was removed before it fired`),
   ERR_THREAD_DOWN: E('ERR_THREAD_DOWN', (thread: number) => `thread ${thread} is down and will not be restarted`),
   ERR_THREAD_FAILED: E('ERR_THREAD_FAILED', (thread: number, why: string) => `thread ${thread} failed to start: ${why}`),
   ERR_ALIAS_OWNER: E('ERR_ALIAS_OWNER', (alias: string) => `only the process that created alias ${alias} may delete it`),

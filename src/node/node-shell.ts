@@ -6,7 +6,7 @@ import { Actor } from '../behaviours/actor.ts'
 import { isDownMessage, type DownMessage } from '../core/envelope.ts'
 
 export class NodeShell extends Actor<void, unknown> {
-  readonly downs = new Map<number, (down: DownMessage) => void>()
+  readonly downs = new Map<number, { resolve: (down: DownMessage) => void; reject: (error: Error) => void }>()
   /** Messages sent to the node's own pid that nobody awaited. */
   unexpected = 0
 
@@ -16,13 +16,19 @@ export class NodeShell extends Actor<void, unknown> {
 
   receive(message: unknown): void {
     if (isDownMessage(message)) {
-      const resolve = this.downs.get(message.ref.key)
-      if (resolve !== undefined) {
+      const waiting = this.downs.get(message.ref.key)
+      if (waiting !== undefined) {
         this.downs.delete(message.ref.key)
-        resolve(message)
+        waiting.resolve(message)
         return
       }
     }
     this.unexpected++
+  }
+
+  /** The node stopped: every monitor's `down` still pending rejects with `error`. */
+  stopped(error: Error): void {
+    for (const waiting of this.downs.values()) waiting.reject(error)
+    this.downs.clear()
   }
 }

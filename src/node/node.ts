@@ -40,7 +40,11 @@ export type { NodeStats } from './node-stats.ts'
 export interface Monitor {
   /** Names the monitor: pass it to `node.demonitor`. */
   readonly ref: Ref
-  /** Resolves with the DOWN message when the monitor fires; never settles after `node.demonitor`. */
+  /**
+   * Resolves with the DOWN message when the monitor fires. Rejects ERR_DEMONITORED after
+   * `node.demonitor`, ERR_NODE_STOPPED when the node stops first; nobody need await it (those
+   * rejections are never reported as unhandled).
+   */
   readonly down: Promise<DownMessage>
 }
 
@@ -104,6 +108,7 @@ export class Node extends EventEmitter {
     this.#threads = new Threads(opts, mem, creation, main, this)
     const pid = main.spawner.spawn(null, NodeShell, undefined, undefined, false)
     this.#shell = main.local(pid) as Proc
+    this.#shell.external = true
     this.#offload = new OffloadPool(opts.offloadThreads)
     const service = main.spawner.spawn(null, OffloadService, undefined, { name: OFFLOAD_SERVICE }, false)
     ;((main.local(service) as Proc).instance as OffloadService).pool = this.#offload
@@ -317,19 +322,27 @@ export class Node extends EventEmitter {
     this.#live()
     const shell = this.#shell.instance as NodeShell
     const ref = this.#main.services.monitor(this.#shell, target)
-    const down = new Promise<DownMessage>((resolve) => shell.downs.set(ref.key, resolve))
+    const down = new Promise<DownMessage>((resolve, reject) => shell.downs.set(ref.key, { resolve, reject }))
+    // It rejects only at demonitor or stop; nobody need await it.
+    down.catch(() => {})
     return { ref, down }
   }
 
   /**
    * Remove a monitor made by `node.monitor`; true if it was still active. Its `down` promise then
-   * never settles.
+   * rejects ERR_DEMONITORED (and a DOWN already queued is dropped).
    * @throws ERR_NODE_STOPPED
    */
   demonitor(ref: Ref): boolean {
     this.#live()
-    ;(this.#shell.instance as NodeShell).downs.delete(ref.key)
-    return this.#main.services.demonitor(this.#shell, ref, true)
+    const shell = this.#shell.instance as NodeShell
+    const waiting = shell.downs.get(ref.key)
+    const active = this.#main.services.demonitor(this.#shell, ref, true)
+    if (waiting !== undefined) {
+      shell.downs.delete(ref.key)
+      waiting.reject(makeError('ERR_DEMONITORED', ref.toString()))
+    }
+    return active
   }
 
   /**
@@ -377,7 +390,15 @@ export class Node extends EventEmitter {
   async #stop(): Promise<void> {
     this.#stopped = true
     this.#apps.nodeStopping()
-    await this.#threads.shutdown(this.#opts.shutdownTimeout)
+    // Publish what the node sent just now, before the control port tells the threads to stop:
+    // each thread reads its rings before it stops its processes.
+    this.#main.transport.flush()
+    // The node's process ends last: the calls, spawns and monitors it holds hear their targets
+    // end ('shutdown'), then whatever is still pending rejects ERR_NODE_STOPPED.
+    await this.#threads.shutdown(this.#opts.shutdownTimeout, this.#shell)
+    this.#main.drain()
+    this.#main.finalize(this.#shell, 'shutdown')
+    ;(this.#shell.instance as NodeShell).stopped(makeError('ERR_NODE_STOPPED'))
     await Promise.all([this.#threads.close(), this.#offload.close()])
     this.#main.close()
     if (this.#keepAlive !== null) clearInterval(this.#keepAlive)

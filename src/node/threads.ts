@@ -13,10 +13,14 @@
  */
 import type { EventEmitter } from 'node:events'
 import type { Scheduler, ThreadStats } from '../scheduler/scheduler.ts'
+import type { Proc } from '../process/proc.ts'
 import type { WorkerInit } from '../workers/protocol.ts'
 import { ShardHost } from './shard-host.ts'
 import type { ResolvedOptions } from './options.ts'
 import { schedulerInit, type SharedMemory } from './shared-memory.ts'
+
+/** How long past its shutdown timeout a worker may take to answer before it is terminated. */
+const SHUTDOWN_GRACE_MS = 2000
 
 export class Threads {
   readonly #opts: ResolvedOptions
@@ -56,21 +60,34 @@ export class Threads {
   }
 
   /**
-   * Every thread, the main one too, stops its processes (terminate bounded by `timeout`), then
-   * every worker's loop ends. A death from now on is not replaced.
+   * Every thread, the main one too, stops its processes but `spare` (terminate bounded by
+   * `timeout`), then every worker's loop ends. A death from now on is not replaced. A worker
+   * that does not answer within `timeout` + SHUTDOWN_GRACE_MS (a callback that never returns
+   * holds its thread) is terminated, so stop() always settles.
    */
-  async shutdown(timeout: number): Promise<void> {
+  async shutdown(timeout: number, spare: Proc | null): Promise<void> {
     this.#stopped = true
     const hosts = this.#live()
     this.#closing = hosts
-    await Promise.all([
-      this.#main.shutdown(timeout),
-      ...hosts.map((h) => raceExit(h, h.control.shutdown(timeout))),
-    ])
-    // Every thread keeps its loop running until all are done: a process still terminating on one
-    // thread (a supervisor shutting down its children) may need an answer from another, such as
-    // the DOWN of a child that thread already stopped.
-    await Promise.all(hosts.map((h) => raceExit(h, h.control.close())))
+    const watchdog = setTimeout(() => {
+      for (const h of hosts) {
+        if (!h.alive) continue
+        console.error(`skein: thread ${h.index} did not stop its processes within ${timeout + SHUTDOWN_GRACE_MS} ms; terminating it`)
+        void h.worker.terminate()
+      }
+    }, timeout + SHUTDOWN_GRACE_MS)
+    try {
+      await Promise.all([
+        this.#main.shutdown(timeout, spare),
+        ...hosts.map((h) => raceExit(h, h.control.shutdown(timeout))),
+      ])
+      // Every thread keeps its loop running until all are done: a process still terminating on one
+      // thread (a supervisor shutting down its children) may need an answer from another, such as
+      // the DOWN of a child that thread already stopped.
+      await Promise.all(hosts.map((h) => raceExit(h, h.control.close())))
+    } finally {
+      clearTimeout(watchdog)
+    }
   }
 
   /** After shutdown: end the workers and release their control proxies. */

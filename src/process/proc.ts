@@ -145,6 +145,11 @@ export class Proc implements ProcessContext {
    * (then the first one wins, and the process is halted: see isHalted).
    */
   pendingExit: { reason: ExitReason; runTerminate: boolean } | null = null
+  /**
+   * Its calls are awaited by code outside any process (the node's own process, behind node.call,
+   * node.spawn, node.direct): when it ends, they reject instead of ending with it.
+   */
+  external = false
 
   readonly self: Pid
   readonly host: ProcessHost

@@ -364,21 +364,32 @@ export class Scheduler {
   }
 
   /**
-   * Stop every process, newest first: each runs terminate('shutdown'), bounded by
-   * `timeoutMs` in all; whatever is still running then is dropped.
+   * Stop every process but `spare`, newest first: each runs terminate('shutdown'), bounded by
+   * `timeoutMs` in all; whatever is still running then is dropped. `spare` (the node's own
+   * process) lives on to hear the others end; the node ends it last (see Node.stop).
    */
-  async shutdown(timeoutMs: number): Promise<void> {
+  async shutdown(timeoutMs: number, spare: Proc | null = null): Promise<void> {
     this.stopping = true
+    // What was sent before the stop reaches its target first (the control port that says stop
+    // is no ring, and may overtake frames): a call made before stop() fails with 'shutdown'.
+    for (let round = 0; round < 64 && this.transport.poll(4096) > 0; round++) { /* read */ }
     for (const p of [...this.table.values()].reverse()) {
+      if (p === spare) continue
       if (p.status === Status.SUSPENDED) p.status = Status.IDLE
       this.terminate(p, 'shutdown', true)
     }
+    const left = spare === null ? 0 : 1
     const deadline = performance.now() + timeoutMs
-    while (this.table.size > 0 && performance.now() < deadline) {
+    while (this.table.size > left && performance.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 1))
     }
-    for (const p of [...this.table.values()]) this.finalize(p, 'shutdown')
+    for (const p of [...this.table.values()]) if (p !== spare) this.finalize(p, 'shutdown')
     this.transport.flush()
+  }
+
+  /** Handle what has arrived and what it readied, until nothing is left (bounded); outside a turn. */
+  drain(): void {
+    for (let round = 0; round < 1000 && this.runner.work() > 0; round++) { /* work */ }
   }
 
   /** Release every handle: timers and the run loop. */

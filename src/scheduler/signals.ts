@@ -457,11 +457,15 @@ export class Signals {
       p.monitors = null
     }
     if (p.calls !== null) {
-      for (const c of p.calls.values()) {
+      const calls = p.calls
+      p.calls = null
+      for (const c of calls.values()) {
         s.timers.cancel(c.timer)
         this.#unwatch(c)
+        // A process's own awaits end with it (its code runs no more); the node's are the API's
+        // promises, and every one of those settles.
+        if (p.external) c.reject(s.stopping ? makeError('ERR_NODE_STOPPED') : makeError('ERR_PROCESS_TERMINATED', self.toString()))
       }
-      p.calls = null
     }
     const linked = p.linked
     p.linked = null
