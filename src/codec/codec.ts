@@ -1,7 +1,8 @@
 /**
  * cbor-x set-up for the rings. Each ring is one ordered stream: one `sequential` Encoder on the
  * writer side, one Decoder (with `structures: []`, or it yields Tag objects) on the reader side,
- * so record shapes travel once per ring. Pid, Ref and Error have extension tags.
+ * so record shapes travel once per ring. Pid, Ref and Error have extension tags, and so have
+ * the slow path's forms (wire-graph.ts): a WireGraph, a WireString, a WireClass.
  *
  * Gotcha: a `sequential` encoder that throws mid-value has already registered the shapes it
  * saw, so its stream is corrupt. Callers validate first (validate.ts) and, if encoding still
@@ -11,12 +12,14 @@ import { Decoder, Encoder, addExtension } from 'cbor-x'
 import { LOCAL_NODE, Pid, Ref } from '../core/pid.ts'
 import { wireClass } from '../core/wire-classes.ts'
 import { makeError } from '../core/errors.ts'
-import { WireClass } from './validate.ts'
+import { WireClass, WireGraph, WireString, fromWireGraph, rebuildError } from './wire-graph.ts'
 
 const TAG_PID = 40101
 const TAG_REF = 40102
 const TAG_ERROR = 40103
 const TAG_CLASS = 40104
+const TAG_GRAPH = 40105
+const TAG_STRING = 40106
 
 let localNode = LOCAL_NODE
 
@@ -63,10 +66,6 @@ addExtension({
   },
 })
 
-const errorBases: Record<string, ErrorConstructor> = {
-  TypeError, RangeError, SyntaxError, ReferenceError, EvalError, URIError,
-}
-
 addExtension({
   Class: Error,
   tag: TAG_ERROR,
@@ -75,13 +74,32 @@ addExtension({
     return encode([error.name, error.message, error.stack ?? null, extra.code ?? null, extra.reason ?? null])
   },
   decode(d: [string, string, string | null, unknown, unknown]) {
-    const [name, message, stack, code, reason] = d
-    const error = new (errorBases[name] ?? Error)(message) as Error & { code?: unknown; reason?: unknown }
-    if (error.name !== name) Object.defineProperty(error, 'name', { value: name, configurable: true, writable: true })
-    if (stack !== null) error.stack = stack
-    if (code !== null) Object.defineProperty(error, 'code', { value: code, enumerable: true, configurable: true })
-    if (reason !== null) error.reason = reason
-    return error
+    return rebuildError(d[0], d[1], d[2], d[3], d[4])
+  },
+})
+
+// The slow path's form (validate.ts, wire-graph.ts): a flat table the reader rebuilds without recursion.
+addExtension({
+  Class: WireGraph,
+  tag: TAG_GRAPH,
+  encode(graph: WireGraph, encode: (v: unknown) => Uint8Array) {
+    return encode(graph.nodes)
+  },
+  decode(nodes: unknown[][]) {
+    return fromWireGraph(nodes)
+  },
+})
+
+// A string with a lone surrogate, as its UTF-16 code units (cbor-x's typed-array tag).
+addExtension({
+  Class: WireString,
+  tag: TAG_STRING,
+  encode(s: WireString, encode: (v: unknown) => Uint8Array) {
+    return encode(s.units)
+  },
+  // The reader gets the string itself, not the token (cbor-x's types expect the class back).
+  decode(units: Uint16Array) {
+    return new WireString(units).toString() as unknown as WireString
   },
 })
 

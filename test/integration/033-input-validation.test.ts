@@ -11,7 +11,9 @@ import {
   DemandDispatcher, Node, PartitionSupervisor, Pool, Server, Supervisor, hasCode, type ErrorCode, type Pid,
 } from '../../src/index.ts'
 import { probe as makeProbe, type Probe } from '../../src/testing/index.ts'
-import { ActionStage, Checker, Receiver, SpecStage, type ActionRequest } from '../fixtures/input-validation.ts'
+import {
+  ActionStage, Checker, DEEP_LIMIT, LONE_SURROGATES, Receiver, SpecStage, linkedList, listDepth, throwingGetter, type ActionRequest,
+} from '../fixtures/input-validation.ts'
 import { Idle, Sup } from '../fixtures/supervision.ts'
 import { Simple } from '../fixtures/consumer-supervision.ts'
 import { Puppet } from '../fixtures/actors.ts'
@@ -143,6 +145,76 @@ describe('Input validation', function () {
     it('Node.start and dispatcher options name the near key too', async () => {
       await assert.rejects(Node.start({ thread: 1 } as never), unknownOption('threads'))
       assert.throws(() => new DemandDispatcher({ maxDemnd: 2 } as never), unknownOption('maxDemand'))
+    })
+  })
+
+  describe('messages that cannot be read, nest deeply, or hold lone surrogates', () => {
+    const notSerializable = (why: RegExp) => (e: unknown): boolean =>
+      hasCode(e, 'ERR_NOT_SERIALIZABLE') && why.test((e as Error).message)
+    interface Deep { event: 'received-deep'; depth: number; back: unknown }
+    const deepReport = (m: unknown): boolean => (m as Deep).event === 'received-deep'
+    const inProcess = async (check: string, thread: number, target: Pid): Promise<unknown> => {
+      const checker = await node.spawn(Checker, { report: probe.pid }, { thread })
+      node.send(checker, { check, target })
+      return ((await probe.expect(checked(check))) as Checked).code
+    }
+    /** The receiver still works: a plain message comes back. */
+    const alive = async (receiver: Pid): Promise<void> => {
+      node.send(receiver, 'still there?')
+      await probe.expect((m: { event?: string; value?: unknown }) => m.event === 'received' && m.value === 'still there?')
+    }
+
+    it('a throwing getter fails ERR_NOT_SERIALIZABLE naming it (send, sendAfter, call, spawn args; from the main thread and from a worker)', async () => {
+      const receiver = await node.spawn(Receiver, { report: probe.pid }, { thread: 1 })
+      const getter = /reading it threw \(getter exploded\) at message\.bad/
+      assert.throws(() => node.send(receiver, throwingGetter()), notSerializable(getter))
+      assert.throws(() => node.sendAfter(receiver, throwingGetter(), 10_000), notSerializable(getter))
+      await assert.rejects(node.call(receiver, throwingGetter()), notSerializable(/getter exploded/))
+      await assert.rejects(node.spawn(Receiver, throwingGetter() as never, { thread: 2 }), notSerializable(/getter exploded.*spawn args\.bad/))
+      for (const check of ['sendThrowingGetter', 'sendAfterThrowingGetter', 'spawnArgsThrowingGetter']) {
+        assert.equal(await inProcess(check, 2, receiver), 'ERR_NOT_SERIALIZABLE', check)
+      }
+      await alive(receiver)
+    })
+
+    it('a 1000-deep linked list crosses threads both ways, from the main thread and between workers', async () => {
+      const receiver = await node.spawn(Receiver, { report: probe.pid }, { thread: 1 })
+      node.send(receiver, { deep: linkedList(1000) })
+      const back = (await probe.expect(deepReport)) as Deep
+      assert.equal(back.depth, 1000)
+      assert.equal(listDepth(back.back), 1000, 'and back to the main thread')
+      assert.equal(await inProcess('sendDeepList', 2, receiver), 'ok')
+      assert.equal(((await probe.expect(deepReport)) as Deep).depth, 1000)
+    })
+
+    it(`nesting up to ${DEEP_LIMIT} levels crosses; one more fails ERR_NOT_SERIALIZABLE at the sender, and no thread dies of it`, async () => {
+      const receiver = await node.spawn(Receiver, { report: probe.pid }, { thread: 1 })
+      node.send(receiver, { deep: linkedList(DEEP_LIMIT - 1) })
+      const back = (await probe.expect(deepReport)) as Deep
+      assert.equal(back.depth, DEEP_LIMIT - 1)
+      assert.equal(listDepth(back.back), DEEP_LIMIT - 1)
+      const tooDeep = new RegExp(`nesting deeper than ${DEEP_LIMIT} levels`)
+      assert.throws(() => node.send(receiver, { deep: linkedList(DEEP_LIMIT) }), notSerializable(tooDeep))
+      assert.equal(await inProcess('sendListAtLimit', 2, receiver), 'ok')
+      assert.equal(((await probe.expect(deepReport)) as Deep).depth, DEEP_LIMIT - 1)
+      assert.equal(await inProcess('sendTooDeepList', 2, receiver), 'ERR_NOT_SERIALIZABLE')
+      await alive(receiver)
+      assert.equal((await node.stats()).threadRestarts, 0, 'no worker thread died')
+    })
+
+    it('strings with lone surrogates arrive intact (values, keys, Map and Set members, an Error), main to worker and worker to worker', async () => {
+      const receiver = await node.spawn(Receiver, { report: probe.pid }, { thread: 1 })
+      const intact = (m: unknown): void => {
+        const value = (m as { value: typeof LONE_SURROGATES }).value
+        assert.deepStrictEqual({ ...value, error: undefined }, { ...LONE_SURROGATES, error: undefined })
+        assert.equal(value.error.message, LONE_SURROGATES.error.message)
+        assert.equal((value.error as { code?: unknown }).code, LONE_SURROGATES.error.code)
+      }
+      const received = (m: { event?: string; value?: { high?: unknown } }): boolean => m.event === 'received' && m.value?.high !== undefined
+      node.send(receiver, LONE_SURROGATES)
+      intact(await probe.expect(received))
+      assert.equal(await inProcess('sendLoneSurrogates', 2, receiver), 'ok')
+      intact(await probe.expect(received))
     })
   })
 
