@@ -25,6 +25,7 @@ export type {
 export { type ApplicationSpec, type ApplicationContext, type StartType } from './behaviours/application.ts'
 export type { ApplicationInfo } from './node/applications.ts'
 export type { Report, CrashReport, SupervisorReport, SupervisorEvent, PoolReport, StageReport } from './behaviours/reports.ts'
+export type { StrayReport } from './core/stray-report.ts'
 export {
   Stage, ConsumerSupervisor, DemandDispatcher, BroadcastDispatcher, PartitionDispatcher, type ConsumerSupervisorSpec,
   type StageSpec, type StageType, type SubscribeOptions, type SubscriptionFrom, type ConsumerFrom, type CancelReason,

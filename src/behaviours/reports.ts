@@ -14,6 +14,7 @@
  *
  * Clean reasons ('normal', 'shutdown', { shutdown: _ }) never make an error report.
  */
+import { formatStray, type StrayReport } from '../core/stray-report.ts'
 import { formatReason, type ExitReason } from '../core/exit.ts'
 import type { Pid } from '../core/pid.ts'
 import type { ProcessBase } from './process-base.ts'
@@ -122,7 +123,7 @@ export interface StageReport {
  * await node.spawn(Logger, undefined, { name: 'logger' })
  * ```
  */
-export type Report = CrashReport | SupervisorReport | PoolReport | StageReport
+export type Report = CrashReport | SupervisorReport | PoolReport | StageReport | StrayReport
 
 /** Send `report` where the process's environment says; never throws. */
 export function emitReport(process: ProcessBase, report: Report): void {
@@ -151,6 +152,7 @@ function textOf(r: Report): Record<string, string> {
 
 function formatReport(r: Report): string {
   if (r.kind === 'pool') return `skein: pool ${r.pool.toString()} dropped a message: no worker could take it`
+  if (r.kind === 'stray') return formatStray(r)
   if (r.kind === 'stage') {
     return r.event === 'discarded'
       ? `skein: stage ${r.stage.toString()} has discarded ${r.count} events from its buffer`

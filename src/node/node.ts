@@ -33,6 +33,8 @@ import { OFFLOAD_SERVICE, offload, type OffloadOptions } from '../core/offload.t
 import { allocateSharedMemory, schedulerInit, type SharedMemory } from './shared-memory.ts'
 import { Threads } from './threads.ts'
 import { nodeStats, type NodeStats } from './node-stats.ts'
+import { watchStrayPromises } from '../scheduler/stray-promises.ts'
+import { mainThreadUnowned } from './unowned-rejection.ts'
 
 export type { NodeStats } from './node-stats.ts'
 
@@ -100,6 +102,8 @@ export class Node extends EventEmitter {
   #stopping: Promise<void> | null = null
   readonly #apps: Applications = new Applications(this)
   #keepAlive: ReturnType<typeof setInterval> | null
+  /** Stops attributing stray rejections to this node's main-thread processes. */
+  readonly #unwatchStray: () => void
 
   private constructor(opts: ResolvedOptions, mem: SharedMemory, main: Scheduler, creation: number) {
     super()
@@ -115,6 +119,7 @@ export class Node extends EventEmitter {
     // While the node runs, the process stays alive even with no worker (threads: 0) or only
     // unref'd timers pending; stop() clears it.
     this.#keepAlive = setInterval(() => {}, 1 << 30)
+    this.#unwatchStray = watchStrayPromises(mainThreadUnowned)
   }
 
   /**
@@ -403,6 +408,7 @@ export class Node extends EventEmitter {
     this.#main.close()
     if (this.#keepAlive !== null) clearInterval(this.#keepAlive)
     this.#keepAlive = null
+    this.#unwatchStray()
   }
 
   /** Synchronous methods throw ERR_NODE_STOPPED after stop(); those that return a promise reject (see stopped). */

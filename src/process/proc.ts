@@ -95,6 +95,8 @@ export interface PendingCall {
 /** What a Proc needs from the thread that runs it (implemented by the scheduler). */
 export interface ProcessHost {
   send(from: Proc, to: Address, message: unknown, strict: boolean): boolean
+  /** A promise `p` made was rejected and nobody handled it: `p` crashes with `reason`. */
+  crashStray(p: Proc, reason: unknown): void
   cast(from: Proc, to: Address, request: unknown): void
   call(from: Proc, to: Address, request: unknown, options: CallOptions | undefined): Promise<unknown>
   reply(from: Proc, to: From, value: unknown): void

@@ -25,6 +25,15 @@ export class ProcessServices implements ProcessHost {
     this.nodeEnv = Object.freeze({ ...env })
   }
 
+  crashStray(p: Proc, reason: unknown): void {
+    const s = this.#s
+    if (p.status === Status.DEAD) return
+    // Ending already: a crash in terminate replaces the reason, as a throw there does.
+    if (p.status === Status.TERMINATING) s.finalize(p, reason)
+    else s.runner.crashed(p, reason)
+    if (!s.loop.inTurn) s.loop.kick()
+  }
+
   send(from: Proc, to: Address, message: unknown, strict: boolean): boolean {
     return this.#s.send(from, to, message, strict)
   }

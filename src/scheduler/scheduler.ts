@@ -27,6 +27,8 @@ import { Runner, isThenable } from './runner.ts'
 import { Spawner } from './spawner.ts'
 import { ProcessServices } from './process-services.ts'
 import { Births } from './births.ts'
+import { enter, leave } from './stray-promises.ts'
+import { formatStray, type StrayReport } from '../core/stray-report.ts'
 
 export interface SchedulerConfig {
   readonly index: number
@@ -255,11 +257,14 @@ export class Scheduler {
     }
     p.status = Status.TERMINATING
     let result: unknown
+    const before = enter(p)
     try {
       result = p.instance[kTerminate](reason)
     } catch (error) {
       this.finalize(p, error)
       return
+    } finally {
+      leave(before)
     }
     if (result !== undefined && isThenable(result)) {
       result.then(() => this.finalize(p, reason), (error: unknown) => this.finalize(p, error))
@@ -390,6 +395,26 @@ export class Scheduler {
   /** Handle what has arrived and what it readied, until nothing is left (bounded); outside a turn. */
   drain(): void {
     for (let round = 0; round < 1000 && this.runner.work() > 0; round++) { /* work */ }
+  }
+
+  /**
+   * An error no process owns reached this thread's top (a rejection nobody handled, or a throw
+   * from a timer or listener a process set up): the thread survives, and it is reported where
+   * the node's environment sends reports (`skein.reports`: a registered name, false, or stderr).
+   */
+  reportStray(reason: unknown, what: StrayReport['what']): void {
+    const report: StrayReport = { type: 'report', kind: 'stray', thread: this.index, what, reason }
+    const sink = this.services.nodeEnv['skein.reports']
+    if (sink === false) return
+    if (typeof sink === 'string') {
+      try {
+        this.send(null, sink, report, false)
+      } catch {
+        this.send(null, sink, { ...report, reason: formatStray({ ...report, reason }) }, false)
+      }
+      return
+    }
+    if (globalThis.process?.env.SKEIN_REPORTS !== 'off') console.error(formatStray(report))
   }
 
   /** Release every handle: timers and the run loop. */

@@ -22,6 +22,7 @@ import { checkSpawnOptions, procOptions, splitStartOptions } from './spawn-optio
 import { isThenable } from './runner.ts'
 import { NO_PAYLOAD } from './transport.ts'
 import type { Scheduler } from './scheduler.ts'
+import { enter, leave } from './stray-promises.ts'
 
 /** Who waits for a spawned process's init: the ack (its pid, or 'ignore') goes to `pid` under `ref`. */
 export interface Ack {
@@ -140,6 +141,7 @@ export class Spawner {
     }
     p.status = Status.RUNNING
     let result: unknown
+    const before = enter(p)
     try {
       result = instance[kInit](args)
     } catch (error) {
@@ -147,6 +149,8 @@ export class Spawner {
       p.status = Status.IDLE
       s.finalize(p, error)
       return
+    } finally {
+      leave(before)
     }
     if (result !== undefined && isThenable(result)) {
       s.runner.suspend(p, result, (outcome) => this.#initDone(p, ack, outcome), true)

@@ -10,6 +10,7 @@ import * as Comlink from 'comlink'
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs'
 import { BehaviourRegistry } from '../process/behaviour-registry.ts'
 import { Scheduler } from '../scheduler/scheduler.ts'
+import { watchStrayPromises } from '../scheduler/stray-promises.ts'
 import { controlViews } from '../mailbox/layout.ts'
 import { SchedulerControl } from './thread-control.ts'
 import { READY, type WorkerInit } from './protocol.ts'
@@ -37,6 +38,11 @@ const scheduler = new Scheduler({
   lightSleepMs: init.lightSleepMs,
   env: init.env,
 }, registry)
+
+// A crash ends only the process that crashed: a stray rejection ends the process that made it;
+// one no process made, and a throw from a timer or listener, are reported and the thread goes on.
+watchStrayPromises((reason) => scheduler.reportStray(reason, 'unhandled rejection'))
+process.on('uncaughtException', (error) => scheduler.reportStray(error, 'uncaught exception'))
 
 Comlink.expose(new SchedulerControl(scheduler), nodeEndpoint(parentPort))
 scheduler.loop.kick()

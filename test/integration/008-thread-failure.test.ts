@@ -33,8 +33,10 @@ describe('thread failure', () => {
     }
   })
 
-  for (const how of ['throw', 'exit'] as const) {
-    it(`fires noconnection everywhere and starts a replacement when a worker ${how === 'throw' ? 'throws outside any process' : 'calls process.exit'}`, async () => {
+  // A throw outside any process no longer ends its thread (it is reported: 037-stray-promises);
+  // process.exit in a worker still does.
+  for (const how of ['exit'] as const) {
+    it('fires noconnection everywhere and starts a replacement when a worker calls process.exit', async () => {
       const victim = await node.spawn(Puppet, { report: probe.pid }, { thread: 2, name: `victim-${how}` })
       const trapper = await node.spawn(Puppet, { report: probe.pid, trap: true }, { thread: 1 })
       const plain = await node.spawn(Puppet, { report: probe.pid }, { thread: 1 })

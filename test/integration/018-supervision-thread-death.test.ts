@@ -27,7 +27,7 @@ describe('Supervision across a thread death', function () {
       const near = ((await probe.expect(started('near'))) as ChildEvent).pid
       const down = node.monitor(far).down
       const up = once(node, 'threadUp')
-      node.send(await node.spawn(ThreadKiller, { how: 'throw' }, { thread: 2 }), { how: 'throw' })
+      node.send(await node.spawn(ThreadKiller, { how: 'exit' }, { thread: 2 }), { how: 'exit' })
       assert.equal((await down).reason, 'noconnection')
       await up
       assert.deepEqual(downs, [2])
