@@ -33,6 +33,8 @@ import { announceSleep, cancelSleep, waitForDoorbell } from '../mailbox/doorbell
 import { DOORBELL, LINE_I32, SLEEPING } from '../mailbox/layout.ts'
 
 const MAX_MICRO_TURNS = 16
+/** Units of work between clock reads in a turn's rounds. */
+const CLOCK_EVERY = 64
 /** Light-sleep wake-ups handled in one macrotask before the event loop gets a pass. */
 const MAX_WAKES_PER_MACROTASK = 16
 /** Longest a light sleep blocks the event loop, in ms. */
@@ -97,8 +99,12 @@ export class RunLoop {
   /** A promise a process awaits was settled (see awaitMicrotasks): do not spin or sleep yet. */
   #microtasksDue = false
   #lastWork = 0
-  /** When the current turn's time slice ends (performance.now() ms). */
-  #deadline = Infinity
+  /** When the current turn's time slice ends (performance.now() ms); NaN until first asked. */
+  #deadline = NaN
+  /** The current turn's slice is over (seen by a clock read; sticky until the next turn). */
+  #spent = false
+  /** The current turn runs as a macrotask: its slice starts with its first process run. */
+  #eagerSlice = false
   turns = 0
   sleeps = 0
 
@@ -113,9 +119,23 @@ export class RunLoop {
     return this.#inTurn
   }
 
+  /**
+   * A macrotask turn's slice starts when it first runs a process (one clock read per turn). A
+   * microtask turn (a kick: a local send, a timer, a reply) is usually one short run, so its
+   * slice starts at its first clock read instead, a few messages in; a long one then yields
+   * and goes on as macrotask turns.
+   */
+  startSlice(): void {
+    if (this.#eagerSlice && Number.isNaN(this.#deadline)) this.#deadline = performance.now() + this.#opts.sliceMs
+  }
+
   /** True once the current turn has used its time slice: the runner stops taking messages. */
   sliceOver(): boolean {
-    return performance.now() >= this.#deadline
+    if (this.#spent) return true
+    const now = performance.now()
+    if (Number.isNaN(this.#deadline)) this.#deadline = now + this.#opts.sliceMs
+    else if (now >= this.#deadline) this.#spent = true
+    return this.#spent
   }
 
   /**
@@ -228,23 +248,31 @@ export class RunLoop {
   #oneTurn(macrotask: boolean): End {
     this.turns++
     this.#inTurn = true
-    this.#deadline = performance.now() + this.#opts.sliceMs
+    this.#deadline = NaN
+    this.#spent = false
+    this.#eagerSlice = macrotask
     try {
       let done = 0
+      // The runner reads the clock within long runs; here it is read every CLOCK_EVERY units of
+      // work (a round of cheap messages would otherwise pay for a clock read each).
+      let clockAt = CLOCK_EVERY
       for (let round = 0; ; round++) {
         let did: number
         while ((did = this.#work.work()) > 0) {
           done += did
-          if (done >= this.#opts.turnBudget || this.sliceOver()) break
+          if (done >= this.#opts.turnBudget || this.#spent) break
+          if (done >= clockAt) {
+            clockAt = done + CLOCK_EVERY
+            if (this.sliceOver()) break
+          }
         }
         if (done > 0) this.#lastWork = performance.now()
-        if (done >= this.#opts.turnBudget || this.#work.hasLocalWork() || this.sliceOver()) return End.YIELD
+        if (done >= this.#opts.turnBudget || this.#work.hasLocalWork() || this.#spent) return End.YIELD
         if (this.#microtasksDue || !macrotask) return End.MICROTASKS
         if (round >= this.#opts.maxRounds || !this.#spin()) return End.IDLE
       }
     } finally {
       this.#inTurn = false
-      this.#deadline = Infinity
     }
   }
 
