@@ -33,10 +33,25 @@ function asError(reason: unknown): Error {
   return error
 }
 
+/** Rejections already seen (a listener may emit the event again for the same promise). */
+const seen = new WeakSet<Promise<unknown>>()
+
 /** Skein's handler for rejections no process owns, on the main thread. */
-export function mainThreadUnowned(reason: unknown): void {
-  // Skein's listener is one of them: another one is the program's.
-  if (process.listenerCount('unhandledRejection') > 1) return
+export function mainThreadUnowned(reason: unknown, promise: Promise<unknown>): void {
+  if (seen.has(promise)) return
+  seen.add(promise)
+  // Decided once the event has reached every listener: a listener may take itself off while it
+  // emits the event again (mocha does, to hand a rejection from a test to the default handling),
+  // so the count while the event is being delivered can miss the program's own listener.
+  process.nextTick(() => {
+    // Skein's listener is one of them: another one is the program's.
+    if (process.listenerCount('unhandledRejection') > 1) return
+    defaultHandling(reason)
+  })
+}
+
+/** What Node does with an unhandled rejection when nobody listens. */
+function defaultHandling(reason: unknown): void {
   switch (mode()) {
     case 'none':
       return
@@ -46,10 +61,8 @@ export function mainThreadUnowned(reason: unknown): void {
       if (mode() === 'warn-with-error-code') process.exitCode = 1
       return
     default:
-      // Out of the listener, as Node raises it: the program's 'uncaughtException' listeners see
-      // it, and without one the process ends with exit code 1.
-      process.nextTick(() => {
-        throw asError(reason)
-      })
+      // As Node raises it: the program's 'uncaughtException' listeners see it, and without one
+      // the process ends with exit code 1.
+      throw asError(reason)
   }
 }
