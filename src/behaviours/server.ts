@@ -39,7 +39,7 @@ import {
 } from '../core/process-context.ts'
 import { isCallMessage, isExitMessage, isStopRequest, type CallMessage, type From, type StopRequest } from '../core/envelope.ts'
 import type { Address, TypedPid } from '../core/pid.ts'
-import { isCleanReason, type ExitReason } from '../core/exit.ts'
+import { ProcessExit, isCleanReason, type ExitReason } from '../core/exit.ts'
 import { makeError } from '../core/errors.ts'
 import { ProcessBase } from './process-base.ts'
 import { emitReport } from './reports.ts'
@@ -556,13 +556,16 @@ export abstract class Server<Args = void, Call = unknown, Cast = unknown, Reply 
     return isThenable(r) ? Promise.resolve(r).then((v) => this.#noreplyResult(v, 'handleInfo')) : this.#noreplyResult(r, 'handleInfo')
   }
 
-  /** @hidden The runtime's hook: runs `terminate`. */
+  /**
+   * @hidden The runtime's hook: runs `terminate`. An `exit(self, R)` in terminate ends the
+   * process at once, as in OTP: no reply and no crash report follow (ProcessExit unwinds here).
+   */
   [kTerminate](reason: ExitReason): Settle {
     let result: Settle
     try {
       result = this.terminate(reason)
     } catch (error) {
-      this.#terminated(error)
+      if (!(error instanceof ProcessExit)) this.#terminated(error)
       throw error
     }
     if (!isThenable(result)) {
@@ -570,7 +573,7 @@ export abstract class Server<Args = void, Call = unknown, Cast = unknown, Reply 
       return
     }
     return Promise.resolve(result).then(() => this.#terminated(reason), (error: unknown) => {
-      this.#terminated(error)
+      if (!(error instanceof ProcessExit)) this.#terminated(error)
       throw error
     })
   }

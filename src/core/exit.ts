@@ -1,7 +1,9 @@
 /**
  * Exit reasons are data. Clean reasons (OTP's "normal-ish" set) are exactly
  * `'normal' | 'shutdown' | { shutdown: _ }`; anything else, an Error included, is abnormal.
- * `'kill'` is only ever a signal; the reason a killed process ends with is `'killed'`.
+ * The exit *signal* `'kill'` cannot be trapped, and the process it ends ends with `'killed'`; a
+ * process that ends with reason `'kill'` by itself (`stop('kill')`) passes `'kill'` on as any
+ * other reason, as in OTP.
  */
 
 export type ExitReason = unknown
@@ -31,5 +33,20 @@ export function formatReason(reason: ExitReason): string {
     return JSON.stringify(reason, named) ?? String(reason)
   } catch {
     return String(reason)
+  }
+}
+
+/**
+ * What `exit(self, reason)` throws when it ends the caller: in Erlang the process is gone at
+ * once, so nothing after the call may run. It unwinds the callback; the exit is already recorded
+ * (`pendingExit`, or the process is DEAD), so the runner applies that, never a crash with this
+ * object, and a user `catch` that swallows it changes nothing (see isHalted in process/proc.ts).
+ */
+export class ProcessExit {
+  /** The reason the process ends with. */
+  readonly reason: ExitReason
+
+  constructor(reason: ExitReason) {
+    this.reason = reason
   }
 }

@@ -27,20 +27,7 @@ export const Status = {
 } as const
 export type Status = (typeof Status)[keyof typeof Status]
 
-/**
- * What `exit(self, reason)` throws when it ends the caller: in Erlang the process is gone at
- * once, so nothing after the call may run. It unwinds the callback; the exit is already recorded
- * (`pendingExit`, or the process is DEAD), so the runner applies that, never a crash with this
- * object, and a user `catch` that swallows it changes nothing (see {@link isHalted}).
- */
-export class ProcessExit {
-  /** The reason the process ends with. */
-  readonly reason: ExitReason
-
-  constructor(reason: ExitReason) {
-    this.reason = reason
-  }
-}
+export { ProcessExit } from '../core/exit.ts'
 
 /**
  * Dead, or ended by an exit signal while its own code runs (it dies as that code unwinds): what

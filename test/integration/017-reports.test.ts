@@ -3,9 +3,12 @@
  * 'skein.reports' env key; clean ends make no error report.
  */
 import assert from 'node:assert/strict'
+import { execFile } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
 import { Node, Server, type Pid, type Report } from '../../src/index.ts'
 import { Probe, ProbeActor } from '../../src/testing/index.ts'
-import { SuiteServer } from '../fixtures/servers.ts'
+import { ExitInTerminate, SuiteServer } from '../fixtures/servers.ts'
 import { Child, Stubborn, Sup, started, type ChildEvent } from '../fixtures/supervision.ts'
 
 const MODULES = [new URL('../fixtures/servers.ts', import.meta.url), new URL('../fixtures/supervision.ts', import.meta.url)]
@@ -46,6 +49,21 @@ describe('Reports', function () {
       assert.equal((r.reason as Error).message, 'crashed')
     })
   }
+
+  it('makes no crash report when terminate ends the process with exit(self, reason): it is gone at once, as in OTP', async () => {
+    const server = await Server.start(node, ExitInTerminate, undefined, { thread: 1 }) as Pid
+    const down = node.monitor(server).down
+    await assert.rejects(Server.stop(node, server, 'normal'), { code: 'ERR_CALL_EXIT', reason: 'from terminate' })
+    assert.equal((await down).reason, 'from terminate')
+    await reports.expectNone(report('crash'), 50)
+    // With reports on stderr (their default) too: it printed one, its reason the unwinding object.
+    const script = fileURLToPath(new URL('../fixtures/exit-in-terminate-script.ts', import.meta.url))
+    const env = { ...process.env }
+    delete env.SKEIN_REPORTS // test/setup.cjs silences reports; the child prints them
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, ['--import', 'tsx', script], { timeout: 30_000, env })
+    assert.equal(stdout, 'down: from terminate\n')
+    assert.equal(stderr, '')
+  })
 
   it('SRV-T35 clean ends make no crash report', async () => {
     for (const reason of ['normal', 'shutdown', { shutdown: 1 }]) {
