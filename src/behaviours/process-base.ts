@@ -101,6 +101,7 @@ export abstract class ProcessBase {
    * @throws ERR_CALL_TIMEOUT (rejects) after `options.timeout`; a reply that comes later is dropped
    * @throws ERR_CALLING_SELF (rejects) for a call to this process itself
    * @throws ERR_MAILBOX_FULL, ERR_NOT_SERIALIZABLE, ERR_INVALID_ARG_VALUE (`timeout`) (rejects)
+   * @throws ERR_UNKNOWN_OPTION, ERR_INVALID_ARG_TYPE (rejects) for an unknown key in `options` or options that are not an object
    * @example
    * ```ts
    * const total = await this.call<number>('counter', 'get', { timeout: 1000 })
@@ -114,8 +115,9 @@ export abstract class ProcessBase {
 
   /**
    * Send `{ type: '$cast', request }` (OTP's gen_server:cast): no reply, no wait. Given a typed
-   * pid of a Server, the request is type-checked.
-   * @throws as `send`
+   * pid of a Server, the request is type-checked. Like gen_server:cast it never fails for its
+   * target: a name nobody holds, or a dead process, counts a dead letter.
+   * @throws ERR_INVALID_ARG_TYPE for anything but a Pid, a name or an alias; ERR_NOT_SERIALIZABLE
    */
   cast<S extends AnyServer>(to: TypedPid<S>, request: CastOf<S>): void
   cast(to: UntypedAddress, request: unknown): void
@@ -293,6 +295,9 @@ export abstract class ProcessBase {
    * Send an exit signal to `pid` (Erlang's exit/2). `'kill'` ends it with 'killed', trapping or
    * not; a process that traps exits gets an ExitMessage instead; `'normal'` is ignored (except by
    * this process itself, which ends 'normal'); any other reason ends it, without `terminate`.
+   * To `this.self`, it takes effect at once, as in Erlang: nothing after the call runs (it
+   * throws to unwind the callback; a `catch` that swallows it changes nothing).
+   * @throws ERR_INVALID_ARG_TYPE when `pid` is not a Pid or `reason` is missing
    */
   exit(pid: Pid, reason: ExitReason): void {
     this.context.exit(pid, reason)

@@ -153,7 +153,7 @@ export interface ProcessContext {
    * ERR_INVALID_ARG_VALUE (timeout), or with the error the target sent by `replyError`.
    */
   call<R = unknown>(to: Address, request: unknown, options?: CallOptions): Promise<R>
-  /** Send `{type:'$cast', request}`: no reply. @throws as `send` */
+  /** Send `{type:'$cast', request}`: no reply; never fails for a missing name or dead process (a dead letter). @throws ERR_INVALID_ARG_TYPE, ERR_NOT_SERIALIZABLE */
   cast(to: Address, request: unknown): void
   /**
    * Answer a call. A reply to a caller that has gone or given up is dropped.
@@ -216,7 +216,10 @@ export interface ProcessContext {
   monitor(target: Address): Ref
   /** Remove a monitor; true if it was active. `flush` also drops its DOWN already in the mailbox. */
   demonitor(ref: Ref, options?: { flush?: boolean }): boolean
-  /** Send an exit signal to `pid` (PROC-R5): `'kill'` ends it untrappably with 'killed'. */
+  /**
+   * Send an exit signal to `pid` (PROC-R5): `'kill'` ends it untrappably with 'killed'. To this
+   * process itself it takes effect at once: the callback is unwound, nothing after it runs.
+   */
   exit(pid: Pid, reason: ExitReason): void
   /** End this process with `reason` once the current callback returns. */
   stop(reason?: ExitReason): void

@@ -240,6 +240,7 @@ export class Node extends EventEmitter {
    * @throws ERR_NOPROC (rejects) when no such process or name exists
    * @throws ERR_CALL_EXIT (rejects) when it ends before replying (`reason`: its exit reason)
    * @throws ERR_CALL_TIMEOUT (rejects) after `options.timeout`; a later reply is dropped
+   * @throws ERR_UNKNOWN_OPTION, ERR_INVALID_ARG_TYPE (rejects) for an unknown key in `options`, or options that are no object
    * @throws ERR_MAILBOX_FULL, ERR_NOT_SERIALIZABLE, ERR_INVALID_ARG_VALUE, ERR_NODE_STOPPED after
    *   `stop()` (all as rejections: a method that returns a promise never throws)
    * @example
