@@ -17,8 +17,9 @@ import { makeError } from './errors.ts'
 export function checkOptionKeys(where: string, options: unknown, known: readonly string[], reasonOf?: (key: string) => unknown): void {
   if (options === undefined) return
   if (typeof options !== 'object' || options === null) throw makeError('ERR_INVALID_ARG_TYPE', `${where} options`, 'an object', options)
-  for (const key of Object.keys(options)) {
-    if (known.includes(key)) continue
+  // for-in, not Object.keys: no array per check (call options are checked on every call).
+  for (const key in options) {
+    if (!Object.hasOwn(options, key) || known.includes(key)) continue
     const error = makeError('ERR_UNKNOWN_OPTION', where, key, known, closestKey(key, known))
     if (reasonOf !== undefined) error.reason = reasonOf(key)
     throw error

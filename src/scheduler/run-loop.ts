@@ -5,17 +5,19 @@
  *        ├─ budget or slice spent ────▶ setImmediate(turn)   (timers, sockets, the control port)
  *        ├─ a promise a process awaits was settled ─▶ end now; its microtasks run, then a
  *        │                                             fallback turn (setImmediate) if none kicked
- *        ├─ the turn runs as a microtask ─▶ end now, fallback turn (never spin or block there)
+ *        ├─ a microtask turn since a process suspended ─▶ end now, fallback turn (no spin)
  *        ├─ incoming within spin ─────▶ work again (bounded rounds per turn)
  *        └─ nothing ─▶ announce SLEEPING ─▶ re-check ─┬▶ light sleep: Atomics.wait(doorbell, ≤ 1 ms);
  *                                                      │  woken: another turn in the same macrotask,
  *                                                      │  else one event-loop pass (timers, I/O)
  *                                                      └▶ deep sleep: Atomics.waitAsync(doorbell)
- * Only a turn that runs as a macrotask (setImmediate) spins or sleeps: the microtask queue was
- * empty when it began. A turn started as a microtask (a kick, a wake-up) may have microtasks
- * queued behind it, such as the continuation of an async callback whose reply just kicked it; a
- * spin or a futex wait there would hold that continuation back, so such a turn hands the decision
- * to a fallback macrotask turn instead.
+ * Only a turn that runs as a macrotask (setImmediate) sleeps: the microtask queue was empty when
+ * it began. A turn started as a microtask (a kick, a wake-up) may have microtasks queued behind
+ * it, such as the continuation of an async callback whose reply just kicked it; a futex wait
+ * there would hold that continuation back, so such a turn hands the sleep to a fallback
+ * macrotask turn. It does not even spin once a process has suspended since the last macrotask
+ * turn (that process's continuation may be what is queued); otherwise it spins, which keeps a
+ * call made from outside any process (node.call) answered within the turn that sent it.
  * A turn also ends after `sliceMs` of work (the runner reads the clock every few messages), so a
  * process whose messages are slow cannot hold timers, call timeouts and the control port back
  * for longer than about one slice plus one message (BEAM preempts by reductions; we by time).
@@ -98,6 +100,8 @@ export class RunLoop {
   #microTurns = 0
   /** A promise a process awaits was settled (see awaitMicrotasks): do not spin or sleep yet. */
   #microtasksDue = false
+  /** A process suspended since the last macrotask turn: microtask turns do not spin. */
+  #suspendedSinceMacrotask = false
   #lastWork = 0
   /** When the current turn's time slice ends (performance.now() ms); NaN until first asked. */
   #deadline = NaN
@@ -148,6 +152,12 @@ export class RunLoop {
     // Also outside a turn (a continuation settling another promise): the next turn must not
     // block in a light sleep while that one's microtasks wait.
     this.#microtasksDue = true
+  }
+
+  /** A callback returned a Promise: its continuation runs as microtasks, maybe behind a turn. */
+  processSuspended(): void {
+    this.#microtasksDue = true
+    this.#suspendedSinceMacrotask = true
   }
 
   /** Make sure a turn will run soon. Cheap to call often. */
@@ -221,6 +231,7 @@ export class RunLoop {
     this.#scheduled = false
     this.#immediate = null
     if (this.#stopped) return
+    if (macrotask) this.#suspendedSinceMacrotask = false
     for (let wakes = 0; ; wakes++) {
       const end = this.#oneTurn(macrotask)
       if (end === End.YIELD) {
@@ -228,7 +239,7 @@ export class RunLoop {
         this.#yield()
         return
       }
-      if (end === End.MICROTASKS) {
+      if (end === End.MICROTASKS || !macrotask) {
         // The awaiting code runs as microtasks now; what it sends kicks a turn at once. A fallback
         // turn after them (setImmediate) looks for anything else and lets the loop sleep.
         this.#microtasksDue = false
@@ -268,7 +279,7 @@ export class RunLoop {
         }
         if (done > 0) this.#lastWork = performance.now()
         if (done >= this.#opts.turnBudget || this.#work.hasLocalWork() || this.#spent) return End.YIELD
-        if (this.#microtasksDue || !macrotask) return End.MICROTASKS
+        if (this.#microtasksDue || (!macrotask && this.#suspendedSinceMacrotask)) return End.MICROTASKS
         if (round >= this.#opts.maxRounds || !this.#spin()) return End.IDLE
       }
     } finally {

@@ -32,7 +32,7 @@ const BACKLOG_POLL = 16
 const LONG_MAILBOX = 256
 /** The time slice is checked every this many messages of a process, and process runs (powers of two). */
 const SLICE_CHECK_EVERY = 4
-const SLICE_CHECK_RUNS = 8
+const SLICE_CHECK_RUNS = 16
 
 export const isThenable = (v: unknown): v is PromiseLike<unknown> =>
   v !== null && typeof v === 'object' && typeof (v as { then?: unknown }).then === 'function'
@@ -224,7 +224,7 @@ export class Runner {
    */
   suspend(p: Proc, result: PromiseLike<unknown>, afterInit: ((outcome: unknown) => void) | null, inInit = false): void {
     p.status = Status.SUSPENDED
-    this.#s.loop.awaitMicrotasks()
+    this.#s.loop.processSuspended()
     result.then(
       (outcome) => this.#resume(p, afterInit, outcome),
       (error: unknown) => {
