@@ -99,9 +99,11 @@ export abstract class ProcessBase {
    * @throws ERR_NOPROC (rejects, `reason` 'noproc') when no such process or name exists
    * @throws ERR_CALL_EXIT (rejects) when the target ends before replying; `reason` is its exit reason ('noconnection' if its thread died)
    * @throws ERR_CALL_TIMEOUT (rejects) after `options.timeout`; a reply that comes later is dropped
+   * @throws ERR_CALL_ABORTED (rejects, `reason` 'aborted', `cause` the signal's reason) when
+   *   `options.signal` aborts first (at once if it already has); a reply that comes later is dropped
    * @throws ERR_CALLING_SELF (rejects) for a call to this process itself
    * @throws ERR_MAILBOX_FULL, ERR_NOT_SERIALIZABLE, ERR_INVALID_ARG_VALUE (`timeout`) (rejects)
-   * @throws ERR_UNKNOWN_OPTION, ERR_INVALID_ARG_TYPE (rejects) for an unknown key in `options` or options that are not an object
+   * @throws ERR_UNKNOWN_OPTION, ERR_INVALID_ARG_TYPE (rejects) for an unknown key in `options`, options that are not an object, or a `signal` that is no AbortSignal
    * @example
    * ```ts
    * const total = await this.call<number>('counter', 'get', { timeout: 1000 })

@@ -346,6 +346,7 @@ export abstract class Server<Args = void, Call = unknown, Cast = unknown, Reply 
    * @throws ERR_NOPROC (rejects) when no such process (or name) exists
    * @throws ERR_CALL_EXIT (rejects) when it ends before replying; `reason` is its exit reason
    * @throws ERR_CALL_TIMEOUT (rejects) when no reply comes in time (a later reply is dropped)
+   * @throws ERR_CALL_ABORTED (rejects) when `options.signal` aborts first (a later reply is dropped)
    * @example
    * ```ts
    * const top = await Server.call(node, stack, 'pop', { timeout: 1000 })

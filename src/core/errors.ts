@@ -70,6 +70,7 @@ export const Codes = {
     `process ${target} exited during the call with reason ${show(reason)}`),
   ERR_CALLING_SELF: E('ERR_CALLING_SELF', (pid: string) => `process ${pid} called itself: it would wait for ever`),
   ERR_CALL_TIMEOUT: E('ERR_CALL_TIMEOUT', (target: string, ms: number) => `call to ${target} timed out after ${ms} ms`),
+  ERR_CALL_ABORTED: E('ERR_CALL_ABORTED', (target: string) => `call to ${target} was aborted by its signal`),
   ERR_PROCESS_TERMINATED: E('ERR_PROCESS_TERMINATED', (pid: string) => `process ${pid} has terminated`),
   ERR_NOT_IN_PROCESS: E('ERR_NOT_IN_PROCESS', (what: string) =>
     `${what} can only be used by a running process (this behaviour instance is not attached to one)`),

@@ -91,10 +91,31 @@ export interface StartOptions extends SpawnOptions {
   timeout?: number
 }
 
-/** Options of a call (`call`, `node.call`, `node.direct`). */
+/**
+ * Options of a call (`call`, `node.call`, `node.direct`, `Server.call`).
+ *
+ * @example
+ * ```ts
+ * const controller = new AbortController()
+ * const reply = node.call('search', query, { timeout: 30_000, signal: controller.signal })
+ * controller.abort()   // reply rejects ERR_CALL_ABORTED; the server's late answer is dropped
+ * ```
+ */
 export interface CallOptions {
   /** Milliseconds to wait for the reply (default 5000); `Infinity` waits for ever. A negative value fails ERR_INVALID_ARG_VALUE. */
   timeout?: number
+  /**
+   * Give up waiting when this signal aborts, as piscina's `run` does: the call rejects
+   * `ERR_CALL_ABORTED` (`reason: 'aborted'`, `cause`: the signal's reason) and a reply that
+   * comes later is dropped (counted in `stats().lateReplies`). A signal already aborted rejects
+   * at once and sends nothing. Aborting after the call has settled does nothing.
+   *
+   * Details: the signal stays on the caller's thread (it cannot cross threads, and need not):
+   * only the caller's record of the call is dropped, so it works for a target on any thread.
+   * The request itself is not withdrawn: the target may still handle it. Not an AbortSignal:
+   * ERR_INVALID_ARG_TYPE (as a rejection). `AbortSignal.timeout(ms)` works too.
+   */
+  signal?: AbortSignal
 }
 
 /** A message `sendAfter` will deliver: cancel it while it is still pending. */
@@ -149,8 +170,9 @@ export interface ProcessContext {
   /**
    * Send `{type:'$call', from, request}` and resolve with the reply (default timeout 5000 ms).
    * Rejects ERR_NOPROC (no such process or name), ERR_CALL_EXIT (it ended first: `reason`),
-   * ERR_CALL_TIMEOUT, ERR_CALLING_SELF, ERR_MAILBOX_FULL, ERR_NOT_SERIALIZABLE,
-   * ERR_INVALID_ARG_VALUE (timeout), or with the error the target sent by `replyError`.
+   * ERR_CALL_TIMEOUT, ERR_CALL_ABORTED (`options.signal` aborted), ERR_CALLING_SELF,
+   * ERR_MAILBOX_FULL, ERR_NOT_SERIALIZABLE, ERR_INVALID_ARG_VALUE (timeout),
+   * ERR_INVALID_ARG_TYPE (signal), or with the error the target sent by `replyError`.
    */
   call<R = unknown>(to: Address, request: unknown, options?: CallOptions): Promise<R>
   /** Send `{type:'$cast', request}`: no reply; never fails for a missing name or dead process (a dead letter). @throws ERR_INVALID_ARG_TYPE, ERR_NOT_SERIALIZABLE */

@@ -240,7 +240,9 @@ export class Node extends EventEmitter {
    * @throws ERR_NOPROC (rejects) when no such process or name exists
    * @throws ERR_CALL_EXIT (rejects) when it ends before replying (`reason`: its exit reason)
    * @throws ERR_CALL_TIMEOUT (rejects) after `options.timeout`; a later reply is dropped
-   * @throws ERR_UNKNOWN_OPTION, ERR_INVALID_ARG_TYPE (rejects) for an unknown key in `options`, or options that are no object
+   * @throws ERR_CALL_ABORTED (rejects) when `options.signal` aborts first (at once if it already
+   *   has; `cause` is the signal's reason); a later reply is dropped
+   * @throws ERR_UNKNOWN_OPTION, ERR_INVALID_ARG_TYPE (rejects) for an unknown key in `options`, or options that are no object, or a `signal` that is no AbortSignal
    * @throws ERR_MAILBOX_FULL, ERR_NOT_SERIALIZABLE, ERR_INVALID_ARG_VALUE, ERR_NODE_STOPPED after
    *   `stop()` (all as rejections: a method that returns a promise never throws)
    * @example
@@ -306,7 +308,8 @@ export class Node extends EventEmitter {
   /**
    * A direct request: answered by the process's `handleDirect`, ahead of its mailbox, from its
    * bounded directbox. Rejects ERR_UNSUPPORTED_REQUEST (no handler), ERR_PROCESS_BUSY (directbox
-   * full), ERR_CALL_TIMEOUT, ERR_NOPROC, or with whatever handleDirect threw.
+   * full), ERR_CALL_TIMEOUT, ERR_CALL_ABORTED (`options.signal` aborted; a later answer is
+   * dropped), ERR_NOPROC, or with whatever handleDirect threw.
    */
   direct<R = unknown>(to: Address, request: unknown, options?: CallOptions): Promise<R> {
     if (this.#stopped) return stopped()

@@ -77,6 +77,11 @@ export interface PendingCall {
   /** The timeout in ms, for the error message. */
   readonly ms: number
   kind: 'call' | 'spawn' | 'direct' | 'watch'
+  /**
+   * The caller's AbortSignal and the listener on it (a call made with `signal`), else null.
+   * Whatever settles the call takes the listener off, so a long-lived signal holds no call.
+   */
+  abort: { readonly signal: AbortSignal; readonly listener: () => void } | null
 }
 
 /** What a Proc needs from the thread that runs it (implemented by the scheduler). */

@@ -16,6 +16,10 @@
  *         target ──REPLY(ref, v)──▶ caller       → resolve, demonitor
  *         target ──DOWN(ref, R)──▶ caller        → reject ERR_NOPROC / ERR_CALL_EXIT at once
  *         timer                                   → reject ERR_CALL_TIMEOUT; a late reply is dropped
+ *         caller's AbortSignal fires              → reject ERR_CALL_ABORTED; a late reply is dropped
+ * Whichever comes first settles the call and undoes the rest: the pending entry goes, the
+ * watcher at the target goes (DEMONITOR across threads), the timer is cancelled and the abort
+ * listener is taken off the signal (#release). The signal never leaves the caller's thread.
  * Forward: target ──{$call, from}──▶ worker, the caller's watcher moved from target to worker
  *         (forwardCall): the worker answers, or its DOWN fails the call, straight to the caller.
  * Replies bypass the mailbox, so a process awaiting a call inside a callback still gets them.
@@ -35,7 +39,7 @@ const MAX_DEPTH = 64
 const noop = (): void => {}
 const DEFAULT_CALL_TIMEOUT = 5000
 /** What `call` and `direct` take in their options (CallOptions). */
-const CALL_OPTION_KEYS: readonly string[] = ['timeout']
+const CALL_OPTION_KEYS: readonly string[] = ['timeout', 'signal']
 
 export class Signals {
   readonly #s: Scheduler
@@ -201,7 +205,7 @@ export class Signals {
 
   /** The watched process ended: a watch resolves with the reason, a call or start fails with it. */
   #settle(pending: PendingCall, reason: ExitReason): void {
-    this.#s.timers.cancel(pending.timer)
+    this.#release(pending)
     if (pending.kind === 'watch') pending.resolve(reason)
     else pending.reject(callFailure(pending, reason))
     this.#s.loop.awaitMicrotasks()
@@ -262,6 +266,10 @@ export class Signals {
     if (typeof timeout !== 'number' || !(timeout >= 0)) {
       return Promise.reject(makeError('ERR_INVALID_ARG_VALUE', 'timeout', 'a non-negative number of milliseconds', timeout))
     }
+    const signal = options?.signal
+    if (signal !== undefined && !(signal instanceof AbortSignal)) {
+      return Promise.reject(makeError('ERR_INVALID_ARG_TYPE', 'signal', 'an AbortSignal', signal))
+    }
     let target: Pid | undefined
     try {
       target = s.resolveAddress(to, false)
@@ -276,9 +284,11 @@ export class Signals {
     const pid = target
     // SRV-R3(d): a call to oneself could only time out; fail it at once.
     if (pid.equals(p.self)) return Promise.reject(makeError('ERR_CALLING_SELF', pid.toString()))
+    // Already aborted: nothing is sent, as piscina's run with an aborted signal.
+    if (signal?.aborted === true) return Promise.reject(abortError(to, signal))
     const ref = s.makeRef()
     const pending: PendingCall = {
-      target: to, pid, ref, owner: p, resolve: noop, reject: noop, timer: null, ms: timeout, kind,
+      target: to, pid, ref, owner: p, resolve: noop, reject: noop, timer: null, ms: timeout, kind, abort: null,
     }
     const promise = new Promise((resolve, reject) => {
       pending.resolve = resolve
@@ -301,7 +311,7 @@ export class Signals {
         return promise
       }
       s.counts.sentRemote++
-      if (timeout !== Infinity) pending.timer = s.timers.schedule(timeout, this.#callTimedOut, pending)
+      this.#arm(pending, signal)
       return promise
     }
     if (!this.#watchFor(p, pending)) return promise
@@ -317,8 +327,45 @@ export class Signals {
       pending.reject(error as Error)
       return promise
     }
-    if (timeout !== Infinity) pending.timer = s.timers.schedule(timeout, this.#callTimedOut, pending)
+    this.#arm(pending, signal)
     return promise
+  }
+
+  /**
+   * Start the call's timeout and listen to its signal, unless it has already settled (a local
+   * directbox that was full answers at once).
+   */
+  #arm(pending: PendingCall, signal: AbortSignal | undefined): void {
+    if (pending.owner.calls?.get(pending.ref.key) !== pending) return
+    if (pending.ms !== Infinity) pending.timer = this.#s.timers.schedule(pending.ms, this.#callTimedOut, pending)
+    if (signal === undefined) return
+    const listener = (): void => this.#callAborted(pending)
+    pending.abort = { signal, listener }
+    signal.addEventListener('abort', listener, { once: true })
+  }
+
+  /** The call settled (or its owner ended): cancel its timer and take its listener off the signal. */
+  #release(pending: PendingCall): void {
+    this.#s.timers.cancel(pending.timer)
+    pending.timer = null
+    const abort = pending.abort
+    if (abort === null) return
+    pending.abort = null
+    abort.signal.removeEventListener('abort', abort.listener)
+  }
+
+  /** The caller's signal fired: fail the call as a timeout does; a reply that comes later is dropped. */
+  #callAborted(pending: PendingCall): void {
+    const p = pending.owner
+    const signal = pending.abort?.signal
+    if (signal === undefined || p.calls?.get(pending.ref.key) !== pending) return
+    p.calls.delete(pending.ref.key)
+    this.#release(pending)
+    this.#unwatch(pending)
+    pending.reject(abortError(pending.target, signal))
+    this.#s.loop.awaitMicrotasks()
+    // Aborted from outside a turn (a timer, I/O): the DEMONITOR frame and the rejection need one.
+    if (!this.#s.loop.inTurn) this.#s.loop.kick()
   }
 
   /**
@@ -330,7 +377,7 @@ export class Signals {
     if (p.status === Status.DEAD) return Promise.reject(makeError('ERR_PROCESS_TERMINATED', p.self.toString()))
     return new Promise((resolve, reject) => {
       const ref = this.#s.makeRef()
-      this.#watchFor(p, { target: pid, pid, ref, owner: p, resolve, reject, timer: null, ms: Infinity, kind: 'watch' })
+      this.#watchFor(p, { target: pid, pid, ref, owner: p, resolve, reject, timer: null, ms: Infinity, kind: 'watch', abort: null })
     })
   }
 
@@ -342,7 +389,7 @@ export class Signals {
     return new Promise((resolve, reject) => {
       // The new process already holds the watcher (its spawn carried the ack): record our side only.
       const pending: PendingCall = {
-        target: pid, pid, ref, owner: p, resolve: resolve as (v: unknown) => void, reject, timer: null, ms: timeout, kind: 'spawn',
+        target: pid, pid, ref, owner: p, resolve: resolve as (v: unknown) => void, reject, timer: null, ms: timeout, kind: 'spawn', abort: null,
       }
       ;(p.calls ??= new Map()).set(ref.key, pending)
       if (timeout !== Infinity) pending.timer = this.#s.timers.schedule(timeout, this.#startTimedOut, pending)
@@ -373,6 +420,7 @@ export class Signals {
     if (p.calls?.get(pending.ref.key) !== pending) return
     p.calls.delete(pending.ref.key)
     pending.timer = null
+    this.#release(pending)
     this.#unwatch(pending)
     const error = makeError('ERR_CALL_TIMEOUT', describe(pending.target), pending.ms)
     error.reason = 'timeout'
@@ -436,7 +484,7 @@ export class Signals {
       return
     }
     ;(q.calls as Map<number, PendingCall>).delete(ref.key)
-    this.#s.timers.cancel(pending.timer)
+    this.#release(pending)
     if (!unwatched) this.#unwatch(pending)
     if (isError) pending.reject(value instanceof Error ? value : new Error(String(value)))
     else pending.resolve(value)
@@ -460,7 +508,7 @@ export class Signals {
       const calls = p.calls
       p.calls = null
       for (const c of calls.values()) {
-        s.timers.cancel(c.timer)
+        this.#release(c)
         this.#unwatch(c)
         // A process's own awaits end with it (its code runs no more); the node's are the API's
         // promises, and every one of those settles.
@@ -565,4 +613,12 @@ export class Signals {
       }
     }
   }
+}
+
+/** ERR_CALL_ABORTED for a call to `target`: `reason` 'aborted', `cause` the signal's reason. */
+function abortError(target: Address, signal: AbortSignal): Error {
+  const error = makeError('ERR_CALL_ABORTED', describe(target))
+  error.reason = 'aborted'
+  error.cause = signal.reason
+  return error
 }
