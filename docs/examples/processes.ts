@@ -123,5 +123,5 @@ async function main(): Promise<void> {
 
 // Every thread imports this file (it is in `modules`) to find the classes above; only the main
 // thread runs the program. No top-level await here: the main thread's own import of this
-// module (Node.start loads `modules` there too) would wait for it for ever.
+// module (Node.start loads `modules` there too) would wait for it (ERR_MODULE_AWAITS_NODE_START).
 if (isMainThread) main().catch((error: unknown) => { console.error(error); process.exit(1) })

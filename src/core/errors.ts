@@ -106,6 +106,18 @@ export const Codes = {
   ERR_DEMONITORED: E('ERR_DEMONITORED', (ref: string) => `monitor ${ref} was removed before it fired`),
   ERR_THREAD_DOWN: E('ERR_THREAD_DOWN', (thread: number) => `thread ${thread} is down and will not be restarted`),
   ERR_THREAD_FAILED: E('ERR_THREAD_FAILED', (thread: number, why: string) => `thread ${thread} failed to start: ${why}`),
+  // A program that lists its own module in `modules` and starts the node from its top level (node.ts, worker-main.ts).
+  ERR_NODE_START_IN_WORKER: E('ERR_NODE_START_IN_WORKER', (thread: number, module?: string) => module === undefined
+    ? `Node.start was called on Skein worker thread ${thread}: a node starts from the main thread only`
+    : `Node.start was called on Skein worker thread ${thread} while it imported ${module}: that module is listed in ` +
+      '`modules`, so every thread imports it, and it starts a node when imported. Start the node only on the main ' +
+      'thread, from a function called without top-level await (`if (isMainThread) main()`, isMainThread from ' +
+      'node:worker_threads), or move the actors to a module of their own'),
+  ERR_MODULE_AWAITS_NODE_START: E('ERR_MODULE_AWAITS_NODE_START', (module: string) =>
+    `${module} is listed in \`modules\` but cannot finish loading: it (or a module it imports) awaits Node.start at its ` +
+    'top level, and Node.start imports every module in `modules` before it resolves, so it would wait for itself. ' +
+    'Start the node from a function called without top-level await (`if (isMainThread) main()`, isMainThread from ' +
+    'node:worker_threads), or move the actors to a module of their own'),
   ERR_ALIAS_OWNER: E('ERR_ALIAS_OWNER', (alias: string) => `only the process that created alias ${alias} may delete it`),
   ERR_UNKNOWN_ALIAS: E('ERR_UNKNOWN_ALIAS', (alias: string) => `alias ${alias} is not active`),
   ERR_MAILBOX_FULL: E('ERR_MAILBOX_FULL', (pid: string, size: number) => `mailbox of ${pid} is full (${size} messages)`, RangeError),

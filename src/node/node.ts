@@ -6,6 +6,7 @@
  *   node.spawn / send / call / monitor  act as the shell process on the main thread
  *   a worker dies ─▶ its names are freed, every thread fires noconnection, a replacement starts
  *   node.stop ─▶ every thread stops its processes (terminate runs) ─▶ workers end ─▶ no handle left
+ *   SIGTERM / SIGINT (handleSignals) ─▶ node.stop on every node ─▶ exit 128 + signal (os-signals.ts)
  *   offload ─▶ the offload service on the main thread ─▶ the node's piscina pool (started on first use)
  *
  * This file is the facade; the worker threads' lifecycle is threads.ts, their shared memory shared-memory.ts.
@@ -35,6 +36,9 @@ import { Threads } from './threads.ts'
 import { nodeStats, type NodeStats } from './node-stats.ts'
 import { watchStrayPromises } from '../scheduler/stray-promises.ts'
 import { mainThreadUnowned } from './unowned-rejection.ts'
+import { loadModules } from './load-modules.ts'
+import { unwatchSignals, watchSignals } from './os-signals.ts'
+import { kSkeinThread, type SkeinThreadMark } from '../workers/protocol.ts'
 
 export type { NodeStats } from './node-stats.ts'
 
@@ -77,10 +81,15 @@ type AnyServer = Server<any, any, any, any>
  *   application ends other than by `stopApplication`, and `'nodeStopping'` ({ application,
  *   reason }) when that ending stops the node.
  *
+ * - On SIGTERM or SIGINT the node stops gracefully, then the process exits with 128 + the signal's
+ *   number (`handleSignals`, default true; a program's own listener for the signal takes it over).
+ *
  * Gotchas:
- * - Worker threads import the `modules` too: code at their top level runs once per thread
- *   (guard the program with `isMainThread`), and a module that starts the node must not be
- *   listed while it awaits `Node.start` at its top level (the import would wait for itself).
+ * - Worker threads import the `modules` too: code at their top level runs once per thread. A
+ *   single file that defines the actors, lists itself in `modules` and starts the node must start
+ *   it only on the main thread and without a top-level await of it (`if (isMainThread) main()`):
+ *   otherwise Node.start rejects ERR_NODE_START_IN_WORKER (inside ERR_THREAD_FAILED) or
+ *   ERR_MODULE_AWAITS_NODE_START, and says so.
  * - After `stop()` the methods that send, call, spawn or watch throw (or reject) `ERR_NODE_STOPPED`.
  *
  * @example
@@ -127,22 +136,34 @@ export class Node extends EventEmitter {
    * every thread has imported the `modules` and is running.
    *
    * Details: the main thread imports the `modules` first, then each worker thread does. A thread
-   * that fails to start stops the others and rejects the start.
+   * that fails to start stops the others and rejects the start. Once started, the node stops on
+   * SIGTERM and SIGINT unless `handleSignals` is false (see NodeOptions).
    *
    * @throws ERR_UNKNOWN_OPTION, ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE (rejects) for bad options
-   * @throws ERR_THREAD_FAILED (rejects) when a worker thread cannot start
+   * @throws ERR_THREAD_FAILED (rejects) when a worker thread cannot start; its `cause` is
+   *   ERR_NODE_START_IN_WORKER when a module in `modules` called Node.start as the thread imported it
+   * @throws ERR_MODULE_AWAITS_NODE_START (rejects) when a module in `modules` awaits this very
+   *   Node.start at its top level (its import would wait for itself; Node would exit with code 13)
+   * @throws ERR_NODE_START_IN_WORKER (rejects) when called on a Skein worker thread
    * @example
    * ```ts
    * const node = await Node.start({ threads: 4, modules: [new URL('./behaviours.ts', import.meta.url)] })
    * ```
    */
   static async start(options?: NodeOptions): Promise<Node> {
+    // Before any await: a module being imported by a worker calls this synchronously, and the
+    // worker must tell the main thread before the module goes on (see worker-main.ts).
+    const mark = (globalThis as Record<symbol, unknown>)[kSkeinThread] as SkeinThreadMark | undefined
+    if (mark !== undefined) {
+      mark.nodeStartCalled()
+      throw makeError('ERR_NODE_START_IN_WORKER', mark.index, mark.loading)
+    }
     const opts = resolveOptions(options)
     const total = opts.threads + 1
     const creation = randomInt(1, 2 ** 31)
     const mem = allocateSharedMemory(total, opts)
     const registry = new BehaviourRegistry()
-    for (const url of opts.modules) await registry.load(url)
+    await loadModules(registry, opts.modules)
     const main = new Scheduler({
       ...schedulerInit(0, total, creation, 0, mem, opts),
       control: controlViews(mem.control, total),
@@ -156,6 +177,7 @@ export class Node extends EventEmitter {
       await node.stop()
       throw error
     }
+    if (opts.handleSignals) watchSignals(node)
     return node
   }
 
@@ -389,7 +411,8 @@ export class Node extends EventEmitter {
 
   /**
    * Stop every process (their terminate runs, bounded by `shutdownTimeout`), then every
-   * thread. Leaves no handle open: a script that calls stop() exits by itself.
+   * thread. Leaves no handle open (nor a signal listener): a script that calls stop() exits by
+   * itself. SIGTERM and SIGINT call it too (see `handleSignals`).
    */
   stop(): Promise<void> {
     this.#stopping ??= this.#stop()
@@ -413,6 +436,7 @@ export class Node extends EventEmitter {
     if (this.#keepAlive !== null) clearInterval(this.#keepAlive)
     this.#keepAlive = null
     this.#unwatchStray()
+    unwatchSignals(this)
   }
 
   /** Synchronous methods throw ERR_NODE_STOPPED after stop(); those that return a promise reject (see stopped). */

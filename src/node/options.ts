@@ -59,6 +59,14 @@ export interface NodeOptions {
   shutdownTimeout?: number
   /** Start a replacement when a worker thread dies (default true). */
   restartThreads?: boolean
+  /**
+   * Stop gracefully on SIGTERM and SIGINT (default true): every running node stops (terminate
+   * runs, bounded by `shutdownTimeout`), then the process exits with 128 + the signal's number
+   * (143, 130); a second signal meanwhile exits at once. A program with its own listener for the
+   * signal handles it itself (Skein does nothing then, as Node's default exit does not happen).
+   * With false the signal ends the process as Node does by default: no terminate runs.
+   */
+  handleSignals?: boolean
   /** The node's environment: what `env(key)` finds when neither the process nor its parent set it. */
   env?: Record<string, unknown>
   /**
@@ -85,13 +93,14 @@ export interface ResolvedOptions {
   readonly lightSleepMs: number
   readonly shutdownTimeout: number
   readonly restartThreads: boolean
+  readonly handleSignals: boolean
   readonly env: Record<string, unknown>
   readonly clock: Clock | undefined
   readonly offloadThreads: number
 }
 
 const KNOWN = ['threads', 'modules', 'ringBytes', 'maxNames', 'batch', 'turnBudget', 'turnSliceMs', 'spinMicros', 'lightSleepMs',
-  'shutdownTimeout', 'restartThreads', 'env', 'clock', 'offloadThreads'] as const
+  'shutdownTimeout', 'restartThreads', 'handleSignals', 'env', 'clock', 'offloadThreads'] as const
 
 function integer(name: string, v: unknown, min: number, max: number): number {
   if (typeof v !== 'number' || !Number.isInteger(v)) throw makeError('ERR_INVALID_ARG_TYPE', name, 'an integer', v)
@@ -130,6 +139,9 @@ export function resolveOptions(options: NodeOptions | undefined): ResolvedOption
   if (o.restartThreads !== undefined && typeof o.restartThreads !== 'boolean') {
     throw makeError('ERR_INVALID_ARG_TYPE', 'restartThreads', 'a boolean', o.restartThreads)
   }
+  if (o.handleSignals !== undefined && typeof o.handleSignals !== 'boolean') {
+    throw makeError('ERR_INVALID_ARG_TYPE', 'handleSignals', 'a boolean', o.handleSignals)
+  }
   return {
     threads,
     modules: (o.modules ?? []).map(moduleUrl),
@@ -142,6 +154,7 @@ export function resolveOptions(options: NodeOptions | undefined): ResolvedOption
     lightSleepMs: o.lightSleepMs === undefined ? 20 : integer('lightSleepMs', o.lightSleepMs, 0, 60_000),
     shutdownTimeout: o.shutdownTimeout === undefined ? 5000 : integer('shutdownTimeout', o.shutdownTimeout, 0, 2 ** 31 - 1),
     restartThreads: o.restartThreads ?? true,
+    handleSignals: o.handleSignals ?? true,
     env: { ...o.env },
     clock: o.clock,
     offloadThreads: o.offloadThreads === undefined ? cores : integer('offloadThreads', o.offloadThreads, 1, 1024),

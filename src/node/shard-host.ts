@@ -1,6 +1,8 @@
 /**
  * The main thread's handle on one worker thread: starts it, waits for READY, and wraps its
- * control API. A worker that fails before READY rejects start() with ERR_THREAD_FAILED.
+ * control API. A worker that fails before READY rejects start() with ERR_THREAD_FAILED, and so
+ * does one whose `modules` call Node.start (NODE_START_IN_WORKER): that one is terminated at once,
+ * its `cause` is ERR_NODE_START_IN_WORKER, and the message says how to lay the program out.
  */
 import { Worker } from 'node:worker_threads'
 import { createRequire } from 'node:module'
@@ -9,7 +11,7 @@ import { pathToFileURL } from 'node:url'
 import * as Comlink from 'comlink'
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs'
 import { makeError } from '../core/errors.ts'
-import { READY, type ThreadControl, type WorkerInit } from '../workers/protocol.ts'
+import { NODE_START_IN_WORKER, READY, type NodeStartInWorker, type ThreadControl, type WorkerInit } from '../workers/protocol.ts'
 
 const here = import.meta.url
 const workerEntry = new URL(here.endsWith('.ts') ? '../workers/worker-main.ts' : '../workers/worker-main.js', here)
@@ -61,6 +63,16 @@ export class ShardHost {
     let lastError: unknown = undefined
     await new Promise<void>((resolve, reject) => {
       const onMessage = (m: unknown): void => {
+        if (isNodeStartInWorker(m)) {
+          cleanup()
+          const cause = makeError('ERR_NODE_START_IN_WORKER', init.index, m.module)
+          const error = makeError('ERR_THREAD_FAILED', init.index, cause.message)
+          error.cause = cause
+          host.alive = false
+          void worker.terminate()
+          reject(error)
+          return
+        }
         if (m !== READY) return
         cleanup()
         resolve()
@@ -95,4 +107,8 @@ export class ShardHost {
     this.control[Comlink.releaseProxy]()
     if (this.alive) await this.worker.terminate()
   }
+}
+
+function isNodeStartInWorker(m: unknown): m is NodeStartInWorker {
+  return typeof m === 'object' && m !== null && (m as { type?: unknown }).type === NODE_START_IN_WORKER
 }

@@ -48,9 +48,15 @@ export class Threads {
     return this.#restarts
   }
 
-  /** Start every worker thread; rejects with the first failure (the caller then stops the node). */
+  /**
+   * Start every worker thread; rejects with the lowest failing thread's error (the caller then stops the node).
+   * It waits for every start to settle first: a worker still starting when the first one failed
+   * would otherwise come up after stop() and keep the OS process alive.
+   */
   async startAll(): Promise<void> {
-    await Promise.all(Array.from({ length: this.#opts.threads }, (_, k) => this.#start(k + 1)))
+    const started = await Promise.allSettled(Array.from({ length: this.#opts.threads }, (_, k) => this.#start(k + 1)))
+    const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected')
+    if (failed !== undefined) throw failed.reason
   }
 
   /** The live workers' counters, in thread order (a thread that dies meanwhile is left out). */

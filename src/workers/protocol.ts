@@ -27,6 +27,35 @@ export interface WorkerInit {
 /** Posted once by a worker when its scheduler runs and its control API is exposed. */
 export const READY = 'skein:ready'
 
+/**
+ * Posted by a worker, before READY, when the code it imports calls Node.start (a module in
+ * `modules` that starts the node when imported): `{ type, module }`, the module it was importing.
+ * The main thread then fails the start at once, whatever the module does with the rejection.
+ */
+export const NODE_START_IN_WORKER = 'skein:node-start-in-worker'
+
+/** What a worker posts on NODE_START_IN_WORKER. */
+export interface NodeStartInWorker {
+  readonly type: typeof NODE_START_IN_WORKER
+  readonly module: string | undefined
+}
+
+/**
+ * The globalThis key of a scheduler worker's mark, set by worker-main before it imports
+ * `modules`. A registered symbol, so that Node.start finds it from any copy of Skein loaded in
+ * the thread (the compiled one, the sources under tsx).
+ */
+export const kSkeinThread = Symbol.for('skein.thread')
+
+/** The mark worker-main leaves on a scheduler worker's globalThis (see kSkeinThread). */
+export interface SkeinThreadMark {
+  readonly index: number
+  /** The `modules` entry being imported, while the thread starts; undefined after. */
+  readonly loading: string | undefined
+  /** Node.start was called on this thread: tell the main thread while it starts. */
+  nodeStartCalled(): void
+}
+
 export interface ThreadControl {
   stats(): ThreadStats
   /** Thread `k` died; resolves once this thread has forgotten its rings and fired noconnection. */

@@ -13,13 +13,32 @@ import { Scheduler } from '../scheduler/scheduler.ts'
 import { watchStrayPromises } from '../scheduler/stray-promises.ts'
 import { controlViews } from '../mailbox/layout.ts'
 import { SchedulerControl } from './thread-control.ts'
-import { READY, type WorkerInit } from './protocol.ts'
+import { kSkeinThread, NODE_START_IN_WORKER, READY, type NodeStartInWorker, type SkeinThreadMark, type WorkerInit } from './protocol.ts'
 
 const init = workerData as WorkerInit
 if (parentPort === null) throw new Error('worker-main.ts must run in a worker thread')
+const port = parentPort
+
+// A module in `modules` that starts the node when imported (the program's own file, listed so its
+// actors run on every thread) would start a node per thread, each importing it again. Node.start
+// finds this mark and rejects; while the modules load, the main thread is told at once, so its
+// start fails even when the module swallows the rejection or exits the thread on it.
+const mark: SkeinThreadMark & { loading: string | undefined } = {
+  index: init.index,
+  loading: undefined,
+  nodeStartCalled() {
+    if (this.loading === undefined) return
+    port.postMessage({ type: NODE_START_IN_WORKER, module: this.loading } satisfies NodeStartInWorker)
+  },
+}
+;(globalThis as Record<symbol, unknown>)[kSkeinThread] = mark
 
 const registry = new BehaviourRegistry()
-for (const url of init.modules) await registry.load(url)
+for (const url of init.modules) {
+  mark.loading = url
+  await registry.load(url)
+}
+mark.loading = undefined
 
 const scheduler = new Scheduler({
   index: init.index,
