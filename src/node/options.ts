@@ -57,6 +57,15 @@ export interface NodeOptions {
   lightSleepMs?: number
   /** How long `stop()` waits for terminate callbacks, in ms (default 5000). */
   shutdownTimeout?: number
+  /**
+   * Check every message handed over within a thread as if it crossed threads (default false):
+   * a send, cast, call, reply, sendAfter, direct request or spawn argument that could not be
+   * encoded fails `ERR_NOT_SERIALIZABLE` at its send site, as it would once its receiver runs on
+   * another thread. Meant for tests (the test kit's `testNodeOptions` turns it on): off, a
+   * same-thread send hands the object over unchecked, and a function in a message passes until
+   * the receiver moves.
+   */
+  checkSends?: boolean
   /** Start a replacement when a worker thread dies (default true). */
   restartThreads?: boolean
   /**
@@ -92,6 +101,7 @@ export interface ResolvedOptions {
   readonly spinMicros: number
   readonly lightSleepMs: number
   readonly shutdownTimeout: number
+  readonly checkSends: boolean
   readonly restartThreads: boolean
   readonly handleSignals: boolean
   readonly env: Record<string, unknown>
@@ -100,7 +110,7 @@ export interface ResolvedOptions {
 }
 
 const KNOWN = ['threads', 'modules', 'ringBytes', 'maxNames', 'batch', 'turnBudget', 'turnSliceMs', 'spinMicros', 'lightSleepMs',
-  'shutdownTimeout', 'restartThreads', 'handleSignals', 'env', 'clock', 'offloadThreads'] as const
+  'shutdownTimeout', 'checkSends', 'restartThreads', 'handleSignals', 'env', 'clock', 'offloadThreads'] as const
 
 function integer(name: string, v: unknown, min: number, max: number): number {
   if (typeof v !== 'number' || !Number.isInteger(v)) throw makeError('ERR_INVALID_ARG_TYPE', name, 'an integer', v)
@@ -136,6 +146,9 @@ export function resolveOptions(options: NodeOptions | undefined): ResolvedOption
     typeof c.setTimeout !== 'function' || typeof c.clearTimeout !== 'function')) {
     throw makeError('ERR_INVALID_ARG_TYPE', 'clock', 'an object with now, setTimeout and clearTimeout', o.clock)
   }
+  if (o.checkSends !== undefined && typeof o.checkSends !== 'boolean') {
+    throw makeError('ERR_INVALID_ARG_TYPE', 'checkSends', 'a boolean', o.checkSends)
+  }
   if (o.restartThreads !== undefined && typeof o.restartThreads !== 'boolean') {
     throw makeError('ERR_INVALID_ARG_TYPE', 'restartThreads', 'a boolean', o.restartThreads)
   }
@@ -153,6 +166,7 @@ export function resolveOptions(options: NodeOptions | undefined): ResolvedOption
     spinMicros: o.spinMicros === undefined ? (threads <= cores ? 50 : 0) : integer('spinMicros', o.spinMicros, 0, 1_000_000),
     lightSleepMs: o.lightSleepMs === undefined ? 20 : integer('lightSleepMs', o.lightSleepMs, 0, 60_000),
     shutdownTimeout: o.shutdownTimeout === undefined ? 5000 : integer('shutdownTimeout', o.shutdownTimeout, 0, 2 ** 31 - 1),
+    checkSends: o.checkSends ?? false,
     restartThreads: o.restartThreads ?? true,
     handleSignals: o.handleSignals ?? true,
     env: { ...o.env },

@@ -52,6 +52,7 @@ export function schedulerInit(index: number, total: number, creation: number, ge
     spinMicros: opts.spinMicros,
     // The main thread is the user's: it never blocks in a light sleep.
     lightSleepMs: index === 0 ? 0 : opts.lightSleepMs,
+    checkSends: opts.checkSends,
     env: opts.env,
   }
 }

@@ -158,7 +158,7 @@ export class ProcessServices implements ProcessHost {
       throw makeError('ERR_INVALID_ARG_TYPE', 'the destination', 'a Pid, a registered name or an alias', to)
     }
     // A name or alias may resolve to any thread at fire time, so its message must be able to travel.
-    if (!(to instanceof Pid) || !s.isLocalThread(to)) assertSerializable(message)
+    if (s.checkSends || !(to instanceof Pid) || !s.isLocalThread(to)) assertSerializable(message)
     const id = s.timers.schedule(ms, () => {
       // D11: dropped if the sender is dead; a dead or unknown destination drops it too.
       if (p !== null && p.status === Status.DEAD) return
@@ -223,6 +223,8 @@ export class ProcessServices implements ProcessHost {
       s.sendFrame(pid, Frame.DIRECT, request, 'request')
       return
     }
+    // checkSends: as the DIRECT frame would (a request that came in as a frame passes again).
+    if (s.checkSends) assertSerializable(request, 'request')
     const q = s.local(pid)
     if (q === undefined || q.status === Status.DEAD || q.status === Status.TERMINATING) {
       s.counts.deadLetters++

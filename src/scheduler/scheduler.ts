@@ -6,10 +6,14 @@
  *
  * Routing: a pid's thread is in the high bits of its id. A pid of this thread is looked up in
  * the table and its message is handed over as is (no copy, no encoding); any other goes into
- * the ring to that thread as a frame, published at the end of the process run.
+ * the ring to that thread as a frame, published at the end of the process run. With the
+ * `checkSends` option a message handed over is first checked as the ring would check it, so a
+ * message that could not cross threads fails on every thread alike (route, sendReply, routeDirect,
+ * spawn args: the places where a value is handed over without encoding).
  */
 import { availableParallelism } from 'node:os'
 import { Frame } from '../codec/frame.ts'
+import { assertSerializable } from '../codec/validate.ts'
 import { Proc, ProcessExit, Status, isHalted, type ProcOptions } from '../process/proc.ts'
 import { NameTable } from '../process/name-table.ts'
 import type { BehaviourRegistry } from '../process/behaviour-registry.ts'
@@ -51,6 +55,8 @@ export interface SchedulerConfig {
   /** The node's environment, the last place a process's env lookup falls back to. */
   readonly env?: Record<string, unknown>
   readonly clock?: Clock
+  /** Check what is handed over within this thread as if it crossed threads (Node option checkSends). */
+  readonly checkSends?: boolean
 }
 
 export interface ThreadStats {
@@ -88,6 +94,8 @@ export class Scheduler {
   readonly births: Births
   readonly table = new Map<number, Proc>()
   readonly counts = { sentLocal: 0, sentRemote: 0, delivered: 0, deadLetters: 0, lateReplies: 0, mailboxFull: 0 }
+  /** Values handed over on this thread must be able to cross threads (ERR_NOT_SERIALIZABLE otherwise). */
+  readonly checkSends: boolean
   stopping = false
   #refCounter: number
 
@@ -96,6 +104,7 @@ export class Scheduler {
     this.threads = cfg.threads
     this.node = cfg.node
     this.creation = cfg.creation
+    this.checkSends = cfg.checkSends === true
     this.registry = registry
     // Each thread incarnation takes a fresh 2^40 range of ref numbers.
     this.#refCounter = cfg.generation * 2 ** 40
@@ -183,9 +192,12 @@ export class Scheduler {
   /**
    * Deliver `message` to `pid` wherever it lives; a dead pid drops it (counted). Returns false
    * only when a local target's mailbox is full and it has no fallback.
+   * @throws ERR_NOT_SERIALIZABLE when it cannot cross threads (to this thread: with checkSends)
    */
   route(pid: Pid, message: unknown): boolean {
     if (pid.thread === this.index && pid.node === this.node) {
+      // As the ring would, before anything else (a dead target included): off, one field read.
+      if (this.checkSends) assertSerializable(message)
       const q = pid.creation === this.creation ? this.table.get(pid.localKey) : undefined
       this.counts.sentLocal++
       if (q === undefined) {

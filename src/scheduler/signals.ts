@@ -28,6 +28,7 @@ import { Frame, ExitKind } from '../codec/frame.ts'
 import { Proc, Status, type PendingCall } from '../process/proc.ts'
 import { Pid, type Address, type NamedProcess, type Ref } from '../core/pid.ts'
 import { makeError } from '../core/errors.ts'
+import { assertSerializable } from '../codec/validate.ts'
 import { checkOptionKeys } from '../core/option-keys.ts'
 import { NOCONNECTION, NOPROC, type ExitReason } from '../core/exit.ts'
 import { isDownMessage, type CallMessage } from '../core/envelope.ts'
@@ -469,6 +470,9 @@ export class Signals {
     // The call is answered: its watcher here goes, so the caller need not send a DEMONITOR.
     const unwatched = p !== null && p.watchers !== null && p.watchers.delete(ref.key)
     if (s.isLocalThread(to)) {
+      // checkSends: a reply that could not cross threads fails here as the REPLY frame would (an
+      // error travels as wireReason makes it, which never fails).
+      if (s.checkSends && !isError) assertSerializable(value, 'reply')
       const q = s.local(to)
       s.counts.sentLocal++
       if (q !== undefined) this.deliverReply(q, ref, value, isError, unwatched)

@@ -65,8 +65,9 @@ export class Spawner {
     const remote = thread !== s.index
     const key = s.registry.keyOf(behaviour)
     const extra = procOptions(options, parent)
-    if (remote) {
-      if (key === undefined) throw makeError('ERR_BEHAVIOUR_NOT_REGISTERED', behaviour.name)
+    if (remote && key === undefined) throw makeError('ERR_BEHAVIOUR_NOT_REGISTERED', behaviour.name)
+    // checkSends: a local spawn's args are checked as a SPAWN frame's would be.
+    if (remote || s.checkSends) {
       assertSerializable(args, 'spawn args')
       if (extra !== null) assertSerializable(extra, 'spawn env')
     }

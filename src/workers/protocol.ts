@@ -21,6 +21,7 @@ export interface WorkerInit {
   readonly turnSliceMs: number
   readonly spinMicros: number
   readonly lightSleepMs: number
+  readonly checkSends: boolean
   readonly env: Record<string, unknown>
 }
 

@@ -55,6 +55,7 @@ const scheduler = new Scheduler({
   turnSliceMs: init.turnSliceMs,
   spinMicros: init.spinMicros,
   lightSleepMs: init.lightSleepMs,
+  checkSends: init.checkSends,
   env: init.env,
 }, registry)
 
