@@ -2,10 +2,13 @@
 /**
  * The `skein` command: `skein demo [options]` runs the word-count demo, `skein bench [options]`
  * the benchmark suite, on this machine. In a checkout (tsx installed, sources present) it runs
- * the TypeScript sources; in an installed package, the compiled JavaScript under dist/.
+ * the TypeScript sources, which may be newer than dist/; in an installed package (under a
+ * node_modules folder), the compiled JavaScript under dist/, which `npm pack` built from the
+ * shipped sources, even when the app has tsx.
  */
 import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
+import { sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const root = new URL('../', import.meta.url)
@@ -52,7 +55,8 @@ function tsxLoader() {
 
 const source = fileURLToPath(new URL(`${chosen.entry}.ts`, root))
 const compiled = fileURLToPath(new URL(`dist/${chosen.entry}.js`, root))
-const tsx = tsxLoader()
+const installed = fileURLToPath(root).split(sep).includes('node_modules')
+const tsx = installed ? undefined : tsxLoader()
 let args
 if (tsx !== undefined && existsSync(source)) args = ['--import', tsx, source, ...rest]
 else if (existsSync(compiled)) args = [compiled, ...rest]
