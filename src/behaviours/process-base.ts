@@ -207,7 +207,7 @@ export abstract class ProcessBase {
    * @example
    * ```ts
    * async receive(job: { text: string }) {
-   *   const words = await this.offload<number>(new URL('./jobs.ts', import.meta.url), 'countWords', [job.text])
+   *   const words = await this.offload<number>(new URL('./jobs.js', import.meta.url), 'countWords', [job.text])
    * }
    * ```
    */

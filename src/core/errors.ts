@@ -118,6 +118,13 @@ export const Codes = {
     'top level, and Node.start imports every module in `modules` before it resolves, so it would wait for itself. ' +
     'Start the node from a function called without top-level await (`if (isMainThread) main()`, isMainThread from ' +
     'node:worker_threads), or move the actors to a module of their own'),
+  // A module in `modules` whose import threw (not found, a syntax error, a throw at its top level),
+  // on the main thread (0) or a worker thread; the error Node gave is the `cause`.
+  ERR_MODULE_LOAD_FAILED: E('ERR_MODULE_LOAD_FAILED', (module: string, thread: number, why: string, entryNotFound = false) =>
+    `thread ${thread} could not load ${module}, listed in \`modules\`: ${why}` + (entryNotFound && /\.[cm]?ts$/.test(module)
+      ? '. A .ts URL stays .ts once compiled (tsc never rewrites a URL): name the module by its .js file, ' +
+        "new URL('./app.js', import.meta.url), which tsx resolves to app.ts and tsc compiles to app.js"
+      : '')),
   ERR_ALIAS_OWNER: E('ERR_ALIAS_OWNER', (alias: string) => `only the process that created alias ${alias} may delete it`),
   ERR_UNKNOWN_ALIAS: E('ERR_UNKNOWN_ALIAS', (alias: string) => `alias ${alias} is not active`),
   ERR_MAILBOX_FULL: E('ERR_MAILBOX_FULL', (pid: string, size: number) => `mailbox of ${pid} is full (${size} messages)`, RangeError),

@@ -18,7 +18,11 @@
 import { makeError } from '../core/errors.ts'
 import type { BehaviourRegistry } from '../process/behaviour-registry.ts'
 
-/** Import `urls` into `registry`, in order. @throws ERR_MODULE_AWAITS_NODE_START (rejects) as above */
+/**
+ * Import `urls` into `registry` on the main thread, in order.
+ * @throws ERR_MODULE_AWAITS_NODE_START (rejects) as above
+ * @throws ERR_MODULE_LOAD_FAILED (rejects) when an import throws (thread 0; `cause` is Node's error)
+ */
 export async function loadModules(registry: BehaviourRegistry, urls: readonly string[]): Promise<void> {
   if (urls.length === 0) return
   let stalled: ((error: Error) => void) | undefined
@@ -30,7 +34,7 @@ export async function loadModules(registry: BehaviourRegistry, urls: readonly st
       current = url
       await new Promise<void>((resolve, reject) => {
         stalled = reject
-        registry.load(url).then(() => resolve(), reject)
+        registry.load(url, 0).then(() => resolve(), reject)
       })
     }
   } finally {

@@ -94,7 +94,7 @@ type AnyServer = Server<any, any, any, any>
  *
  * @example
  * ```ts
- * const node = await Node.start({ threads: 2, modules: [new URL('./actors.ts', import.meta.url)] })
+ * const node = await Node.start({ threads: 2, modules: [new URL('./actors.js', import.meta.url)] })
  * const counter = await node.spawn(Counter, { start: 1 }, { thread: 1, name: 'counter' })
  * node.send(counter, { type: 'add', n: 41 })
  * console.log(await node.call('counter', 'get'))   // 42
@@ -142,12 +142,15 @@ export class Node extends EventEmitter {
    * @throws ERR_UNKNOWN_OPTION, ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE (rejects) for bad options
    * @throws ERR_THREAD_FAILED (rejects) when a worker thread cannot start; its `cause` is
    *   ERR_NODE_START_IN_WORKER when a module in `modules` called Node.start as the thread imported it
+   * @throws ERR_MODULE_LOAD_FAILED (rejects) when a module in `modules` fails to load on a thread (not
+   *   found, a syntax error, a throw at its top level): the message names the entry and the thread,
+   *   and `cause` is Node's error (ERR_MODULE_NOT_FOUND, ...)
    * @throws ERR_MODULE_AWAITS_NODE_START (rejects) when a module in `modules` awaits this very
    *   Node.start at its top level (its import would wait for itself; Node would exit with code 13)
    * @throws ERR_NODE_START_IN_WORKER (rejects) when called on a Skein worker thread
    * @example
    * ```ts
-   * const node = await Node.start({ threads: 4, modules: [new URL('./behaviours.ts', import.meta.url)] })
+   * const node = await Node.start({ threads: 4, modules: [new URL('./behaviours.js', import.meta.url)] })
    * ```
    */
   static async start(options?: NodeOptions): Promise<Node> {
@@ -208,7 +211,7 @@ export class Node extends EventEmitter {
    * ```ts
    * const pid = await node.spawn(Counter, { start: 0 }, { thread: 'any', name: 'counter' })
    * const stack = await node.spawn(Stack, ['a'])            // TypedPid<Stack>: node.call(stack, ...) is checked
-   * await node.spawn({ module: new URL('./workers.ts', import.meta.url).href, export: 'Indexer' }, undefined, { key: 'idx' })
+   * await node.spawn({ module: new URL('./workers.js', import.meta.url).href, export: 'Indexer' }, undefined, { key: 'idx' })
    * ```
    */
   async spawn<A, I extends BehaviourInstance>(behaviour: (new () => I & { init(args: A): unknown }) | BehaviourRef,

@@ -19,7 +19,7 @@ import type { Clock } from '../scheduler/timers.ts'
  * ```ts
  * const node = await Node.start({
  *   threads: 4,
- *   modules: [new URL('./behaviours.ts', import.meta.url)],
+ *   modules: [new URL('./behaviours.js', import.meta.url)],
  *   env: { 'skein.reports': 'logger' },
  *   shutdownTimeout: 10_000,
  * })

@@ -3,6 +3,8 @@
  * control API. A worker that fails before READY rejects start() with ERR_THREAD_FAILED, and so
  * does one whose `modules` call Node.start (NODE_START_IN_WORKER): that one is terminated at once,
  * its `cause` is ERR_NODE_START_IN_WORKER, and the message says how to lay the program out.
+ * One that cannot load a module of `modules` rejects with the worker's own ERR_MODULE_LOAD_FAILED
+ * (naming the module and the thread, `cause` Node's error), as the main thread's load does.
  */
 import { Worker } from 'node:worker_threads'
 import { createRequire } from 'node:module'
@@ -10,7 +12,7 @@ import { readFileSync } from 'node:fs'
 import { pathToFileURL } from 'node:url'
 import * as Comlink from 'comlink'
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs'
-import { makeError } from '../core/errors.ts'
+import { hasCode, makeError } from '../core/errors.ts'
 import { NODE_START_IN_WORKER, READY, type NodeStartInWorker, type ThreadControl, type WorkerInit } from '../workers/protocol.ts'
 
 const here = import.meta.url
@@ -82,6 +84,11 @@ export class ShardHost {
       }
       const onEarlyExit = (code: number): void => {
         cleanup()
+        // Node rebuilds a worker's uncaught error on this side with its own properties (code, cause).
+        if (hasCode(lastError, 'ERR_MODULE_LOAD_FAILED')) {
+          reject(lastError)
+          return
+        }
         const why = lastError instanceof Error ? lastError.message : `exited with code ${code}`
         const error = makeError('ERR_THREAD_FAILED', init.index, why)
         if (lastError instanceof Error) error.cause = lastError

@@ -15,7 +15,7 @@ import { registerWireClass } from '../core/wire-classes.ts'
  * @throws ERR_UNKNOWN_BEHAVIOUR (the spawn rejects) when no module in `modules` exports a behaviour class by that name
  * @example
  * ```ts
- * await node.spawn({ module: new URL('./workers.ts', import.meta.url).href, export: 'Indexer' }, args, { thread: 1 })
+ * await node.spawn({ module: new URL('./workers.js', import.meta.url).href, export: 'Indexer' }, args, { thread: 1 })
  * ```
  */
 export interface BehaviourRef {
@@ -34,9 +34,23 @@ export class BehaviourRegistry {
   readonly #byClass = new Map<BehaviourClass, string>()
   readonly #modules = new Set<string>()
 
-  /** Import `url` and register its behaviour exports. */
-  async load(url: string): Promise<number> {
-    const ns = (await import(url)) as Record<string, unknown>
+  /**
+   * Import `url` (an entry of the node's `modules`) on thread `thread` and register its behaviour
+   * exports; resolves with how many.
+   * @throws ERR_MODULE_LOAD_FAILED (rejects) when the import throws; `cause` is that error (ERR_MODULE_NOT_FOUND, ...)
+   */
+  async load(url: string, thread: number): Promise<number> {
+    let ns: Record<string, unknown>
+    try {
+      ns = (await import(url)) as Record<string, unknown>
+    } catch (cause) {
+      // The entry itself missing (not a module it imports): under plain node, most often a .ts URL in compiled code.
+      const entryNotFound = (cause as { code?: unknown; url?: unknown } | null)?.code === 'ERR_MODULE_NOT_FOUND' &&
+        (cause as { url?: unknown }).url === url
+      const error = makeError('ERR_MODULE_LOAD_FAILED', url, thread, cause instanceof Error ? cause.message : String(cause), entryNotFound)
+      error.cause = cause
+      throw error
+    }
     this.#modules.add(url)
     let n = 0
     for (const [name, value] of Object.entries(ns)) {

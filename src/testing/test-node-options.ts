@@ -15,7 +15,7 @@
  *
  * @example
  * ```ts
- * const node = await Node.start(testNodeOptions({ threads: 2, modules: [new URL('./actors.ts', import.meta.url)] }))
+ * const node = await Node.start(testNodeOptions({ threads: 2, modules: [new URL('./actors.js', import.meta.url)] }))
  * node.send(localPid, { onDone: () => {} })   // throws ERR_NOT_SERIALIZABLE, as across threads
  * ```
  */

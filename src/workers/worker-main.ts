@@ -33,10 +33,12 @@ const mark: SkeinThreadMark & { loading: string | undefined } = {
 }
 ;(globalThis as Record<symbol, unknown>)[kSkeinThread] = mark
 
+// A module that fails to load rejects ERR_MODULE_LOAD_FAILED (naming it and this thread); the
+// top-level await throws it, the thread ends, and ShardHost.start rejects with it.
 const registry = new BehaviourRegistry()
 for (const url of init.modules) {
   mark.loading = url
-  await registry.load(url)
+  await registry.load(url, init.index)
 }
 mark.loading = undefined
 

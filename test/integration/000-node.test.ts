@@ -55,9 +55,24 @@ describe('Node lifecycle', () => {
     })
   }
 
-  it('fails to start, naming the module, when a module cannot be loaded', async () => {
+  it('rejects ERR_MODULE_LOAD_FAILED naming the entry and the main thread when a module cannot be found, Node\'s error its cause', async () => {
     await assert.rejects(Node.start({ threads: 1, modules: ['/nonexistent/skein-module.js'] }), (e: unknown) => {
-      assert.match(String((e as Error).message), /skein-module\.js/)
+      const error = e as Error & { code?: string; cause?: { code?: string } }
+      assert.equal(error.code, 'ERR_MODULE_LOAD_FAILED')
+      assert.match(error.message, /^thread 0 could not load file:\/\/\/nonexistent\/skein-module\.js, listed in `modules`: /)
+      assert.equal(error.cause?.code, 'ERR_MODULE_NOT_FOUND')
+      return true
+    })
+  })
+
+  it('rejects ERR_MODULE_LOAD_FAILED naming the entry and the worker thread when only a worker thread fails to load it', async () => {
+    const entry = new URL('../fixtures/fails-on-workers.ts', import.meta.url).href
+    await assert.rejects(Node.start({ threads: 1, modules: [entry] }), (e: unknown) => {
+      const error = e as Error & { code?: string; cause?: { code?: string; message?: string } }
+      assert.equal(error.code, 'ERR_MODULE_LOAD_FAILED')
+      assert.ok(error.message.startsWith(`thread 1 could not load ${entry}, listed in \`modules\`: `), error.message)
+      assert.equal(error.cause?.code, 'ERR_MODULE_NOT_FOUND')
+      assert.match(error.cause?.message ?? '', /no-such-module/)
       return true
     })
   })
