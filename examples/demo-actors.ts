@@ -1,20 +1,27 @@
 /**
- * The demo's processes (every thread loads this module): a word count over a generated corpus.
+ * The demo's processes (every thread loads this module): a word count over a generated corpus,
+ * counted where it is read and handed on only at acknowledged checkpoints.
  *
  *   DemoSupervisor (main thread, rest_for_one)
  *     ├─ PartitionSupervisor 'counter'   counter:k on thread 1 + k mod N   owns the words hash(word) % P = k
  *     └─ PartitionSupervisor 'tokenizer' tokenizer:k on thread 1 + k mod N
- *   Coordinator (main thread, a Server)
- *     ── call {batch} ─▶ tokenizer:k ── cast {add words} ─▶ counter:j (each partition the batch touched)
- *        ◀─ reply {words, parts} ─┘                          └─ ack {batch} ─▶ Coordinator
+ *   Coordinator (main thread, a Server), one lane per tokenizer, one call in flight per lane
+ *     ── call {batch} ─────▶ tokenizer:k   counts into its own table; replies {words, by}
+ *     ── call {checkpoint} ▶ tokenizer:k   replies its counts since the last checkpoint, split by
+ *        ◀─ {parts, by} ──┘                counter partition, and forgets them
+ *     ── cast part ────────▶ counter:j     adds the part to its totals
  *     tokenizer:k throws on an injected fault: the call fails at once (ERR_CALL_EXIT), the
- *     partition supervisor restarts tokenizer:k, the coordinator re-sends the batch
+ *     partition supervisor restarts tokenizer:k, and the coordinator queues again every batch
+ *     of that tokenizer's window (those since its last checkpoint) and the one that crashed
  *
- * Exactly once: a tokenizer casts to the counters only after its whole batch is counted (a
- * crash sends nothing), and a counter ignores a batch id it has applied already. A batch is done
- * when its tokenizer replied and every counter it touched acked; the totals are asked for after
- * that, so no count can still be on its way.
+ * Exactly once: a batch's counts exist in one place at a time. Until its checkpoint is
+ * acknowledged (the reply reached the coordinator) they live only in the tokenizer's table, and
+ * a crash loses the table together with the window the coordinator re-sends; after the reply they
+ * live only in the casts to the counters, which never crash. Calls have no timeout: a late but
+ * living tokenizer still holds its counts, so re-sending its window would count them twice.
+ * The totals are asked for after the last casts, and one sender's messages arrive in order.
  */
+import { readFileSync } from 'node:fs'
 import { PartitionSupervisor, Server, Supervisor, hasCode, noreply, type From, type Pid, type SupervisorSpec } from '../src/index.ts'
 import { PartitionedCount, crashes, generateDocument, totalsOf, type Totals } from './word-count.ts'
 
@@ -26,54 +33,76 @@ export interface DemoConfig {
   readonly tokenizers: number
 }
 
-/** One batch's counts for one counter: the words joined by spaces (one string crosses threads far cheaper than thousands). */
-interface AddWords {
-  readonly batch: number
+/** One counter partition's share of a checkpoint: the words joined by spaces (one string crosses threads far cheaper than thousands), and their counts. */
+export interface Part {
   readonly words: string
   readonly counts: Uint32Array
-  readonly ack: Pid
 }
 
-/** Counts the words it owns. Applies each batch once: a batch re-sent after a crash may come twice. */
-export class WordCounter extends Server<{ partition: number }, 'totals', AddWords, Totals> {
+/** Counts the words it owns: the sum of the checkpoint parts it was sent. */
+export class WordCounter extends Server<{ partition: number }, 'totals', Part, Totals> {
   readonly counts = new Map<string, number>()
-  readonly applied = new Set<number>()
 
   override handleCall(): Totals {
     return totalsOf(this.counts)
   }
 
-  override handleCast(add: AddWords): void {
-    if (!this.applied.has(add.batch)) {
-      this.applied.add(add.batch)
-      const words = add.words.split(' ')
-      for (let i = 0; i < words.length; i++) {
-        const word = words[i]!
-        this.counts.set(word, (this.counts.get(word) ?? 0) + add.counts[i]!)
-      }
+  override handleCast(part: Part): void {
+    const words = part.words.split(' ')
+    for (let i = 0; i < words.length; i++) {
+      const word = words[i]!
+      this.counts.set(word, (this.counts.get(word) ?? 0) + part.counts[i]!)
     }
-    this.send(add.ack, { type: 'ack', batch: add.batch } satisfies Ack)
   }
-}
-
-interface Ack {
-  readonly type: 'ack'
-  readonly batch: number
 }
 
 export interface Batch {
   readonly id: number
   readonly first: number
   readonly count: number
-  /** Re-sent after a crash: the injected fault does not fire again. */
+  /** Re-sent after it crashed its tokenizer: the injected fault does not fire again. */
   readonly retry: boolean
 }
 
+export type TokenizerCall =
+  | { readonly type: 'batch'; readonly batch: Batch }
+  | { readonly type: 'checkpoint' }
+  | { readonly type: 'cpu' }
+
 export interface BatchDone {
   readonly words: number
+  /** The tokenizer that holds the counts: a reply from another incarnation means the window was lost. */
+  readonly by: Pid
+}
+
+export interface CheckpointTaken {
+  /** Indexed by counter partition; null where the window had none of its words. */
+  readonly parts: (Part | null)[]
+  readonly by: Pid
+}
+
+/** A thread's scheduler times so far, in ns. */
+export interface SchedTimes {
+  /** On a CPU. */
+  readonly run: number
+  /** Ready to run, waiting for a CPU (another thread or process had it). */
+  readonly wait: number
+}
+
+export interface ThreadCpu {
   readonly thread: number
-  /** Counter partitions the batch's words went to: each acks once. */
-  readonly parts: number
+  /** Null where the system does not say. */
+  readonly times: SchedTimes | null
+}
+
+/** This thread's scheduler times, from Linux's /proc/thread-self/schedstat (so read on the thread itself); null elsewhere. */
+export function schedTimes(): SchedTimes | null {
+  try {
+    const [run, wait] = readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ').map(Number)
+    return Number.isFinite(run) && Number.isFinite(wait) ? { run: run!, wait: wait! } : null
+  } catch {
+    return null
+  }
 }
 
 /** The fault the demo injects: an Error whose `reason` names the work item it struck (it crosses threads as data). */
@@ -81,21 +110,29 @@ function injectedCrash(batch: number, document: number): Error {
   return Object.assign(new Error(`injected crash in work item ${batch} at document ${document}`), { reason: { injectedIn: batch } })
 }
 
-/** Tokenizes a batch of documents and hands each word's count to the counter partition that owns it. */
-export class Tokenizer extends Server<DemoConfig & { partition: number }, Batch & { ack: Pid }, never, BatchDone> {
+/** Tokenizes batches of documents into its own table; hands the counts on, split by counter partition, at each checkpoint. */
+export class Tokenizer extends Server<DemoConfig & { partition: number }, TokenizerCall, never, BatchDone | CheckpointTaken | ThreadCpu> {
   config!: DemoConfig
-  /** The counter partitions' names, and the batch's counts split by partition. */
-  owners: string[] = []
   tally!: PartitionedCount
 
   override init(config: DemoConfig): void {
     this.config = config
-    this.owners = Array.from({ length: config.counters }, (_, k) => `counter:${k}`)
-    const owner = new Map(this.owners.map((name, k) => [name, k]))
+    const owner = new Map(Array.from({ length: config.counters }, (_, k) => [`counter:${k}`, k]))
     this.tally = new PartitionedCount(config.counters, (word) => owner.get(PartitionSupervisor.partition('counter', word, config.counters))!)
   }
 
-  override handleCall(batch: Batch & { ack: Pid }): BatchDone {
+  override handleCall(req: TokenizerCall): BatchDone | CheckpointTaken | ThreadCpu {
+    switch (req.type) {
+      case 'batch': return this.#count(req.batch)
+      case 'checkpoint': {
+        const parts = Array.from({ length: this.config.counters }, (_, k) => this.tally.take(k))
+        return { parts, by: this.self }
+      }
+      case 'cpu': return { thread: this.self.thread, times: schedTimes() }
+    }
+  }
+
+  #count(batch: Batch): BatchDone {
     const { seed, crashRate } = this.config
     // The injected fault strikes halfway through the batch: the work done so far is lost with the process.
     const crashAt = !batch.retry && crashes(batch.first, seed, crashRate) ? batch.first + (batch.count >> 1) : -1
@@ -104,21 +141,14 @@ export class Tokenizer extends Server<DemoConfig & { partition: number }, Batch 
       if (id === crashAt) throw injectedCrash(batch.id, id)
       words += this.tally.add(generateDocument(id, seed))
     }
-    let parts = 0
-    for (let k = 0; k < this.owners.length; k++) {
-      const part = this.tally.take(k)
-      if (part === null) continue
-      this.cast(this.owners[k]!, { batch: batch.id, ...part, ack: batch.ack } satisfies AddWords)
-      parts++
-    }
-    return { words, thread: this.self.thread, parts }
+    return { words, by: this.self }
   }
 }
 
 /** The supervision tree: counters first, so a restart of the counters restarts the tokenizers (rest_for_one). */
 export class DemoSupervisor extends Supervisor<DemoConfig> {
   init(config: DemoConfig): SupervisorSpec {
-    // Injected faults come fast (about one per hundred documents); the intensity is sized for them.
+    // Injected faults come fast (about one per hundred work items); the intensity is sized for them.
     const intensity = 100_000
     return {
       strategy: 'rest_for_one',
@@ -136,15 +166,19 @@ export interface RunRequest {
   readonly type: 'run'
   readonly items: number
   readonly batch: number
-  /** Batches each tokenizer has in hand at once. */
-  readonly depth: number
+  /** Batches a tokenizer counts between two checkpoints. */
+  readonly checkpoint: number
 }
 
 export interface Progress {
+  /** Documents in acknowledged checkpoints: counted, exactly once. */
   readonly done: number
   readonly words: number
   readonly restarts: number
-  /** Documents tokenized per thread (index = thread). */
+  /** Batches sent again: each crashed one, and those of its tokenizer's window. */
+  readonly resent: number
+  readonly checkpoints: number
+  /** Documents tokenized per thread (index = thread), re-sent ones included. */
   readonly perThread: number[]
 }
 
@@ -152,9 +186,19 @@ export interface RunResult extends Progress {
   readonly totals: Totals
 }
 
-/** Hands batches to the tokenizers, re-sends what a crash lost, and answers `run` with the totals. */
+/** What the coordinator knows of one tokenizer: the batches it counted since its last acknowledged checkpoint. */
+interface Lane {
+  readonly name: string
+  readonly window: Batch[]
+  words: number
+  /** The incarnation that counted the window. */
+  holder: Pid | null
+}
+
+/** Hands batches to the tokenizers, takes their checkpoints, re-sends what a crash lost, and answers `run` with the totals. */
 export class Coordinator extends Server<DemoConfig, RunRequest | 'progress', never, RunResult | Progress> {
   config!: DemoConfig
+  /** Batches to send again, before new ones. */
   readonly queue: Batch[] = []
   nextId = 0
   next = 0
@@ -162,12 +206,13 @@ export class Coordinator extends Server<DemoConfig, RunRequest | 'progress', nev
   done = 0
   words = 0
   restarts = 0
+  resent = 0
+  checkpoints = 0
   readonly perThread: number[] = []
-  /** Lanes still handing out batches. */
-  lanes = 0
-  /** Acks the counters still owe (a reply can arrive after its acks: this may dip below 0). */
-  acksOwed = 0
-  client: From | null = null
+  /** Lanes with counts not yet acknowledged or a call in flight: while any has, a crash may still queue work. */
+  holding = 0
+  /** Lanes with nothing to do, waiting for re-sent work or the end. */
+  waiters: (() => void)[] = []
 
   override init(config: DemoConfig): void {
     this.config = config
@@ -176,65 +221,104 @@ export class Coordinator extends Server<DemoConfig, RunRequest | 'progress', nev
   override handleCall(req: RunRequest | 'progress', from: From): Progress | ReturnType<typeof noreply> {
     if (req === 'progress') return this.#progress()
     this.items = req.items
-    this.client = from
-    for (let t = 0; t < this.config.tokenizers; t++) {
-      for (let d = 0; d < req.depth; d++, this.lanes++) {
-        void this.#lane(`tokenizer:${t}`, req.batch).then(() => {
-          this.lanes--
-          this.#finishWhenSettled()
-        })
-      }
-    }
+    const lanes = Array.from({ length: this.config.tokenizers }, (_, t) =>
+      this.#run({ name: `tokenizer:${t}`, window: [], words: 0, holder: null }, req.batch, req.checkpoint))
+    Promise.all(lanes).then(() => this.#totals()).then(
+      (totals) => this.reply(from, { ...this.#progress(), totals }),
+      (e: unknown) => this.replyError(from, e))
     return noreply()
   }
 
-  override handleInfo(message: unknown): void {
-    if ((message as Partial<Ack>).type !== 'ack') return
-    this.acksOwed--
-    this.#finishWhenSettled()
-  }
-
-  /** Every batch answered and every count acked: gather the totals and answer `run`. */
-  #finishWhenSettled(): void {
-    const client = this.client
-    if (this.lanes > 0 || this.acksOwed !== 0 || client === null) return
-    this.client = null
-    this.#totals().then((totals) => this.reply(client, { ...this.#progress(), totals }), (e: unknown) => this.replyError(client, e))
-  }
-
   #progress(): Progress {
-    return { done: this.done, words: this.words, restarts: this.restarts, perThread: [...this.perThread] }
+    const { done, words, restarts, resent, checkpoints } = this
+    return { done, words, restarts, resent, checkpoints, perThread: [...this.perThread] }
   }
 
-  /** Keep one batch at a time in flight to `tokenizer` until every document is counted. */
-  async #lane(tokenizer: string, size: number): Promise<void> {
-    for (let batch = this.#take(size); batch !== undefined; batch = this.#take(size)) {
+  /** Feed one tokenizer until every document is counted: batches until its window is full, then a checkpoint. */
+  async #run(lane: Lane, size: number, every: number): Promise<void> {
+    for (;;) {
+      const batch = lane.window.length < every ? this.#take(size) : undefined
+      if (batch === undefined && lane.window.length === 0) {
+        if (await this.#idle()) continue
+        return
+      }
+      if (lane.window.length === 0) this.holding++
       try {
-        const r = await this.call(tokenizer, { ...batch, ack: this.self }, { timeout: 60_000 }) as BatchDone
-        this.acksOwed += r.parts
-        this.done += batch.count
-        this.words += r.words
-        this.perThread[r.thread] = (this.perThread[r.thread] ?? 0) + batch.count
+        if (batch !== undefined) {
+          const r = await this.call(lane.name, { type: 'batch', batch } satisfies TokenizerCall, { timeout: Infinity }) as BatchDone
+          this.#heldBy(lane, r.by)
+          lane.window.push(batch)
+          lane.words += r.words
+          this.perThread[r.by.thread] = (this.perThread[r.by.thread] ?? 0) + batch.count
+          continue
+        }
+        const taken = await this.call(lane.name, { type: 'checkpoint' } satisfies TokenizerCall, { timeout: Infinity }) as CheckpointTaken
+        this.#heldBy(lane, taken.by)
+        this.#commit(lane, taken)
       } catch (error) {
-        this.queue.push(this.#afterFailure(batch, error))
-        // The tokenizer is being restarted under its name: give its supervisor a moment.
+        // Only a tokenizer that is gone may lose counts; anything else is a bug to report, not to retry.
+        if (!hasCode(error, 'ERR_CALL_EXIT') && !hasCode(error, 'ERR_NOPROC')) throw error
+        this.#lost(lane, batch, error)
+        // No process under the name (it is being restarted): give its supervisor a moment.
         if (!hasCode(error, 'ERR_CALL_EXIT')) await this.delay(1)
       }
+      lane.window.length = 0
+      lane.words = 0
+      lane.holder = null
+      this.holding--
+      this.#wake()
     }
   }
 
-  /** What to re-send: a batch that crashed its tokenizer is retried without the fault; one queued behind it as it was. */
-  #afterFailure(batch: Batch, error: unknown): Batch {
+  /** Note who answered: if another incarnation than the window's holder, the window died with its holder. */
+  #heldBy(lane: Lane, by: Pid): void {
+    if (lane.holder !== null && !lane.holder.equals(by)) this.#lost(lane, undefined, null)
+    lane.holder = by
+  }
+
+  /** The checkpoint is acknowledged: its counts leave the tokenizer for the counters, and its documents are done. */
+  #commit(lane: Lane, taken: CheckpointTaken): void {
+    taken.parts.forEach((part, k) => {
+      if (part !== null) this.cast(`counter:${k}`, part)
+    })
+    this.done += lane.window.reduce((n, b) => n + b.count, 0)
+    this.words += lane.words
+    this.checkpoints++
+  }
+
+  /** The lane's tokenizer died: its window's counts are gone. Queue those batches again, and `failed` (the call that found out). */
+  #lost(lane: Lane, failed: Batch | undefined, error: unknown): void {
+    this.queue.push(...lane.window)
+    this.resent += lane.window.length
+    lane.window.length = 0
+    if (failed === undefined) return
+    this.resent++
     // The call failed with the tokenizer's exit reason: the injected crash names its work item.
-    const exit = (error as { reason?: { reason?: { injectedIn?: unknown } } }).reason
-    if (exit?.reason?.injectedIn !== batch.id) return batch
-    this.restarts++
-    return { ...batch, retry: true }
+    const exit = (error as { reason?: { reason?: { injectedIn?: unknown } } } | null)?.reason
+    if (exit?.reason?.injectedIn !== failed.id) this.queue.push(failed)
+    else {
+      this.restarts++
+      this.queue.push({ ...failed, retry: true })
+    }
+  }
+
+  /** Nothing to take: wait while another lane may still lose work (true: look again); false once none can. */
+  async #idle(): Promise<boolean> {
+    if (this.holding === 0) {
+      this.#wake()
+      return false
+    }
+    await new Promise<void>((resolve) => this.waiters.push(resolve))
+    return true
+  }
+
+  #wake(): void {
+    for (const resolve of this.waiters.splice(0)) resolve()
   }
 
   #take(size: number): Batch | undefined {
-    const retry = this.queue.shift()
-    if (retry !== undefined) return retry
+    const again = this.queue.shift()
+    if (again !== undefined) return again
     if (this.next >= this.items) return undefined
     const count = Math.min(size, this.items - this.next)
     const batch = { id: this.nextId++, first: this.next, count, retry: false }

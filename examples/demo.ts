@@ -1,29 +1,35 @@
 /**
  * `npm start` (or `skein demo`): a word count over a generated corpus on every core, with
- * injected crashes, that proves nothing was lost.
+ * injected crashes, that proves nothing was lost and shows how busy each thread was.
  *
- * Tokenizers on every worker thread read seeded documents; word counters are partitioned by
- * word through a partition supervisor; a coordinator Server hands out batches and gathers the
- * totals. About 1 % of work items (batches of documents) crash the tokenizer that first takes
- * them, halfway through: its supervisor restarts it and the coordinator re-sends the batch. The result must equal a single-threaded
- * reference computed in the same run, or the demo fails loudly (exit code 1).
+ * Tokenizers (two per worker thread, under a partition supervisor) count seeded documents into
+ * their own tables, batch after batch; every few batches the coordinator Server asks one for a
+ * checkpoint, and its reply, the counts since the last one split by word, goes to word counters
+ * partitioned by word. About 1 % of work items (batches of documents) crash the tokenizer that
+ * first takes them, halfway through: its supervisor restarts it, and the coordinator re-sends
+ * that batch and the ones the tokenizer counted since its last acknowledged checkpoint (their
+ * counts died with it). The result must equal a single-threaded reference computed in the same
+ * run, or the demo fails loudly (exit code 1). The summary shows each thread's CPU time over
+ * the wall time (its busy share) and the speed-up over the reference.
  *
  * Options: --threads N (default: all cores), --items N documents (default 200000),
- * --crash-rate R (default 0.01), --batch N documents per work item (default 200), --seed N.
+ * --crash-rate R (default 0.01), --batch N documents per work item (default 200),
+ * --checkpoint N work items a tokenizer counts between checkpoints (default 10), --seed N.
  */
 import { availableParallelism } from 'node:os'
 import { parseArgs } from 'node:util'
 import { Node, Server, type NodeStats, type Pid } from '../src/index.ts'
-import { Coordinator, DemoSupervisor, type DemoConfig, type Progress, type RunResult } from './demo-actors.ts'
+import { Coordinator, DemoSupervisor, schedTimes, type DemoConfig, type Progress, type RunResult, type SchedTimes, type ThreadCpu, type TokenizerCall } from './demo-actors.ts'
 import { reference } from './word-count.ts'
 
-const USAGE = `usage: skein demo [--threads N] [--items N] [--crash-rate R] [--batch N] [--seed N]`
+const USAGE = `usage: skein demo [--threads N] [--items N] [--crash-rate R] [--batch N] [--checkpoint N] [--seed N]`
 
 interface DemoOptions {
   threads: number
   items: number
   crashRate: number
   batch: number
+  checkpoint: number
   seed: number
 }
 
@@ -35,6 +41,7 @@ function options(argv: string[]): DemoOptions {
       items: { type: 'string', default: '200000' },
       'crash-rate': { type: 'string', default: '0.01' },
       batch: { type: 'string', default: '200' },
+      checkpoint: { type: 'string', default: '10' },
       seed: { type: 'string', default: '2026' },
       help: { type: 'boolean', default: false },
     },
@@ -45,7 +52,7 @@ function options(argv: string[]): DemoOptions {
   }
   const o = {
     threads: Number(values.threads), items: Number(values.items), crashRate: Number(values['crash-rate']),
-    batch: Number(values.batch), seed: Number(values.seed),
+    batch: Number(values.batch), checkpoint: Number(values.checkpoint), seed: Number(values.seed),
   }
   const bad = (what: string): never => {
     console.error(`skein demo: ${what}\n${USAGE}`)
@@ -55,6 +62,7 @@ function options(argv: string[]): DemoOptions {
   if (!Number.isInteger(o.items) || o.items < 1) bad('--items must be an integer >= 1')
   if (!(o.crashRate >= 0 && o.crashRate < 1)) bad('--crash-rate must be at least 0 and below 1')
   if (!Number.isInteger(o.batch) || o.batch < 1) bad('--batch must be an integer >= 1')
+  if (!Number.isInteger(o.checkpoint) || o.checkpoint < 1) bad('--checkpoint must be an integer >= 1')
   if (!Number.isInteger(o.seed)) bad('--seed must be an integer')
   return o
 }
@@ -71,7 +79,7 @@ function load(p: Progress): string {
 }
 
 function progressLine(p: Progress, items: number, ms: number): string {
-  return `  ${p.done}/${items} documents  ${rate(p.done, ms)}  ${p.restarts} restarts  load: ${load(p)}`
+  return `  ${p.done}/${items} documents  ${rate(p.done, ms)}  ${p.restarts} restarts  ${p.resent} re-sent  load: ${load(p)}`
 }
 
 /** Print the coordinator's progress every 200 ms: one rewritten line on a terminal, a line a second otherwise. */
@@ -95,29 +103,90 @@ function showProgress(node: Node, coordinator: Pid, items: number, started: numb
   }
 }
 
+/** Scheduler times per thread (index = thread; the main thread is 0), each read on its own thread; null where unknown. */
+async function timesByThread(node: Node, tokenizers: number): Promise<(SchedTimes | null)[]> {
+  // Tokenizer k runs on thread 1 + k mod N, so asking each one reaches every worker thread.
+  const read = await Promise.all(Array.from({ length: tokenizers }, (_, k) =>
+    node.call(`tokenizer:${k}`, { type: 'cpu' } satisfies TokenizerCall) as Promise<ThreadCpu>))
+  const times: (SchedTimes | null)[] = [schedTimes()]
+  for (const r of read) times[r.thread] = r.times
+  return times
+}
+
+interface Measured {
+  result: RunResult
+  ms: number
+  stats: NodeStats
+  /** Scheduler times per thread over the run, in ns (index = thread); null where the system does not say. */
+  times: (SchedTimes | null)[]
+  /** CPU time of the whole process (every thread) over the run, in ms. */
+  processCpuMs: number
+}
+
 /** The job on a Skein node: the supervision tree, the coordinator, the run, the node's counters. */
-async function runParallel(o: DemoOptions, config: DemoConfig): Promise<{ result: RunResult; ms: number; stats: NodeStats }> {
+async function runParallel(o: DemoOptions, config: DemoConfig): Promise<Measured> {
   // The actors' module, as .ts under tsx or as the compiled .js beside this file.
   const actors = new URL(import.meta.url.endsWith('.ts') ? './demo-actors.ts' : './demo-actors.js', import.meta.url)
   const node = await Node.start({ threads: o.threads, modules: [actors], env: { 'skein.reports': false } })
   try {
     const sup = await node.spawn(DemoSupervisor, config)
     const coordinator = await node.spawn(Coordinator, config)
+    const times0 = await timesByThread(node, config.tokenizers)
+    const process0 = process.cpuUsage()
     const started = performance.now()
     const stopProgress = showProgress(node, coordinator, o.items, started)
     let result: RunResult
     try {
-      result = await node.call(coordinator, { type: 'run', items: o.items, batch: o.batch, depth: 2 }, { timeout: Infinity }) as RunResult
+      result = await node.call(coordinator, { type: 'run', items: o.items, batch: o.batch, checkpoint: o.checkpoint }, { timeout: Infinity }) as RunResult
     } finally {
       stopProgress()
     }
     const ms = performance.now() - started
+    const processCpu = process.cpuUsage(process0)
+    const times1 = await timesByThread(node, config.tokenizers)
     console.log(progressLine(result, o.items, ms))
     await Server.stop(node, sup)
-    return { result, ms, stats: await node.stats() }
+    const times = times1.map((b, t) => {
+      const a = times0[t]
+      return a == null || b == null ? null : { run: b.run - a.run, wait: b.wait - a.wait }
+    })
+    return { result, ms, stats: await node.stats(), times, processCpuMs: (processCpu.user + processCpu.system) / 1000 }
   } finally {
     await node.stop()
   }
+}
+
+/** "main 3%  t1 97%  t2 96%": each thread's share of the wall time spent running (or waiting for a core). */
+function shares(m: Measured, of: keyof SchedTimes): string {
+  return m.times.map((t, i) => `${i === 0 ? 'main' : `t${i}`} ${Math.round((t?.[of] ?? 0) / 1e4 / m.ms)}%`).join('  ')
+}
+
+/** The busy-share rows, or why there are none: /proc/thread-self/schedstat is Linux's. */
+function cpuRows(m: Measured): [string, string][] {
+  const all = `all threads of the process: ${(m.processCpuMs / m.ms).toFixed(2)} cores`
+  if (m.times.some((t) => t === null)) return [['busy share (CPU / wall)', `per thread n/a here (no /proc/thread-self/schedstat); ${all}`]]
+  return [
+    ['busy share (CPU / wall)', `${shares(m, 'run')}  (${all})`],
+    ['waiting for a core', `${shares(m, 'wait')}  (ready to run while others had the CPUs)`],
+  ]
+}
+
+function summary(o: DemoOptions, m: Measured, singleMs: number): [string, string][] {
+  const { result, ms, stats } = m
+  return [
+    ['threads', `${o.threads} workers + main`],
+    ['documents', `${o.items} (${result.words} words, ${result.totals.distinct} distinct) in ${Math.ceil(o.items / o.batch)} work items`],
+    ['wall time', `${Math.round(ms)} ms`],
+    ['throughput', `${rate(o.items, ms)} documents, ${rate(result.words, ms)} words`],
+    ...cpuRows(m),
+    ['checkpoints acknowledged', `${result.checkpoints} (every ${o.checkpoint} work items per tokenizer)`],
+    ['messages within threads', String(stats.sentLocal)],
+    ['messages across threads', String(stats.sentRemote)],
+    ['crashes injected (restarted)', String(result.restarts)],
+    ['work items re-sent', `${result.resent} (each crashed one, and those since its tokenizer's last checkpoint)`],
+    ['same job on 1 thread (no actors)', `${Math.round(singleMs)} ms`],
+    ['speed-up vs 1 thread', `${(singleMs / ms).toFixed(2)}x`],
+  ]
 }
 
 /** Run the demo; resolves with the process exit code (0: identical to the reference). */
@@ -133,19 +202,9 @@ export async function runDemo(argv: string[] = process.argv.slice(2)): Promise<n
   const singleMs = performance.now() - t0
   console.log(`  single-threaded reference: ${Math.round(singleMs)} ms`)
 
-  const { result, ms, stats } = await runParallel(o, config)
-
-  const rows: [string, string][] = [
-    ['threads', `${o.threads} workers + main`],
-    ['documents', `${o.items} (${result.words} words, ${result.totals.distinct} distinct) in ${Math.ceil(o.items / o.batch)} work items`],
-    ['wall time', `${Math.round(ms)} ms`],
-    ['throughput', `${rate(o.items, ms)} documents, ${rate(result.words, ms)} words`],
-    ['messages within threads', String(stats.sentLocal)],
-    ['messages across threads', String(stats.sentRemote)],
-    ['crashes injected (restarted, retried)', String(result.restarts)],
-    ['same job on 1 thread (no actors)', `${Math.round(singleMs)} ms`],
-    ['speed-up vs 1 thread', `${(singleMs / ms).toFixed(2)}x`],
-  ]
+  const measured = await runParallel(o, config)
+  const { result } = measured
+  const rows = summary(o, measured, singleMs)
   const width = Math.max(...rows.map(([k]) => k.length))
   console.log('')
   for (const [k, v] of rows) console.log(`  ${k.padEnd(width)}  ${v}`)

@@ -62,15 +62,15 @@ interface Tally {
   readonly word: string
   /** The counter partition that owns the word. */
   readonly owner: number
-  /** Occurrences in the current batch. */
+  /** Occurrences since the last take. */
   count: number
 }
 
 /**
- * Counts a batch of documents split by the partition that owns each word, for the tokenizers:
- * the same tokens as countWords, but each word is looked up once per occurrence in a table kept
- * across batches (it remembers the word's owner), and the batch's words are listed per owner as
- * they first appear, so handing them on needs no second pass or per-batch map.
+ * Counts documents split by the partition that owns each word, for the tokenizers: the same
+ * tokens as countWords, but each word is looked up once per occurrence in a table kept across
+ * takes (it remembers the word's owner), and the words counted since the last take are listed
+ * per owner as they first appear, so handing them on at a checkpoint needs no second pass.
  */
 export class PartitionedCount {
   readonly #table = new Map<string, Tally>()
@@ -96,7 +96,7 @@ export class PartitionedCount {
     return n
   }
 
-  /** The batch's words owned by `owner` (joined by spaces) and their counts; resets them for the next batch. */
+  /** The words owned by `owner` counted since the last take (joined by spaces) and their counts; resets them. */
   take(owner: number): { words: string; counts: Uint32Array } | null {
     const touched = this.#touched[owner]!
     if (touched.length === 0) return null
