@@ -14,7 +14,7 @@
  *
  * Options: --threads N (default: all cores), --items N documents (default 200000),
  * --crash-rate R (default 0.01), --batch N documents per work item (default 200),
- * --checkpoint N work items a tokenizer counts between checkpoints (default 10), --seed N.
+ * --checkpoint N work items a tokenizer counts between checkpoints (default 5), --seed N.
  */
 import { availableParallelism } from 'node:os'
 import { parseArgs } from 'node:util'
@@ -41,7 +41,7 @@ function options(argv: string[]): DemoOptions {
       items: { type: 'string', default: '200000' },
       'crash-rate': { type: 'string', default: '0.01' },
       batch: { type: 'string', default: '200' },
-      checkpoint: { type: 'string', default: '10' },
+      checkpoint: { type: 'string', default: '5' },
       seed: { type: 'string', default: '2026' },
       help: { type: 'boolean', default: false },
     },
