@@ -175,7 +175,7 @@ export interface Progress {
   readonly done: number
   readonly words: number
   readonly restarts: number
-  /** Batches sent again: each crashed one, and those of its tokenizer's window. */
+  /** Batches counted again because their counts were lost: each crashed one, and those of its tokenizer's window. */
   readonly resent: number
   readonly checkpoints: number
   /** Documents tokenized per thread (index = thread), re-sent ones included. */
@@ -291,13 +291,15 @@ export class Coordinator extends Server<DemoConfig, RunRequest | 'progress', nev
     this.queue.push(...lane.window)
     this.resent += lane.window.length
     lane.window.length = 0
+    lane.words = 0
     if (failed === undefined) return
-    this.resent++
     // The call failed with the tokenizer's exit reason: the injected crash names its work item.
+    // Any other failure (no process under the name while it restarts) never reached a tokenizer.
     const exit = (error as { reason?: { reason?: { injectedIn?: unknown } } } | null)?.reason
     if (exit?.reason?.injectedIn !== failed.id) this.queue.push(failed)
     else {
       this.restarts++
+      this.resent++
       this.queue.push({ ...failed, retry: true })
     }
   }

@@ -211,7 +211,7 @@ export async function runDemo(argv: string[] = process.argv.slice(2)): Promise<n
   console.log('')
   console.log(`  checksum  skein ${result.totals.checksum}  reference ${expected.checksum}`)
   const same = result.totals.checksum === expected.checksum && result.totals.words === expected.words &&
-    result.totals.distinct === expected.distinct && result.done === o.items
+    result.totals.distinct === expected.distinct && result.done === o.items && result.words === expected.words
   if (!same) {
     console.error(`MISMATCH: the parallel result differs from the single-threaded reference ` +
       `(words ${result.totals.words} vs ${expected.words}, distinct ${result.totals.distinct} vs ${expected.distinct})`)
