@@ -15,12 +15,12 @@
  * Clean reasons ('normal', 'shutdown', { shutdown: _ }) never make an error report.
  */
 import { formatStray, type StrayReport } from '../core/stray-report.ts'
+import { REPORTS_ENV, deliverReport } from '../core/report-sink.ts'
 import { formatReason, type ExitReason } from '../core/exit.ts'
 import type { Pid } from '../core/pid.ts'
 import type { ProcessBase } from './process-base.ts'
 
-/** The env key that says where a process's reports go. */
-export const REPORTS_ENV = 'skein.reports'
+export { REPORTS_ENV }
 
 /**
  * A server ended abnormally (OTP's gen_server crash report): its reason, the message it was
@@ -127,19 +127,11 @@ export type Report = CrashReport | SupervisorReport | PoolReport | StageReport |
 
 /** Send `report` where the process's environment says; never throws. */
 export function emitReport(process: ProcessBase, report: Report): void {
-  const sink = process.env(REPORTS_ENV)
-  if (sink === false) return
-  if (typeof sink === 'string') {
-    try {
-      process.trySend(sink, report)
-    } catch {
-      // A reason or message that cannot travel to the logger's thread goes as text.
-      process.trySend(sink, { ...report, ...textOf(report) })
-    }
-    return
-  }
-  if (globalThis.process?.env.SKEIN_REPORTS === 'off' || (report.kind === 'supervisor' && report.progress)) return
-  console.error(formatReport(report))
+  deliverReport(process.env(REPORTS_ENV), report, {
+    send: (name, r) => void process.trySend(name, r),
+    asText: (r) => ({ ...r, ...textOf(r) }),
+    print: (r) => (r.kind === 'supervisor' && r.progress ? undefined : formatReport(r)),
+  })
 }
 
 /** The fields of a report that may not travel, as text. */

@@ -52,13 +52,14 @@ export function mainThreadUnowned(reason: unknown, promise: Promise<unknown>): v
 
 /** What Node does with an unhandled rejection when nobody listens. */
 function defaultHandling(reason: unknown): void {
-  switch (mode()) {
+  const handling = mode()
+  switch (handling) {
     case 'none':
       return
     case 'warn':
     case 'warn-with-error-code':
       process.emitWarning(asError(reason).message, 'UnhandledPromiseRejectionWarning')
-      if (mode() === 'warn-with-error-code') process.exitCode = 1
+      if (handling === 'warn-with-error-code') process.exitCode = 1
       return
     default:
       // As Node raises it: the program's 'uncaughtException' listeners see it, and without one

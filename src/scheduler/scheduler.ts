@@ -20,7 +20,7 @@ import type { BehaviourRegistry } from '../process/behaviour-registry.ts'
 import { slot, DOORBELL } from '../mailbox/layout.ts'
 import { Pid, Ref, aliasName, pidFor, type Address } from '../core/pid.ts'
 import { makeError } from '../core/errors.ts'
-import type { ExitReason } from '../core/exit.ts'
+import { formatReason, type ExitReason } from '../core/exit.ts'
 import { kTerminate, type BehaviourClass } from '../core/process-context.ts'
 import type { DirectMessage } from '../core/envelope.ts'
 import { Transport } from './transport.ts'
@@ -33,6 +33,7 @@ import { ProcessServices } from './process-services.ts'
 import { Births } from './births.ts'
 import { enter, leave } from './stray-promises.ts'
 import { formatStray, type StrayReport } from '../core/stray-report.ts'
+import { REPORTS_ENV, deliverReport } from '../core/report-sink.ts'
 
 export interface SchedulerConfig {
   readonly index: number
@@ -416,17 +417,11 @@ export class Scheduler {
    */
   reportStray(reason: unknown, what: StrayReport['what']): void {
     const report: StrayReport = { type: 'report', kind: 'stray', thread: this.index, what, reason }
-    const sink = this.services.nodeEnv['skein.reports']
-    if (sink === false) return
-    if (typeof sink === 'string') {
-      try {
-        this.send(null, sink, report, false)
-      } catch {
-        this.send(null, sink, { ...report, reason: formatStray({ ...report, reason }) }, false)
-      }
-      return
-    }
-    if (globalThis.process?.env.SKEIN_REPORTS !== 'off') console.error(formatStray(report))
+    deliverReport(this.services.nodeEnv[REPORTS_ENV], report, {
+      send: (name, r) => void this.send(null, name, r, false),
+      asText: (r) => ({ ...r, reason: formatReason(r.reason) }),
+      print: formatStray,
+    })
   }
 
   /** Release every handle: timers and the run loop. */

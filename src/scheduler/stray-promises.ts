@@ -51,11 +51,6 @@ export function leave(before: Proc | null): void {
   running = before
 }
 
-/** The process that made `promise`, if a process did. */
-export function ownerOf(promise: object): Proc | undefined {
-  return (promise as Owned)[kOwner]
-}
-
 const onInit = (promise: Promise<unknown>, parent: Promise<unknown> | undefined): void => {
   const owner = running ?? (parent === undefined ? undefined : (parent as Owned)[kOwner])
   if (owner !== undefined) (promise as Owned)[kOwner] = owner
