@@ -144,7 +144,7 @@ export async function pool(s: Session, { node }: NodeEnv): Promise<void> {
   const calls = s.n(200_000)
   const window = 64
   const threads = s.options.threads
-  const pid = await node.spawn(Pool, { worker: Echo, size: threads })
+  const pid = await node.spawn(Pool, { worker: Echo, size: threads }, { thread: 0 })
   const driver = await node.spawn(PoolDriver, undefined, { thread: 0 })
   const rate = await s.throughput('pool calls', calls, () => node.call(driver, { pool: pid, total: calls, window } satisfies PoolJob, LONG))
   await Server.stop(node, pid)

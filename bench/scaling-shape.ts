@@ -45,7 +45,7 @@ export async function scaling(s: Session, { node }: NodeEnv): Promise<void> {
 
 /** Tasks per second through a Pool of `k` Crunchers (workers k on threads 1..k). */
 async function skeinRate(s: Session, node: NodeEnv['node'], k: number, tasks: number): Promise<number> {
-  const pool = await node.spawn(Pool, { worker: Cruncher, size: k, strategy: 'least_busy' })
+  const pool = await node.spawn(Pool, { worker: Cruncher, size: k, strategy: 'least_busy' }, { thread: 0 })
   const driver = await node.spawn(PoolDriver, undefined, { thread: 0 })
   const job: PoolJob = { pool, total: tasks, window: 2 * k, request: SEED }
   try {

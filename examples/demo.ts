@@ -129,8 +129,10 @@ async function runParallel(o: DemoOptions, config: DemoConfig): Promise<Measured
   const actors = new URL(import.meta.url.endsWith('.ts') ? './demo-actors.ts' : './demo-actors.js', import.meta.url)
   const node = await Node.start({ threads: o.threads, modules: [actors], env: { 'skein.reports': false } })
   try {
-    const sup = await node.spawn(DemoSupervisor, config)
-    const coordinator = await node.spawn(Coordinator, config)
+    // Both on the main thread (a spawn from the node would go to a worker): the workers keep
+    // their cores for the tokenizers and counters.
+    const sup = await node.spawn(DemoSupervisor, config, { thread: 0 })
+    const coordinator = await node.spawn(Coordinator, config, { thread: 0 })
     const times0 = await timesByThread(node, config.tokenizers)
     const process0 = process.cpuUsage()
     const started = performance.now()

@@ -6,7 +6,7 @@
  * `PartitionSupervisor.partition(name, key, partitions)`, and sends within one partition's work
  * never leave its thread.
  *
- *   PartitionSupervisor 'words' (one_for_one, on the caller's thread)
+ *   PartitionSupervisor 'words' (one_for_one: a worker thread when the node starts it)
  *     ├─ words:0  on thread 1      key 'apple' ─ hash % 2 = 1 ─▶ words:1
  *     └─ words:1  on thread 2
  *

@@ -52,8 +52,9 @@ export type BehaviourClass<Args = unknown> = new () => BehaviourInstance & { ini
 
 /**
  * How a process is spawned: where it runs, its name, its link, its mailbox limits and its
- * environment. Without placement (`thread` or `key`) it runs on the spawner's thread (the main
- * thread for `node.spawn`).
+ * environment. Without placement (`thread` or `key`) a process's spawn runs on the spawner's
+ * thread, and `node.spawn` on the least loaded worker thread (the main thread for a class or
+ * args that cannot cross threads).
  *
  * Unknown keys fail `ERR_UNKNOWN_OPTION`, wrong types `ERR_INVALID_ARG_TYPE`, values out of
  * range `ERR_INVALID_ARG_VALUE` (a `thread` beyond the node's, `thread` and `key` together, a

@@ -11,7 +11,7 @@
  *
  * Control SAB (one per node), a 64-byte line per thread slot t:
  *   DOORBELL  AWAKE | SLEEPING, written by the owner (going to sleep) and by anyone waking it
- *   LOAD      live process count, written by the owner only
+ *   LOAD      live process count: the owner stores it, a spawner placing a process there adds 1 (a hint)
  * followed by one BigInt64 spawn counter per thread slot (Atomics.add by any spawner).
  */
 

@@ -83,7 +83,7 @@ export class Applications {
     }
     let master: Pid
     try {
-      const started = await this.#node.startProcess(ApplicationMaster, { spec: app.spec, startType: type } satisfies MasterArgs)
+      const started = await this.#node.startProcess(ApplicationMaster, { spec: app.spec, startType: type } satisfies MasterArgs, { thread: 0 })
       if (started === 'ignore') throw new Error('the application master ignored its start')
       master = started
     } catch (error) {

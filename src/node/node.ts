@@ -196,7 +196,9 @@ export class Node extends EventEmitter {
 
   /**
    * Spawn a process and resolve with its pid once its init has completed.
-   * Without placement options it runs on the main thread; use `thread`, `key` or `thread: 'any'`.
+   * Without placement options (`thread`, `key`) it runs on the least loaded worker thread, or on
+   * the main thread when it cannot run elsewhere: its class is in no module of `modules`, its
+   * args cannot cross threads, the node has no workers or runs on a virtual clock.
    * `behaviour` is a class, or `{ module, export }` naming one in the node's `modules`. A Server
    * class gives a typed pid (its calls and casts are then type-checked).
    *
@@ -214,11 +216,11 @@ export class Node extends EventEmitter {
    * await node.spawn({ module: new URL('./workers.js', import.meta.url).href, export: 'Indexer' }, undefined, { key: 'idx' })
    * ```
    */
-  async spawn<A, I extends BehaviourInstance>(behaviour: (new () => I & { init(args: A): unknown }) | BehaviourRef,
-    args?: A, options?: SpawnOptions): Promise<I extends AnyServer ? TypedPid<I> : Pid> {
+  async spawn<A, I extends BehaviourInstance>(behaviour: SpawnableClass<A, I> | BehaviourRef,
+    args?: A, options?: SpawnOptions): Promise<TypedPid<I>> {
     const started = await this.startProcess(behaviour, args, options)
     if (started === 'ignore') throw makeError('ERR_INIT_IGNORED', behaviourName(behaviour))
-    return started as I extends AnyServer ? TypedPid<I> : Pid
+    return started
   }
 
   /**

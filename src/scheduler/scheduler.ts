@@ -97,6 +97,8 @@ export class Scheduler {
   readonly counts = { sentLocal: 0, sentRemote: 0, delivered: 0, deadLetters: 0, lateReplies: 0, mailboxFull: 0 }
   /** Values handed over on this thread must be able to cross threads (ERR_NOT_SERIALIZABLE otherwise). */
   readonly checkSends: boolean
+  /** Timers follow a virtual clock (the test kit's): only this thread's time is virtual. */
+  readonly virtualTime: boolean
   stopping = false
   #refCounter: number
 
@@ -106,6 +108,7 @@ export class Scheduler {
     this.node = cfg.node
     this.creation = cfg.creation
     this.checkSends = cfg.checkSends === true
+    this.virtualTime = cfg.clock !== undefined
     this.registry = registry
     // Each thread incarnation takes a fresh 2^40 range of ref numbers.
     this.#refCounter = cfg.generation * 2 ** 40

@@ -9,7 +9,7 @@
  */
 import { LOAD, slot } from '../mailbox/layout.ts'
 import { Frame, SpawnFlag } from '../codec/frame.ts'
-import { assertSerializable } from '../codec/validate.ts'
+import { assertSerializable, isSerializable } from '../codec/validate.ts'
 import { Proc, Status, type ProcOptions } from '../process/proc.ts'
 import { isBehaviourClass } from '../process/behaviour-registry.ts'
 import { pidFor, type Pid, type Ref } from '../core/pid.ts'
@@ -60,11 +60,13 @@ export class Spawner {
     if (s.stopping) throw makeError('ERR_NODE_STOPPED')
     if (!isBehaviourClass(behaviour)) throw makeError('ERR_NOT_A_BEHAVIOUR', behaviour)
     checkSpawnOptions(options, s.threads)
-    const thread = this.#place(options)
-    if (this.#gone.has(thread)) throw makeError('ERR_THREAD_DOWN', thread)
-    const remote = thread !== s.index
     const key = s.registry.keyOf(behaviour)
     const extra = procOptions(options, parent)
+    const thread = options?.thread === undefined && options?.key === undefined
+      ? this.#defaultThread(parent, key, args, extra)
+      : this.#place(options)
+    if (this.#gone.has(thread)) throw makeError('ERR_THREAD_DOWN', thread)
+    const remote = thread !== s.index
     if (remote && key === undefined) throw makeError('ERR_BEHAVIOUR_NOT_REGISTERED', behaviour.name)
     // checkSends: a local spawn's args are checked as a SPAWN frame's would be.
     if (remote || s.checkSends) {
@@ -178,7 +180,7 @@ export class Spawner {
     else if (this.#s.transport.isUp(pid.thread)) this.#s.sendFrame(pid, Frame.ABANDON, NO_PAYLOAD)
   }
 
-  /** Owner writes its live process count; placement on other threads reads it (a hint only). */
+  /** Owner writes its live process count; placement on any thread reads it and adds its own spawns (a hint only). */
   publishLoad(): void {
     Atomics.store(this.#control.i32, slot(this.#s.index, LOAD), this.#s.table.size)
   }
@@ -202,16 +204,38 @@ export class Spawner {
     list.push(fn)
   }
 
-  #place(options: SpawnOptions | undefined): number {
+  /**
+   * A spawn without `thread` or `key`. Inside a process it stays on the spawner's thread
+   * (locality, as a BEAM spawn stays on its scheduler). From the node (outside any process) it
+   * goes to the least loaded worker thread, as a pool spreads its work, when the process can
+   * live there: its class is exported by a module in `modules` and its args (and env) can
+   * cross threads; otherwise, or on a virtual clock (the test kit's, which only the main
+   * thread follows), it runs on the main thread.
+   */
+  #defaultThread(parent: Proc | null, key: string | undefined, args: unknown, extra: ProcOptions | null): number {
     const s = this.#s
-    if (options === undefined) return s.index
+    if (parent === null || !parent.external || s.virtualTime || s.threads === 1 || key === undefined) return s.index
+    if (!isSerializable(args) || (extra !== null && !isSerializable(extra))) return s.index
+    return this.#leastLoaded()
+  }
+
+  #place(options: SpawnOptions): number {
+    const s = this.#s
     const workers = s.threads - 1
     if (options.key !== undefined) return workers === 0 ? 0 : 1 + (hashKey(options.key) % workers)
-    const t = options.thread
-    if (t === undefined) return s.index
+    const t = options.thread as number | 'any'
     if (t !== 'any') return t
-    if (workers === 0) return 0
-    // Least loaded worker by live process count; the cursor breaks ties round-robin.
+    return workers === 0 ? 0 : this.#leastLoaded()
+  }
+
+  /**
+   * The worker thread with the fewest live processes; the cursor breaks ties round-robin. The
+   * chosen thread's count goes up by one at once, so a burst of spawns spreads before the
+   * threads publish their counts again (publishLoad).
+   */
+  #leastLoaded(): number {
+    const s = this.#s
+    const workers = s.threads - 1
     let best = -1
     let bestLoad = Infinity
     for (let k = 0; k < workers; k++) {
@@ -224,6 +248,8 @@ export class Spawner {
       }
     }
     this.#anyCursor = (this.#anyCursor + 1) % workers
-    return best < 0 ? 1 + this.#anyCursor : best
+    if (best < 0) return 1 + this.#anyCursor
+    Atomics.add(this.#control.i32, slot(best, LOAD), 1)
+    return best
   }
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { Actor, Pid, type Node } from '../../src/index.ts'
-import type { Probe } from '../../src/testing/index.ts'
+import { VirtualClock, type Probe } from '../../src/testing/index.ts'
 import { BadInit, Puppet } from '../fixtures/actors.ts'
 import { FIXTURES, ev, startNode, kill } from '../helpers.ts'
 
@@ -15,14 +15,37 @@ describe('spawn', () => {
   before(async () => ({ node, probe } = await startNode({ threads: 3 })))
   after(() => node.stop())
 
-  it('places a process on the caller thread by default, on thread n, or by key', async () => {
-    const here = await node.spawn(Puppet, { report: probe.pid })
-    assert.equal(here.thread, 0)
-    for (const t of [1, 2, 3]) assert.equal((await node.spawn(Puppet, { report: probe.pid }, { thread: t })).thread, t)
+  it('places a spawn from the node on a worker thread by default, on thread n, or by key', async () => {
+    const spread = await node.spawn(Puppet, { report: probe.pid })
+    assert.ok(spread.thread >= 1 && spread.thread <= 3, `a worker thread, got ${spread.thread}`)
+    for (const t of [0, 1, 2, 3]) assert.equal((await node.spawn(Puppet, { report: probe.pid }, { thread: t })).thread, t)
     const k1 = await node.spawn(Puppet, { report: probe.pid }, { key: 'user:42' })
     const k2 = await node.spawn(Puppet, { report: probe.pid }, { key: 'user:42' })
     assert.equal(k1.thread, k2.thread)
     assert.ok(k1.thread >= 1 && k1.thread <= 3, 'keys land on worker threads')
+  })
+
+  it('spreads a burst of spawns from the node over every worker thread, none on the main thread', async () => {
+    const pids = await Promise.all(Array.from({ length: 30 }, () => node.spawn(Puppet, { report: probe.pid })))
+    const per = [0, 0, 0, 0]
+    for (const pid of pids) per[pid.thread]! += 1
+    assert.equal(per[0], 0)
+    for (const t of [1, 2, 3]) assert.ok(per[t]! >= 5, `thread ${t} got ${per[t]} of 30: ${per.join(',')}`)
+    for (const pid of pids) kill(node, pid)
+  })
+
+  it('keeps a spawn from the node on the main thread when it cannot travel: a class in no module, args with a function', async () => {
+    assert.equal((await node.spawn(LocalOnly)).thread, 0)
+    const withFunction = await node.spawn(Puppet, { report: probe.pid, tag: 'x', onDone: () => {} } as never)
+    assert.equal(withFunction.thread, 0)
+  })
+
+  it('keeps a spawn inside a process on that process\'s thread by default', async () => {
+    const parent = await node.spawn(Puppet, { report: probe.pid }, { thread: 2 })
+    node.send(parent, { cmd: 'spawnLink', args: { report: probe.pid } })
+    const child = ((await probe.expect(ev('spawned', parent))) as { value: Pid }).value
+    assert.equal(child.thread, 2)
+    kill(node, parent)
   })
 
   it("spreads thread: 'any' over the least loaded worker threads", async () => {
@@ -95,5 +118,17 @@ describe('spawn', () => {
     assert.equal(after.processes, before.processes + 1)
     await kill(node, pid)
     assert.equal((await node.stats()).processes, before.processes)
+  })
+})
+
+describe('spawn on a virtual clock', () => {
+  it('keeps a spawn from the node on the main thread, whose timers follow the clock', async () => {
+    const { node, probe } = await startNode({ threads: 2, clock: new VirtualClock() })
+    try {
+      assert.equal((await node.spawn(Puppet, { report: probe.pid })).thread, 0)
+      assert.equal((await node.spawn(Puppet, { report: probe.pid }, { thread: 'any' })).thread >= 1, true)
+    } finally {
+      await node.stop()
+    }
   })
 })

@@ -56,8 +56,7 @@ describe('checkSends: every send checked as if it crossed threads', () => {
     })
 
     it('fails the node\'s own sends to the main thread: send and cast throw, call and direct reject, spawn rejects', async () => {
-      const local = await node.spawn(Sink, {})
-      assert.equal(local.thread, 0)
+      const local = await node.spawn(Sink, {}, { thread: 0 })
       assert.throws(() => node.send(local, unserializable()), { code: 'ERR_NOT_SERIALIZABLE' })
       assert.throws(() => node.trySend(local, unserializable()), { code: 'ERR_NOT_SERIALIZABLE' })
       assert.throws(() => node.cast(local, unserializable()), { code: 'ERR_NOT_SERIALIZABLE' })

@@ -41,7 +41,9 @@ export function child(id: string, more: Partial<ChildSpec> = {}, a: Partial<Chil
 }
 
 export async function startSup(spec: SupervisorSpec, options: SpawnOptions = {}): Promise<Pid> {
-  const sup = await node.spawn(Sup, spec, options)
+  // On the main thread unless placed: specs given to startChild may hold functions.
+  const placed = options.thread !== undefined || options.key !== undefined ? options : { ...options, thread: 0 }
+  const sup = await node.spawn(Sup, spec, placed)
   sups.push(sup)
   return sup
 }
