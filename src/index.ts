@@ -15,11 +15,13 @@ export type { OffloadOptions } from './core/offload.ts'
 export { Actor } from './behaviours/actor.ts'
 export {
   Server, replyWith, noreply, stop, ignore, type kAction,
-  type Next, type ServerAction, type CallOf, type CastOf, type ReplyOf, type RequestId, type Response,
+  type Next, type ServerAction, type RequestId, type Response,
 } from './behaviours/server.ts'
+export type { CallOf, CastOf, ReplyOf, MessageOf } from './core/behaviour-types.ts'
 export { Supervisor } from './behaviours/supervisor.ts'
+export { childSpec } from './behaviours/supervisor-spec.ts'
 export type {
-  SupervisorSpec, ChildSpec, ChildStart, ChildStarted, ChildStartContext, ChildInfo,
+  SupervisorSpec, ChildSpec, TypedChildSpec, TypedStart, InitArgsOf, ChildStart, ChildStarted, ChildStartContext, ChildInfo,
   ChildCounts, ChildStartResult, Strategy, RestartType, Shutdown, ChildType, AutoShutdown,
 } from './behaviours/supervisor-spec.ts'
 export { type ApplicationSpec, type ApplicationContext, type StartType } from './behaviours/application.ts'
@@ -39,7 +41,7 @@ export {
 } from './behaviours/workers/worker-supervisor.ts'
 export type { WorkerContext, GroupHandle, WorkerFn, WorkerRef, ChainFn, SendType } from './behaviours/workers/worker-processes.ts'
 export { Pool, type PoolSpec, type PoolStats, type PoolStrategy } from './behaviours/pool.ts'
-export { PartitionSupervisor, type PartitionSpec } from './behaviours/partition-supervisor.ts'
+export { PartitionSupervisor, type PartitionSpec, type PartitionChildSpec } from './behaviours/partition-supervisor.ts'
 export { Pid, Ref, type Address, type NamedProcess, type TypedPid } from './core/pid.ts'
 export { hasCode, type ErrorCode, type SkeinError, type SkeinErrorFields } from './core/errors.ts'
 export { isCleanReason, type ExitReason } from './core/exit.ts'

@@ -19,6 +19,7 @@
 import { kBehaviour, kDispatch, kInit, kTerminate, type BehaviourInstance, type Settle } from '../core/process-context.ts'
 import type { ExitReason } from '../core/exit.ts'
 import { isCallMessage, isStopRequest } from '../core/envelope.ts'
+import type { DeclaredTypes, kTypes, RequestsIn } from '../core/behaviour-types.ts'
 import { ProcessBase } from './process-base.ts'
 
 /**
@@ -28,6 +29,10 @@ import { ProcessBase } from './process-base.ts'
  * process). `Args` is what `init` takes, `Msg` what `receive` gets. Inside the callbacks `this`
  * offers the process's capabilities: `self`, `send`, `call`, `reply`, `spawn`, `link`,
  * `monitor`, `trapExit`, `sendAfter`, `register`, `env`, ...
+ *
+ * The pid `node.spawn(Class)` resolves with is typed by the class: `node.send(pid, m)` and
+ * `this.send(pid, m)` check `m` against `Msg`, and `node.call(pid, r)` checks `r` against the
+ * requests of `Msg`'s `CallMessage<R>` members (a cast, those of its `CastMessage<R>` members).
  *
  * Details:
  * - A call reaches an Actor as `{ type: '$call', from, request }`; answer it with
@@ -61,6 +66,8 @@ import { ProcessBase } from './process-base.ts'
 export abstract class Actor<Args = void, Msg = unknown> extends ProcessBase implements BehaviourInstance {
   /** @hidden The behaviour kind the runtime reads. */
   static readonly [kBehaviour] = 'actor'
+  /** @hidden For the type checker only (MessageOf, CallOf, CastOf): never set at run time. */
+  declare readonly [kTypes]?: DeclaredTypes<Args, Msg, RequestsIn<Msg, '$call'>, RequestsIn<Msg, '$cast'>, unknown>
 
   /**
    * Called once, before the first message, with the spawn arguments.

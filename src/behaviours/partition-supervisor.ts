@@ -17,7 +17,25 @@ import { hashKey } from '../core/hash.ts'
 import { makeError } from '../core/errors.ts'
 import { checkOptionKeys } from '../core/option-keys.ts'
 import { Supervisor } from './supervisor.ts'
-import type { ChildSpec, SupervisorSpec } from './supervisor-spec.ts'
+import type { BehaviourClass, SpawnOptions } from '../core/process-context.ts'
+import type { ChildSpec, InitArgsOf, SupervisorSpec, TypedChildSpec } from './supervisor-spec.ts'
+
+/** Init arguments `A` less the `partition` the supervisor adds. */
+type WithoutPartition<A> = { [K in keyof A as K extends 'partition' ? never : K]: A[K] }
+
+/** `[Class, args, spawnOptions?]` with `args` checked as {@link PartitionSupervisor.childSpec} says. */
+type PartitionStart<C, A = WithoutPartition<InitArgsOf<C>>> = object extends A
+  ? readonly [C, A?, (SpawnOptions | undefined)?]
+  : readonly [C, A, (SpawnOptions | undefined)?]
+
+/**
+ * A partition's child spec whose start arguments are checked against the child class's `init`,
+ * less the `partition` the supervisor adds: what {@link PartitionSupervisor.childSpec} takes.
+ */
+export interface PartitionChildSpec<C> extends Omit<TypedChildSpec<C>, 'start'> {
+  /** `[Class, args, spawnOptions?]`: `args` as `init` takes them without `partition` (optional when nothing else is required). */
+  readonly start: PartitionStart<C>
+}
 
 /**
  * A PartitionSupervisor's arguments: the child to start once per partition.
@@ -64,6 +82,24 @@ export interface PartitionSpec {
 const SPEC_KEYS: readonly string[] = ['name', 'child', 'partitions', 'intensity', 'period']
 
 export class PartitionSupervisor extends Supervisor<PartitionSpec> {
+  /**
+   * A partition's child spec whose start arguments are type-checked against the child class's
+   * `init` less `partition` (which each partition's child gets added); the plain object form
+   * is not checked. At run time it returns `spec` as it is.
+   *
+   * @example
+   * ```ts
+   * // WordCounter extends Server<{ partition: number; minLength: number }, ...>
+   * await node.spawn(PartitionSupervisor, {
+   *   name: 'words',
+   *   child: PartitionSupervisor.childSpec({ id: 'counter', start: [WordCounter, { minLength: 3 }] }),
+   * })
+   * ```
+   */
+  static childSpec<C extends BehaviourClass<never>>(spec: PartitionChildSpec<C>): ChildSpec {
+    return spec
+  }
+
   /**
    * The registered name of the partition that owns `key`: `${name}:${hash(key) % partitions}`.
    * Pure: it asks no process, so it works on any thread.

@@ -7,13 +7,10 @@
 import {
   kContext, kDirect,
   type CallOptions, type ProcessContext, type SpawnOptions, type StartOptions, type Started, type TimerRef,
-  type BehaviourClass,
+  type BehaviourClass, type BehaviourInstance,
 } from '../core/process-context.ts'
-import type { Address, Pid, Ref, TypedPid, UntypedAddress } from '../core/pid.ts'
-import type { CallOf, CastOf, ReplyOf, Server } from './server.ts'
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type AnyServer = Server<any, any, any, any>
+import type { Address, Pid, Ref, TypedPid } from '../core/pid.ts'
+import type { AddressOf, CallOf, CastOf, MessageOf, ReplyTo, SpawnableClass } from '../core/behaviour-types.ts'
 import type { ExitReason } from '../core/exit.ts'
 import type { From } from '../core/envelope.ts'
 import { makeError } from '../core/errors.ts'
@@ -60,7 +57,9 @@ export abstract class ProcessBase {
    * Details: on this thread the message is handed over as is, with no copy (treat it as
    * immutable); to another thread it is encoded with cbor. Messages from one sender to one
    * receiver arrive in the order sent. A message to a full mailbox on another thread is dropped
-   * and counted there.
+   * and counted there. Given a typed pid (from `spawn`), the message is type-checked against
+   * its class's messages (an Actor's `Msg`, a Server's `Info`); a name, an alias or a plain Pid
+   * takes anything.
    *
    * @throws ERR_UNKNOWN_NAME when no process has the name
    * @throws ERR_UNKNOWN_ALIAS when the alias is not active
@@ -72,7 +71,7 @@ export abstract class ProcessBase {
    * this.send(this.parent ?? 'logger', { type: 'tick', at: this.now() })
    * ```
    */
-  send(to: Address, message: unknown): void {
+  send<T = never>(to: AddressOf<T>, message: MessageOf<T>): void {
     this.context.send(to, message)
   }
 
@@ -82,13 +81,15 @@ export abstract class ProcessBase {
    *
    * @throws ERR_NOT_SERIALIZABLE, ERR_INVALID_ARG_TYPE all the same: a bad message or address is a bug, not a state
    */
-  trySend(to: Address, message: unknown): boolean {
+  trySend<T = never>(to: AddressOf<T>, message: MessageOf<T>): boolean {
     return this.context.trySend(to, message)
   }
 
   /**
    * Call a process: send it `{ type: '$call', from, request }` and resolve with its reply (OTP's
-   * gen_server:call). Given a typed pid of a Server, the request and reply are type-checked.
+   * gen_server:call). Given a typed pid (from `spawn`), the request is type-checked against its
+   * class's calls (a Server's `Call`, an Actor's `CallMessage<R>` messages) and the reply typed
+   * (a Server's `Reply`); to a name, an alias or a plain Pid, `call<R>` names the reply type.
    *
    * Details: the call monitors its target, so it never waits for a process that is gone. Replies
    * bypass the mailbox: awaiting a call inside a callback suspends this process (not the
@@ -109,21 +110,21 @@ export abstract class ProcessBase {
    * const total = await this.call<number>('counter', 'get', { timeout: 1000 })
    * ```
    */
-  call<S extends AnyServer>(to: TypedPid<S>, request: CallOf<S>, options?: CallOptions): Promise<ReplyOf<S>>
-  call<R = unknown>(to: UntypedAddress, request: unknown, options?: CallOptions): Promise<R>
-  call(to: Address, request: unknown, options?: CallOptions): Promise<unknown> {
-    return this.context.call(to, request, options)
+  call<R = unknown, T = never>(to: AddressOf<T>, request: CallOf<T>, options?: CallOptions): Promise<ReplyTo<T, R>> {
+    // One signature, not a typed and an untyped overload: a wrong request to a typed pid then
+    // reports the request type it should have been, where an overload set made TypeScript 7
+    // report only its last (untyped) overload's complaint about the pid.
+    return this.context.call<ReplyTo<T, R>>(to, request, options)
   }
 
   /**
    * Send `{ type: '$cast', request }` (OTP's gen_server:cast): no reply, no wait. Given a typed
-   * pid of a Server, the request is type-checked. Like gen_server:cast it never fails for its
-   * target: a name nobody holds, or a dead process, counts a dead letter.
+   * pid, the request is type-checked (a Server's `Cast`, an Actor's `CastMessage<R>` messages).
+   * Like gen_server:cast it never fails for its target: a name nobody holds, or a dead process,
+   * counts a dead letter.
    * @throws ERR_INVALID_ARG_TYPE for anything but a Pid, a name or an alias; ERR_NOT_SERIALIZABLE
    */
-  cast<S extends AnyServer>(to: TypedPid<S>, request: CastOf<S>): void
-  cast(to: UntypedAddress, request: unknown): void
-  cast(to: Address, request: unknown): void {
+  cast<T = never>(to: AddressOf<T>, request: CastOf<T>): void {
     this.context.cast(to, request)
   }
 
@@ -151,7 +152,8 @@ export abstract class ProcessBase {
   /**
    * Spawn a process and return its pid at once (OTP's spawn); its `init` runs later, on its own
    * thread. Without placement options it runs on this process's thread. With `link: true` it is
-   * `spawnLink`.
+   * `spawnLink`. The pid is typed by the class (`TypedPid<Class>`): sends, calls and casts
+   * through it are type-checked, and `args` are checked against the class's `init`.
    *
    * Details: messages sent to the new pid before it has started are held and delivered in order.
    * An init that fails just ends the process: use `startProcess` to wait for init and see why.
@@ -168,7 +170,7 @@ export abstract class ProcessBase {
    * this.monitor(worker)
    * ```
    */
-  spawn<A>(behaviour: BehaviourClass<A>, args?: A, options?: SpawnOptions): Pid {
+  spawn<A, I extends BehaviourInstance>(behaviour: SpawnableClass<A, I>, args?: A, options?: SpawnOptions): TypedPid<I> {
     return this.context.spawn(behaviour, args, options)
   }
 
@@ -178,7 +180,7 @@ export abstract class ProcessBase {
    * as an exit signal (an ExitMessage when it traps exits). The child's `parent` is this process.
    * @throws as `spawn`
    */
-  spawnLink<A>(behaviour: BehaviourClass<A>, args?: A, options?: SpawnOptions): Pid {
+  spawnLink<A, I extends BehaviourInstance>(behaviour: SpawnableClass<A, I>, args?: A, options?: SpawnOptions): TypedPid<I> {
     return this.context.spawnLink(behaviour, args, options)
   }
 
@@ -335,7 +337,7 @@ export abstract class ProcessBase {
    * // ... this.tick.cancel()
    * ```
    */
-  sendAfter(to: Address, message: unknown, ms: number): TimerRef {
+  sendAfter<T = never>(to: AddressOf<T>, message: MessageOf<T>, ms: number): TimerRef {
     return this.context.sendAfter(to, message, ms)
   }
 

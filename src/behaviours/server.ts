@@ -39,6 +39,7 @@ import {
 } from '../core/process-context.ts'
 import { isCallMessage, isExitMessage, isStopRequest, type CallMessage, type From, type StopRequest } from '../core/envelope.ts'
 import type { Address, TypedPid } from '../core/pid.ts'
+import type { ArgsOf, CallOf, CastOf, DeclaredTypes, kTypes, ReplyOf } from '../core/behaviour-types.ts'
 import { ProcessExit, isCleanReason, type ExitReason } from '../core/exit.ts'
 import { makeError } from '../core/errors.ts'
 import { ProcessBase } from './process-base.ts'
@@ -191,45 +192,6 @@ type NoReplyReturn = void | ServerAction<never> | Promise<void | ServerAction<ne
 
 const warned = new WeakSet<object>()
 
-/** Type-only key: the type arguments a Server subclass declares (see Server[kTypes]). */
-declare const kTypes: unique symbol
-
-interface TypeArgs<Args, Call, Cast, Reply> {
-  readonly args: Args
-  readonly call: Call
-  readonly cast: Cast
-  readonly reply: Reply
-}
-
-// The request, cast and reply types a Server subclass declares, for typed client calls. They are
-// read from the declared type arguments, not inferred from the callbacks' signatures: an override
-// such as `handleCast(): void` would otherwise make every cast acceptable.
-
-/**
- * The call requests a Server class `S` declares (its `Call` type argument); `unknown` for
- * anything else. `Server.call`, `node.call` and `this.call` check a typed pid's requests with it.
- *
- * @example
- * ```ts
- * type R = CallOf<Stack>   // 'pop' | { push: string }, for Stack extends Server<string[], 'pop' | { push: string }, ...>
- * ```
- */
-export type CallOf<S> = S extends {
-  /** @hidden */
-  readonly [kTypes]?: TypeArgs<unknown, infer C, unknown, unknown>
-} ? C : unknown
-/** The casts a Server class `S` declares (its `Cast` type argument); `unknown` for anything else. */
-export type CastOf<S> = S extends {
-  /** @hidden */
-  readonly [kTypes]?: TypeArgs<unknown, unknown, infer C, unknown>
-} ? C : unknown
-/** The reply type a Server class `S` declares (its `Reply` type argument); `unknown` for anything else. */
-export type ReplyOf<S> = S extends {
-  /** @hidden */
-  readonly [kTypes]?: TypeArgs<unknown, unknown, unknown, infer R>
-} ? R : unknown
-type ArgsOf<S> = S extends { readonly [kTypes]?: TypeArgs<infer A, unknown, unknown, unknown> } ? A : unknown
-
 /** Where a typed call can go: a typed pid, or a name or plain pid (then unchecked). */
 type ServerAddress<S> = TypedPid<S> | Address
 
@@ -254,9 +216,11 @@ export type Response<R> = {
  * OTP's gen_server: a process that serves calls, casts and other messages through callbacks,
  * one message at a time; what a callback returns says what happens next.
  *
- * Type arguments: `Server<Args, Call, Cast, Reply>`: what `init` takes, the call requests, the
- * casts, and the replies. A pid from `node.spawn(Class)` or `Server.start` is typed by the
- * class, so `Server.call(node, pid, req)` checks `req` and types the reply.
+ * Type arguments: `Server<Args, Call, Cast, Reply, Info>`: what `init` takes, the call requests,
+ * the casts, the replies, and what a plain send may carry (`handleInfo`'s messages besides the
+ * runtime's EXIT, DOWN and 'timeout'; default `unknown`). A pid from `node.spawn(Class)` or
+ * `Server.start` is typed by the class, so `Server.call(node, pid, req)`, `node.call`,
+ * `node.cast` and `node.send` check what they are given and type the reply.
  *
  * Callback returns: `handleCall` returns the reply, or {@link replyWith} (reply, then continue or
  * time out), {@link noreply} (answer later with `this.reply(from, v)`), {@link stop} (terminate,
@@ -292,12 +256,12 @@ export type Response<R> = {
  * ```
  */
 /* eslint-disable-next-line @typescript-eslint/no-explicit-any */
-export abstract class Server<Args = void, Call = unknown, Cast = unknown, Reply = unknown>
+export abstract class Server<Args = void, Call = unknown, Cast = unknown, Reply = unknown, Info = unknown>
   extends ProcessBase implements BehaviourInstance {
   /** @hidden The behaviour kind the runtime reads. */
   static readonly [kBehaviour] = 'server'
-  /** @hidden For the type checker only (CallOf, CastOf, ReplyOf): never set at run time. */
-  declare readonly [kTypes]?: TypeArgs<Args, Call, Cast, Reply>
+  /** @hidden For the type checker only (CallOf, CastOf, ReplyOf, MessageOf): never set at run time. */
+  declare readonly [kTypes]?: DeclaredTypes<Args, Info, Call, Cast, Reply>
   #timer: TimerRef | null = null
   /** The message being (or last) handled, for a crash report. */
   #lastMessage: unknown = undefined
@@ -323,7 +287,7 @@ export abstract class Server<Args = void, Call = unknown, Cast = unknown, Reply 
    * const pid = await Server.start(node, Stack, ['a'], { thread: 1, name: 'stack', timeout: 1000 })
    * ```
    */
-  static start<S extends Server<any, any, any, any>>(caller: Caller, server: new () => S, args?: ArgsOf<S>,
+  static start<S extends Server<any, any, any, any, any>>(caller: Caller, server: new () => S, args?: ArgsOf<S>,
     options?: StartOptions): Promise<TypedPid<S> | 'ignore'> {
     return caller.startProcess(server as never, args, options)
   }
@@ -334,7 +298,7 @@ export abstract class Server<Args = void, Call = unknown, Cast = unknown, Reply 
    *
    * @throws ERR_INIT_FAILED, ERR_START_TIMEOUT, ERR_NAME_TAKEN (rejects), as start
    */
-  static startLink<S extends Server<any, any, any, any>>(caller: Caller, server: new () => S, args?: ArgsOf<S>,
+  static startLink<S extends Server<any, any, any, any, any>>(caller: Caller, server: new () => S, args?: ArgsOf<S>,
     options?: StartOptions): Promise<TypedPid<S> | 'ignore'> {
     return caller.startProcess(server as never, args, { ...options, link: true })
   }

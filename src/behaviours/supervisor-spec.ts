@@ -80,6 +80,50 @@ export interface ChildSpec {
   readonly significant?: boolean
 }
 
+/** The argument type of the `init` of behaviour class `C` (`unknown` when init takes none). */
+export type InitArgsOf<C> = C extends new () => { init(args: infer A): unknown } ? A : never
+
+/**
+ * A `[Class, args, spawnOptions?]` start whose `args` are checked against the class's `init`:
+ * optional only when init accepts `undefined` (or takes nothing).
+ */
+export type TypedStart<C, A = InitArgsOf<C>> = undefined extends A
+  ? readonly [C, A?, (SpawnOptions | undefined)?]
+  : readonly [C, A, (SpawnOptions | undefined)?]
+
+/** A {@link ChildSpec} whose `start` is a {@link TypedStart} of class `C`: what {@link childSpec} takes. */
+export interface TypedChildSpec<C> extends Omit<ChildSpec, 'start'> {
+  /** `[Class, args, spawnOptions?]`, `args` as the class's `init` takes them. */
+  readonly start: TypedStart<C>
+}
+
+/**
+ * A child spec whose start arguments are type-checked against the child class's `init`
+ * (the plain object form cannot be: in a list of children each has its own class). At run time
+ * it returns `spec` as it is.
+ *
+ * Details: `args` may be left out only when `init` accepts `undefined`. Use the plain form for a
+ * simple_one_for_one or ConsumerSupervisor template, whose arguments `startChild` or the event
+ * completes, and {@link PartitionSupervisor.childSpec} for a partition's child.
+ *
+ * @example
+ * ```ts
+ * override init(): SupervisorSpec {
+ *   return {
+ *     strategy: 'one_for_one',
+ *     children: [
+ *       childSpec({ id: 'counter', start: [Counter, { start: 0 }, { thread: 1 }] }),
+ *       childSpec({ id: 'cache', start: [Cache, { size: 100 }], restart: 'transient' }),
+ *       // childSpec({ id: 'oops', start: [Counter, { start: '0' }] })  // error: Type 'string' is not assignable to type 'number'
+ *     ],
+ *   }
+ * }
+ * ```
+ */
+export function childSpec<C extends BehaviourClass<never>>(spec: TypedChildSpec<C>): ChildSpec {
+  return spec
+}
+
 /**
  * What a Supervisor's `init` returns: the flags and the children, started in order.
  *

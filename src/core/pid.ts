@@ -19,19 +19,16 @@ const KEY_UNIT = 0x100000000 // 2 ** 32
 declare const kProcessType: unique symbol
 
 /**
- * A pid that remembers, for the type checker only, what runs behind it (a Server subclass,
- * say), so `call` and `cast` can check requests and replies. A plain Pid is assignable to it.
+ * A pid that remembers, for the type checker only, the class of what runs behind it (an Actor
+ * or Server subclass, say), so `send`, `call` and `cast` can check messages, requests and
+ * replies against the types the class declares (see `MessageOf`, `CallOf`, `CastOf`, `ReplyOf`).
+ * `node.spawn(Class)` and `this.spawn(Class)` give one. It is a Pid, and a plain Pid is
+ * assignable to it.
  */
 export type TypedPid<T> = Pid & {
   /** @hidden */
   readonly [kProcessType]?: T
 }
-
-/**
- * An address whose target's types are not known: a name, an alias, or a plain Pid. A typed pid
- * is not one, so a call through it is checked against its server's declared types.
- */
-export type UntypedAddress = TypedPid<never> | string | Ref
 
 /**
  * A process identifier: immutable, compared by value, never reused within a node's life (a pid

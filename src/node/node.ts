@@ -17,8 +17,8 @@ import { BehaviourRegistry, type BehaviourRef } from '../process/behaviour-regis
 import { Scheduler } from '../scheduler/scheduler.ts'
 import { controlViews } from '../mailbox/layout.ts'
 import { Proc } from '../process/proc.ts'
-import { type Address, type Pid, type Ref, type TypedPid, type UntypedAddress } from '../core/pid.ts'
-import type { CallOf, CastOf, ReplyOf, Server } from '../behaviours/server.ts'
+import { type Address, type Pid, type Ref, type TypedPid } from '../core/pid.ts'
+import type { AddressOf, CallOf, CastOf, MessageOf, ReplyTo, SpawnableClass } from '../core/behaviour-types.ts'
 import { makeError } from '../core/errors.ts'
 import type { DownMessage } from '../core/envelope.ts'
 import type { ExitReason } from '../core/exit.ts'
@@ -58,9 +58,6 @@ export interface Monitor {
 function stopped(): Promise<never> {
   return Promise.reject(makeError('ERR_NODE_STOPPED'))
 }
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type AnyServer = Server<any, any, any, any>
 
 /**
  * A Skein node: one OS process running processes on `threads` worker threads plus the main
@@ -248,13 +245,13 @@ export class Node extends EventEmitter {
    * @throws ERR_UNKNOWN_NAME, ERR_UNKNOWN_ALIAS, ERR_MAILBOX_FULL (a full mailbox on the main thread),
    *   ERR_NOT_SERIALIZABLE, ERR_INVALID_ARG_TYPE, ERR_NODE_STOPPED
    */
-  send(to: Address, message: unknown): void {
+  send<T = never>(to: AddressOf<T>, message: MessageOf<T>): void {
     this.#live()
     this.#main.send(this.#shell, to, message, true)
   }
 
   /** Like send, but false instead of a throw for an unknown name or alias or a full mailbox on the main thread. */
-  trySend(to: Address, message: unknown): boolean {
+  trySend<T = never>(to: AddressOf<T>, message: MessageOf<T>): boolean {
     this.#live()
     return this.#main.send(this.#shell, to, message, false)
   }
@@ -277,11 +274,10 @@ export class Node extends EventEmitter {
    * const n = await node.call<number>('counter', 'get', { timeout: 1000 })
    * ```
    */
-  call<S extends AnyServer>(to: TypedPid<S>, request: CallOf<S>, options?: CallOptions): Promise<ReplyOf<S>>
-  call<R = unknown>(to: UntypedAddress, request: unknown, options?: CallOptions): Promise<R>
-  call(to: Address, request: unknown, options?: CallOptions): Promise<unknown> {
+  call<R = unknown, T = never>(to: AddressOf<T>, request: CallOf<T>, options?: CallOptions): Promise<ReplyTo<T, R>> {
+    // One signature, not a typed and an untyped overload: see ProcessBase.call.
     if (this.#stopped) return stopped()
-    return this.#main.services.call(this.#shell, to, request, options)
+    return this.#main.services.call(this.#shell, to, request, options) as Promise<ReplyTo<T, R>>
   }
 
   /**
@@ -296,9 +292,7 @@ export class Node extends EventEmitter {
    * node.cast('counter', { add: 1 })     // fine even while 'counter' restarts
    * ```
    */
-  cast<S extends AnyServer>(to: TypedPid<S>, request: CastOf<S>): void
-  cast(to: UntypedAddress, request: unknown): void
-  cast(to: Address, request: unknown): void {
+  cast<T = never>(to: AddressOf<T>, request: CastOf<T>): void {
     this.#live()
     this.#main.services.cast(this.#shell, to, request)
   }
@@ -402,7 +396,7 @@ export class Node extends EventEmitter {
    * the returned TimerRef cancels it. A name or alias is resolved when it fires.
    * @throws ERR_INVALID_ARG_VALUE (`ms`), ERR_INVALID_ARG_TYPE (`to`), ERR_NOT_SERIALIZABLE, ERR_NODE_STOPPED
    */
-  sendAfter(to: Address, message: unknown, ms: number): TimerRef {
+  sendAfter<T = never>(to: AddressOf<T>, message: MessageOf<T>, ms: number): TimerRef {
     this.#live()
     return this.#main.services.sendAfter(this.#shell, to, message, ms)
   }

@@ -48,7 +48,7 @@ describe('architecture', () => {
 
   it('pins the public surface of src/index.ts', () => {
     assert.deepEqual(Object.keys(skein).sort(), [
-      'Actor', 'BroadcastDispatcher', 'ConsumerSupervisor', 'DemandDispatcher', 'Node', 'PartitionDispatcher', 'PartitionSupervisor', 'Pid', 'Pool', 'Ref', 'Server', 'Stage', 'Supervisor', 'WorkerSupervisor', 'hasCode', 'ignore', 'isCallMessage', 'isCleanReason', 'isDownMessage', 'isExitMessage',
+      'Actor', 'BroadcastDispatcher', 'ConsumerSupervisor', 'DemandDispatcher', 'Node', 'PartitionDispatcher', 'PartitionSupervisor', 'Pid', 'Pool', 'Ref', 'Server', 'Stage', 'Supervisor', 'WorkerSupervisor', 'childSpec', 'hasCode', 'ignore', 'isCallMessage', 'isCleanReason', 'isDownMessage', 'isExitMessage',
       'noreply', 'replyWith', 'stop',
     ])
   })
