@@ -4,6 +4,7 @@
  * footprint small); every capability delegates to the owning thread's ProcessHost.
  */
 import { Fifo } from '../mailbox/fifo.ts'
+import type { RefTable } from '../core/ref-table.ts'
 import type { Address, NamedProcess, Pid, Ref } from '../core/pid.ts'
 import type { ExitReason } from '../core/exit.ts'
 import type { CallMessage, DirectMessage, From } from '../core/envelope.ts'
@@ -123,8 +124,8 @@ export class Proc implements ProcessContext {
   readonly mailbox = new Fifo<unknown>(4)
   linked: Map<number, Pid> | null = null
   monitors: Map<number, MonitorEntry> | null = null
-  watchers: Map<number, WatcherEntry> | null = null
-  calls: Map<number, PendingCall> | null = null
+  watchers: RefTable<WatcherEntry> | null = null
+  calls: RefTable<PendingCall> | null = null
   names: string[] | null = null
   /** The spawner, when it spawned linked (OTP's Parent). */
   parent: Pid | undefined = undefined

@@ -54,6 +54,8 @@ export interface LoopWork {
   wokePeer(): boolean
   /** Milliseconds until the thread's next timer is due (Infinity if none). */
   nextTimerMs(): number
+  /** The turn is over (called once at its end, whatever ended it). */
+  turnEnded(): void
 }
 
 export interface RunLoopOptions {
@@ -277,13 +279,15 @@ export class RunLoop {
             if (this.sliceOver()) break
           }
         }
-        if (done > 0) this.#lastWork = performance.now()
+        // Only a thread that sleeps lightly asks when it last worked.
+        if (done > 0 && this.#opts.lightSleepMs > 0) this.#lastWork = performance.now()
         if (done >= this.#opts.turnBudget || this.#work.hasLocalWork() || this.#spent) return End.YIELD
         if (this.#microtasksDue || (!macrotask && this.#suspendedSinceMacrotask)) return End.MICROTASKS
         if (round >= this.#opts.maxRounds || !this.#spin()) return End.IDLE
       }
     } finally {
       this.#inTurn = false
+      this.#work.turnEnded()
     }
   }
 

@@ -179,6 +179,29 @@ export class Runner {
     return n
   }
 
+  /**
+   * Handle `message` now, inside the sender's callback (a same-thread call, see Signals): `q` is
+   * IDLE with nothing queued, so this is the run it would have next, done as #run does it.
+   */
+  runNow(q: Proc, message: unknown): void {
+    q.status = Status.RUNNING
+    const before = enter(q)
+    try {
+      let result: unknown
+      try {
+        result = q.instance[kDispatch](message)
+      } catch (error) {
+        this.crashed(q, error)
+        return
+      }
+      if (result !== undefined && isThenable(result)) this.suspend(q, result, null)
+      else this.afterCallback(q)
+    } finally {
+      leave(before)
+    }
+    if ((q.status as Status) === Status.QUEUED && !this.#s.loop.inTurn) this.#s.loop.kick()
+  }
+
   /** After a callback: back in the queue if there is more to do, else IDLE. */
   #settle(p: Proc): void {
     if (hasMessages(p)) {

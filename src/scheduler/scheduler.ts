@@ -127,6 +127,7 @@ export class Scheduler {
       hasIncoming: () => this.transport.hasIncoming(),
       wokePeer: () => this.transport.takeWokePeer(),
       nextTimerMs: () => this.timers.nextDelay(),
+      turnEnded: () => this.signals.armTimeouts(),
     }, cfg.control.i32, slot(cfg.index, DOORBELL), {
       turnBudget: cfg.turnBudget, spinMicros: cfg.spinMicros, maxRounds: 64, lightSleepMs: cfg.lightSleepMs ?? 0,
       sliceMs: cfg.turnSliceMs,

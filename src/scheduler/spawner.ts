@@ -15,6 +15,7 @@ import { isBehaviourClass } from '../process/behaviour-registry.ts'
 import { pidFor, type Pid, type Ref } from '../core/pid.ts'
 import { makeError } from '../core/errors.ts'
 import { hashKey } from '../core/hash.ts'
+import { RefTable } from '../core/ref-table.ts'
 import {
   IGNORE, kContext, kInit, type BehaviourClass, type SpawnOptions, type StartOptions, type Started,
 } from '../core/process-context.ts'
@@ -135,7 +136,7 @@ export class Spawner {
       p.linked = new Map([[linkTo.key, linkTo]])
       p.parent = linkTo
     }
-    if (ack !== null) p.watchers = new Map([[ack.ref.key, { ref: ack.ref, watcher: ack.pid, name: null }]])
+    if (ack !== null) (p.watchers = new RefTable()).set(ack.ref.key, { ref: ack.ref, watcher: ack.pid, name: null })
     if ((flags & SpawnFlag.TRAP_EXIT) !== 0) p.trapExitFlag = true
     if (extra !== null) {
       p.limits = extra

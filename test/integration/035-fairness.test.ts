@@ -9,6 +9,7 @@ import assert from 'node:assert/strict'
 import { Node, type Pid } from '../../src/index.ts'
 import { probe, type Probe } from '../../src/testing/index.ts'
 import { AsyncEcho, Consumer, Hog, Producer, SyncEcho, TimerProbe, type ConsumerReading } from '../../bench/fairness-actors.ts'
+import { Caller, Echo } from '../../bench/otp-actors.ts'
 import { FIXTURES, ev, puppet, until } from '../helpers.ts'
 
 const FAIRNESS = new URL('../../bench/fairness-actors.ts', import.meta.url)
@@ -100,6 +101,28 @@ describe('fairness: a slow consumer under a fast producer', () => {
       assert.ok(inHandler > 0.5, `the handler had ${(inHandler * 100).toFixed(0)}% of the consumer thread's CPU`)
       assert.ok(statsMs < 1000, `stats() took ${statsMs.toFixed(0)} ms`)
       node.exit(producer, 'kill')
+    } finally {
+      await node.stop()
+    }
+  })
+})
+
+describe('fairness: a caller looping on calls to a server on its thread', () => {
+  it('leaves timers, other processes and the event loop their turns (calls answered at once are bounded)', async () => {
+    const node = await Node.start({ threads: 0 })
+    try {
+      const server = await node.spawn(Echo)
+      const caller = await node.spawn(Caller)
+      const timers = await node.spawn(TimerProbe)
+      let callerDone = false
+      // Up to 3 s of back-to-back calls, each answered within the caller's own turn.
+      const calls = node.call<{ done: number }>(caller, { server, n: 1e9, maxMs: 3000 }, { timeout: 60_000 })
+        .then((r) => { callerDone = true; return r })
+      const late = await node.call<number[]>(timers, { count: 5, every: 20 }, { timeout: 60_000 })
+      assert.equal(callerDone, false, 'the timers fired only after the caller\'s loop')
+      assert.ok(Math.max(...late) < 500, `timer lateness ${late.map((x) => x.toFixed(1)).join(', ')} ms`)
+      const { done } = await calls
+      assert.ok(done > 1000, `the caller made ${done} calls meanwhile`)
     } finally {
       await node.stop()
     }
