@@ -66,9 +66,10 @@ function stopped(): Promise<never> {
  * `node.send`, the caller of `node.call`), as an Erlang shell does.
  *
  * Details:
- * - Processes started with `node.spawn` run on the main thread unless placed (`thread`, `key`,
- *   `thread: 'any'`); a class that runs on a worker thread must be exported by a module in the
- *   node's `modules`.
+ * - Processes started with `node.spawn` go to the least loaded worker thread unless placed
+ *   (`thread`, `key`, `thread: 'any'`), or to the main thread when they cannot run elsewhere (a
+ *   class exported by no module in `modules`, args holding a function, a virtual clock); a class
+ *   that runs on a worker thread must be exported by a module in the node's `modules`.
  * - A worker thread that dies takes its processes with it: their names are freed, every link
  *   and monitor to them fires 'noconnection', and (with `restartThreads`) a replacement starts.
  * - Events (it is an EventEmitter): `'threadDown'` (index, error) when a worker thread dies (without a
