@@ -61,28 +61,84 @@ export interface WatcherEntry {
   readonly name: string | null
 }
 
+const OPEN = 0
+const RESOLVED = 1
+const REJECTED = 2
+
 /**
  * A call, start or watch waiting on `pid`: the target holds a watcher under `ref` (so its end
  * settles this at once), but the caller keeps no monitor entry of its own (this is it).
+ *
+ * Its promise is made last (`promise()`), once the request is out: a call answered meanwhile (a
+ * process on the same thread that handled it at once) then gets an already settled promise, and
+ * never pays for a promise's resolving functions.
  */
-export interface PendingCall {
+export class PendingCall {
   readonly target: Address
   /** The process watched: `target` resolved when the request was made. */
   readonly pid: Pid
   readonly ref: Ref
   readonly owner: Proc
-  resolve: (value: unknown) => void
-  reject: (error: Error) => void
-  /** The thread's timer for the timeout (scheduler/timers.ts TimerId), if any. */
-  timer: { readonly at: number } | null
   /** The timeout in ms, for the error message. */
   readonly ms: number
   kind: 'call' | 'spawn' | 'direct' | 'watch'
+  /** The thread's timer for the timeout (scheduler/timers.ts TimerId), if any. */
+  timer: { readonly at: number } | null = null
   /**
    * The caller's AbortSignal and the listener on it (a call made with `signal`), else null.
    * Whatever settles the call takes the listener off, so a long-lived signal holds no call.
    */
-  abort: { readonly signal: AbortSignal; readonly listener: () => void } | null
+  abort: { readonly signal: AbortSignal; readonly listener: () => void } | null = null
+  #resolve: ((value: unknown) => void) | null = null
+  #reject: ((error: unknown) => void) | null = null
+  /** Settled before its promise was made: how, and with what. */
+  #state = OPEN
+  #outcome: unknown = undefined
+  /** Whatever answer comes, the promise fails with this (a start that timed out). */
+  #failure: Error | null = null
+
+  constructor(target: Address, pid: Pid, ref: Ref, owner: Proc, ms: number, kind: PendingCall['kind']) {
+    this.target = target
+    this.pid = pid
+    this.ref = ref
+    this.owner = owner
+    this.ms = ms
+    this.kind = kind
+  }
+
+  resolve(value: unknown): void {
+    if (this.#failure !== null) this.#settle(REJECTED, this.#failure)
+    else this.#settle(RESOLVED, value)
+  }
+
+  reject(error: Error): void {
+    this.#settle(REJECTED, this.#failure ?? error)
+  }
+
+  /** From now on any answer fails the promise with `error`. */
+  failWith(error: Error): void {
+    this.#failure = error
+  }
+
+  /** The caller's promise; call once, after the request went out. */
+  promise(): Promise<unknown> {
+    if (this.#state === RESOLVED) return Promise.resolve(this.#outcome)
+    if (this.#state === REJECTED) return Promise.reject(this.#outcome)
+    return new Promise((resolve, reject) => {
+      this.#resolve = resolve
+      this.#reject = reject
+    })
+  }
+
+  #settle(state: number, outcome: unknown): void {
+    if (this.#resolve !== null) {
+      if (state === RESOLVED) this.#resolve(outcome)
+      else (this.#reject as (error: unknown) => void)(outcome)
+    } else if (this.#state === OPEN) {
+      this.#state = state
+      this.#outcome = outcome
+    }
+  }
 }
 
 /** What a Proc needs from the thread that runs it (implemented by the scheduler). */

@@ -25,7 +25,7 @@
  * Replies bypass the mailbox, so a process awaiting a call inside a callback still gets them.
  */
 import { Frame, ExitKind } from '../codec/frame.ts'
-import { Proc, Status, type PendingCall } from '../process/proc.ts'
+import { PendingCall, Proc, Status } from '../process/proc.ts'
 import { RefTable } from '../core/ref-table.ts'
 import { Pid, type Address, type NamedProcess, type Ref } from '../core/pid.ts'
 import { makeError } from '../core/errors.ts'
@@ -42,7 +42,6 @@ const MAX_DEPTH = 64
 /** Calls handled at once (#runNow) between two turns, and nested within each other. */
 const DIRECT_RUNS = 64
 const DIRECT_DEPTH = 8
-const noop = (): void => {}
 const DEFAULT_CALL_TIMEOUT = 5000
 /** What `call` and `direct` take in their options (CallOptions). */
 const CALL_OPTION_KEYS: readonly string[] = ['timeout', 'signal']
@@ -299,13 +298,7 @@ export class Signals {
     // Already aborted: nothing is sent, as piscina's run with an aborted signal.
     if (signal?.aborted === true) return Promise.reject(abortError(to, signal))
     const ref = s.makeRef()
-    const pending: PendingCall = {
-      target: to, pid, ref, owner: p, resolve: noop, reject: noop, timer: null, ms: timeout, kind, abort: null,
-    }
-    const promise = new Promise((resolve, reject) => {
-      pending.resolve = resolve
-      pending.reject = reject
-    })
+    const pending = new PendingCall(to, pid, ref, p, timeout, kind)
     if (kind === 'call' && !s.isLocalThread(pid)) {
       // One frame does both halves: the watcher at the target and the $call message.
       ;(p.calls ??= new RefTable()).set(ref.key, pending)
@@ -315,18 +308,18 @@ export class Signals {
       } catch (error) {
         p.calls.delete(ref.key)
         pending.reject(error as Error)
-        return promise
+        return pending.promise()
       }
       if (!sent) {
         p.calls.delete(ref.key)
         this.#settle(pending, s.transport.isUp(pid.thread) ? NOPROC : NOCONNECTION)
-        return promise
+        return pending.promise()
       }
       s.counts.sentRemote++
       this.#arm(pending, signal)
-      return promise
+      return pending.promise()
     }
-    if (!this.#watchFor(p, pending)) return promise
+    if (!this.#watchFor(p, pending)) return pending.promise()
     try {
       const from = { pid: p.self, ref }
       if (kind === 'direct') s.services.routeDirect(pid, { type: '$direct', from, request })
@@ -337,10 +330,10 @@ export class Signals {
       p.calls?.delete(ref.key)
       this.#unwatch(pending)
       pending.reject(error as Error)
-      return promise
+      return pending.promise()
     }
     this.#arm(pending, signal)
-    return promise
+    return pending.promise()
   }
 
   /**
@@ -438,10 +431,9 @@ export class Signals {
    */
   watch(p: Proc, pid: Pid): Promise<ExitReason> {
     if (p.status === Status.DEAD) return Promise.reject(makeError('ERR_PROCESS_TERMINATED', p.self.toString()))
-    return new Promise((resolve, reject) => {
-      const ref = this.#s.makeRef()
-      this.#watchFor(p, { target: pid, pid, ref, owner: p, resolve, reject, timer: null, ms: Infinity, kind: 'watch', abort: null })
-    })
+    const pending = new PendingCall(pid, pid, this.#s.makeRef(), p, Infinity, 'watch')
+    this.#watchFor(p, pending)
+    return pending.promise() as Promise<ExitReason>
   }
 
   /**
@@ -449,14 +441,11 @@ export class Signals {
    * `timeout` ms the process is killed and the start fails 'timeout' (OTP's start option).
    */
   awaitStarted(p: Proc, pid: Pid, ref: Ref, timeout = Infinity): Promise<Started> {
-    return new Promise((resolve, reject) => {
-      // The new process already holds the watcher (its spawn carried the ack): record our side only.
-      const pending: PendingCall = {
-        target: pid, pid, ref, owner: p, resolve: resolve as (v: unknown) => void, reject, timer: null, ms: timeout, kind: 'spawn', abort: null,
-      }
-      ;(p.calls ??= new RefTable()).set(ref.key, pending)
-      if (timeout !== Infinity) pending.timer = this.#s.timers.schedule(timeout, this.#startTimedOut, pending)
-    })
+    // The new process already holds the watcher (its spawn carried the ack): record our side only.
+    const pending = new PendingCall(pid, pid, ref, p, timeout, 'spawn')
+    ;(p.calls ??= new RefTable()).set(ref.key, pending)
+    if (timeout !== Infinity) pending.timer = this.#s.timers.schedule(timeout, this.#startTimedOut, pending)
+    return pending.promise() as Promise<Started>
   }
 
   /**
@@ -469,10 +458,7 @@ export class Signals {
     pending.timer = null
     const error = makeError('ERR_START_TIMEOUT', pending.pid.toString(), pending.ms)
     error.reason = 'timeout'
-    const reject = pending.reject
-    const fail = (): void => reject(error)
-    pending.resolve = fail
-    pending.reject = fail
+    pending.failWith(error)
     pending.kind = 'watch'
     if (p.linked?.has(pending.pid.key) === true) this.unlink(p, pending.pid)
     this.exit(p.self, pending.pid, 'kill')
