@@ -197,8 +197,8 @@ export class Node extends EventEmitter {
    * Without placement options (`thread`, `key`) it runs on the least loaded worker thread, or on
    * the main thread when it cannot run elsewhere: its class is in no module of `modules`, its
    * args cannot cross threads, the node has no workers or runs on a virtual clock.
-   * `behaviour` is a class, or `{ module, export }` naming one in the node's `modules`. A Server
-   * class gives a typed pid (its calls and casts are then type-checked).
+   * `behaviour` is a class, or `{ module, export }` naming one in the node's `modules`. A class
+   * gives a typed pid: sends to an Actor's, and a Server's calls and casts, are then type-checked.
    *
    * @throws ERR_INIT_FAILED (rejects) when init throws or stops; the error's `reason` is what it threw or its stop reason
    * @throws ERR_INIT_IGNORED (rejects) when init declines (a Server's `ignore()`, say); use `startProcess` to get 'ignore' as a value
