@@ -95,6 +95,16 @@ export class Pid {
   }
 }
 
+/** The pid whose two words (`id`, `serial`: how a frame's header and the name table hold one) are given. */
+export function pidFromWords(node: string, creation: number, id: number, serial: number): Pid {
+  return new Pid(node, id >>> 0, serial >>> 0, creation)
+}
+
+/** The process-table key (Pid.localKey) of the pid with these two words. */
+export function localKeyOfWords(id: number, serial: number): number {
+  return (serial >>> 0) * SERIAL_UNIT + ((id >>> 0) & LOCAL_ID_MASK)
+}
+
 /** Build the pid for spawn counter `counter` of thread `thread`. */
 export function pidFor(node: string, creation: number, thread: number, counter: number): Pid {
   const id = ((thread << THREAD_SHIFT) | (counter % SERIAL_UNIT)) >>> 0

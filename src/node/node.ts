@@ -335,7 +335,7 @@ export class Node extends EventEmitter {
    */
   direct<R = unknown>(to: Address, request: unknown, options?: CallOptions): Promise<R> {
     if (this.#stopped) return stopped()
-    return this.#main.signals.call(this.#shell, to, request, options, 'direct') as Promise<R>
+    return this.#main.calls.call(this.#shell, to, request, options, 'direct') as Promise<R>
   }
 
   /**

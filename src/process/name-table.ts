@@ -12,7 +12,7 @@
  */
 import { hashString } from '../core/hash.ts'
 import { makeError } from '../core/errors.ts'
-import { THREAD_SHIFT, pidFor, Pid } from '../core/pid.ts'
+import { THREAD_SHIFT, pidFromWords, Pid } from '../core/pid.ts'
 
 const LOCK = 0
 const COUNT = 1
@@ -210,9 +210,7 @@ export class NameTable {
 
   #pidAt(base: number): Pid {
     const w = this.#words
-    const id = (w[base + 2] as number) >>> 0
-    const serial = (w[base + 3] as number) >>> 0
-    return pidFor(this.#node, this.#creation, id >>> THREAD_SHIFT, serial * 0x1000000 + (id & 0xffffff))
+    return pidFromWords(this.#node, this.#creation, w[base + 2] as number, w[base + 3] as number)
   }
 
   #tomb(base: number): void {

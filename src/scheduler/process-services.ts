@@ -59,22 +59,22 @@ export class ProcessServices implements ProcessHost {
 
   call(p: Proc, to: Address, request: unknown, options: CallOptions | undefined): Promise<unknown> {
     if (isHalted(p)) return Promise.reject(makeError('ERR_PROCESS_TERMINATED', p.self.toString()))
-    return this.#s.signals.call(p, to, request, options)
+    return this.#s.calls.call(p, to, request, options)
   }
 
   replyError(p: Proc, to: From, error: unknown): void {
     if (isHalted(p)) return
-    this.#s.signals.sendReply(p, to.pid, to.ref, error, true)
+    this.#s.calls.sendReply(p, to.pid, to.ref, error, true)
   }
 
   forwardCall(p: Proc, to: Pid, message: CallMessage): boolean {
     if (isHalted(p)) return true
-    return this.#s.signals.forwardCall(p, to, message)
+    return this.#s.calls.forwardCall(p, to, message)
   }
 
   reply(p: Proc, to: From, value: unknown): void {
     if (isHalted(p)) return
-    this.#s.signals.sendReply(p, to.pid, to.ref, value)
+    this.#s.calls.sendReply(p, to.pid, to.ref, value)
   }
 
   spawn(parent: Proc, behaviour: BehaviourClass, args: unknown, options: SpawnOptions | undefined, link: boolean): Pid {
@@ -99,7 +99,7 @@ export class ProcessServices implements ProcessHost {
   }
 
   watch(p: Proc, pid: Pid): Promise<ExitReason> {
-    return this.#s.signals.watch(p, pid)
+    return this.#s.calls.watch(p, pid)
   }
 
   delay(p: Proc, ms: number): Promise<void> {
@@ -111,19 +111,19 @@ export class ProcessServices implements ProcessHost {
   }
 
   link(p: Proc, pid: Pid): void {
-    this.#s.signals.link(p, pid)
+    this.#s.links.link(p, pid)
   }
 
   unlink(p: Proc, pid: Pid): void {
-    this.#s.signals.unlink(p, pid)
+    this.#s.links.unlink(p, pid)
   }
 
   monitor(p: Proc, target: Address): Ref {
-    return this.#s.signals.monitor(p, target)
+    return this.#s.monitors.monitor(p, target)
   }
 
   demonitor(p: Proc, ref: Ref, flush: boolean): boolean {
-    return this.#s.signals.demonitor(p, ref, flush)
+    return this.#s.monitors.demonitor(p, ref, flush)
   }
 
   /**
@@ -137,7 +137,7 @@ export class ProcessServices implements ProcessHost {
     if (reason === undefined) throw makeError('ERR_INVALID_ARG_TYPE', 'reason', 'an exit reason (any value but undefined)', reason)
     if (isHalted(p)) return
     const ownCode = p.status === Status.RUNNING || p.status === Status.SUSPENDED || p.status === Status.TERMINATING
-    this.#s.signals.exit(p.self, pid, reason)
+    this.#s.links.exit(p.self, pid, reason)
     // Only the process's own code (a callback, its async continuation, terminate) is unwound:
     // a throw from anywhere else (a timer of its own) would have no callback to end.
     if (ownCode && pid.equals(p.self) && isHalted(p)) {
@@ -158,7 +158,7 @@ export class ProcessServices implements ProcessHost {
       throw makeError('ERR_INVALID_ARG_TYPE', 'the destination', 'a Pid, a registered name or an alias', to)
     }
     // A name or alias may resolve to any thread at fire time, so its message must be able to travel.
-    if (s.checkSends || !(to instanceof Pid) || !s.isLocalThread(to)) assertSerializable(message)
+    if (s.checkSends || !(to instanceof Pid) || !s.router.isHere(to)) assertSerializable(message)
     const id = s.timers.schedule(ms, () => {
       // D11: dropped if the sender is dead; a dead or unknown destination drops it too.
       if (p !== null && p.status === Status.DEAD) return
@@ -219,8 +219,8 @@ export class ProcessServices implements ProcessHost {
   /** Deliver a direct request into its target's directbox (bounded by directboxSize). */
   routeDirect(pid: Pid, request: DirectMessage): void {
     const s = this.#s
-    if (!s.isLocalThread(pid)) {
-      s.sendFrame(pid, Frame.DIRECT, request, 'request')
+    if (!s.router.isHere(pid)) {
+      s.router.forward(pid, Frame.DIRECT, request, 'request')
       return
     }
     // checkSends: as the DIRECT frame would (a request that came in as a frame passes again).
@@ -233,7 +233,7 @@ export class ProcessServices implements ProcessHost {
     const box = (q.directbox ??= new Fifo<DirectMessage>(4))
     const max = q.limits?.directboxSize ?? 100
     if (box.length >= max) {
-      s.signals.sendReply(q, request.from.pid, request.from.ref, makeError('ERR_PROCESS_BUSY', pid.toString(), max), true)
+      s.calls.sendReply(q, request.from.pid, request.from.ref, makeError('ERR_PROCESS_BUSY', pid.toString(), max), true)
       return
     }
     box.push(request)

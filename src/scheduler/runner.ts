@@ -180,7 +180,7 @@ export class Runner {
   }
 
   /**
-   * Handle `message` now, inside the sender's callback (a same-thread call, see Signals): `q` is
+   * Handle `message` now, inside the sender's callback (a same-thread call, see calls.ts): `q` is
    * IDLE with nothing queued, so this is the run it would have next, done as #run does it.
    */
   runNow(q: Proc, message: unknown): void {
@@ -220,24 +220,24 @@ export class Runner {
   #runDirect(p: Proc): boolean {
     const request = (p.directbox as Fifo<DirectMessage>).shift() as DirectMessage
     const { pid, ref } = request.from
-    const signals = this.#s.signals
+    const calls = this.#s.calls
     const hook = p.instance[kDirect]
     let result: unknown
     try {
       if (hook === undefined) throw makeError('ERR_UNSUPPORTED_REQUEST', p.self.toString(), 'direct requests (it has no handleDirect)')
       result = hook.call(p.instance, request.request)
     } catch (error) {
-      signals.sendReply(p, pid, ref, error, true)
+      calls.sendReply(p, pid, ref, error, true)
       return false
     }
     if (isThenable(result)) {
       this.suspend(p, Promise.resolve(result).then(
-        (value) => signals.sendReply(p, pid, ref, value, false),
-        (error: unknown) => signals.sendReply(p, pid, ref, error, true),
+        (value) => calls.sendReply(p, pid, ref, value, false),
+        (error: unknown) => calls.sendReply(p, pid, ref, error, true),
       ), null)
       return true
     }
-    signals.sendReply(p, pid, ref, result, false)
+    calls.sendReply(p, pid, ref, result, false)
     return false
   }
 

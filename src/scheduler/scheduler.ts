@@ -1,12 +1,13 @@
 /**
- * One scheduler per thread: the process table, routing, termination, and the wiring of its
- * parts: runner.ts (run queue, running processes), spawner.ts (placement, start),
- * signals.ts (links, monitors, exit signals, calls), process-services.ts (what a process's
- * context can do), transport.ts (the rings), run-loop.ts (turns, spinning, sleeping).
+ * One scheduler per thread: the process table, termination, and the wiring of its parts:
+ * router.ts (where a pid lives), runner.ts (run queue, running processes), spawner.ts
+ * (placement, start), links.ts (links, exit signals), monitors.ts, calls.ts (request/reply),
+ * process-services.ts (what a process's context can do), transport.ts (the rings), run-loop.ts
+ * (turns, spinning, sleeping).
  *
- * Routing: a pid's thread is in the high bits of its id. A pid of this thread is looked up in
- * the table and its message is handed over as is (no copy, no encoding); any other goes into
- * the ring to that thread as a frame, published at the end of the process run. With the
+ * Routing (router.ts): a pid of this thread is looked up in the table and its message is
+ * handed over as is (no copy, no encoding); any other goes into the ring to that thread as a
+ * frame, published at the end of the process run. With the
  * `checkSends` option a message handed over is first checked as the ring would check it, so a
  * message that could not cross threads fails on every thread alike (route, sendReply, routeDirect,
  * spawn args: the places where a value is handed over without encoding).
@@ -18,15 +19,18 @@ import { Proc, ProcessExit, Status, isHalted, type ProcOptions } from '../proces
 import { NameTable } from '../process/name-table.ts'
 import type { BehaviourRegistry } from '../process/behaviour-registry.ts'
 import { slot, DOORBELL } from '../mailbox/layout.ts'
-import { Pid, Ref, aliasName, pidFor, type Address } from '../core/pid.ts'
+import { Pid, Ref, aliasName, localKeyOfWords, type Address } from '../core/pid.ts'
 import { makeError } from '../core/errors.ts'
-import { formatReason, type ExitReason } from '../core/exit.ts'
+import { NOCONNECTION, formatReason, type ExitReason } from '../core/exit.ts'
 import { kTerminate, type BehaviourClass } from '../core/process-context.ts'
 import type { DirectMessage } from '../core/envelope.ts'
 import { Transport } from './transport.ts'
 import { RunLoop } from './run-loop.ts'
 import { TimerQueue, type Clock } from './timers.ts'
-import { Signals } from './signals.ts'
+import { Router } from './router.ts'
+import { Links } from './links.ts'
+import { Monitors } from './monitors.ts'
+import { Calls } from './calls.ts'
 import { Runner, isThenable } from './runner.ts'
 import { Spawner } from './spawner.ts'
 import { ProcessServices } from './process-services.ts'
@@ -88,7 +92,10 @@ export class Scheduler {
   readonly timers: TimerQueue
   readonly transport: Transport
   readonly loop: RunLoop
-  readonly signals: Signals
+  readonly router: Router
+  readonly links: Links
+  readonly monitors: Monitors
+  readonly calls: Calls
   readonly runner: Runner
   readonly spawner: Spawner
   readonly services: ProcessServices
@@ -114,7 +121,6 @@ export class Scheduler {
     this.#refCounter = cfg.generation * 2 ** 40
     this.names = new NameTable(cfg.names, cfg.node, cfg.creation)
     this.timers = new TimerQueue(cfg.clock)
-    this.signals = new Signals(this)
     this.runner = new Runner(this, cfg.batch)
     this.spawner = new Spawner(this, cfg.control)
     this.services = new ProcessServices(this, cfg.env)
@@ -127,45 +133,23 @@ export class Scheduler {
       hasIncoming: () => this.transport.hasIncoming(),
       wokePeer: () => this.transport.takeWokePeer(),
       nextTimerMs: () => this.timers.nextDelay(),
-      turnEnded: () => this.signals.armTimeouts(),
+      turnEnded: () => this.calls.armTimeouts(),
     }, cfg.control.i32, slot(cfg.index, DOORBELL), {
       turnBudget: cfg.turnBudget, spinMicros: cfg.spinMicros, maxRounds: 64, lightSleepMs: cfg.lightSleepMs ?? 0,
       sliceMs: cfg.turnSliceMs,
       cores: availableParallelism(),
     })
+    this.router = new Router(cfg.index, cfg.node, cfg.creation, cfg.threads, this.table, this)
+    this.links = new Links(this.router, this)
+    this.monitors = new Monitors(this.router, this)
+    this.calls = new Calls(this.router, this.monitors, this.links, this)
   }
 
-  // ── routing ────────────────────────────────────────────────────────────────────────────
+  // ── messages ───────────────────────────────────────────────────────────────────────────
 
   /** The live local process for `pid`, if it is one of this thread's. */
   local(pid: Pid): Proc | undefined {
-    if (pid.thread !== this.index || pid.node !== this.node || pid.creation !== this.creation) return undefined
-    return this.table.get(pid.localKey)
-  }
-
-  isLocalThread(pid: Pid): boolean {
-    return pid.thread === this.index && pid.node === this.node
-  }
-
-  /** Build the pid of this node for header words (a = id, b = serial). */
-  pidFromWords(a: number, b: number): Pid {
-    const id = a >>> 0
-    return pidFor(this.node, this.creation, id >>> 24, (b >>> 0) * 0x1000000 + (id & 0xffffff))
-  }
-
-  /**
-   * Send a frame addressed to `pid` on another thread. Returns false (and counts a dead
-   * letter) if that thread is down or the pid belongs to no thread of this node.
-   */
-  sendFrame(pid: Pid, kind: number, value: unknown, what?: string): boolean {
-    const t = pid.thread
-    if (pid.node !== this.node || pid.creation !== this.creation || t >= this.threads || !this.transport.isUp(t)) {
-      this.counts.deadLetters++
-      return false
-    }
-    this.transport.send(t, kind, pid.id, pid.serial, value, what)
-    if (!this.loop.inTurn) this.loop.kick()
-    return true
+    return this.router.proc(pid)
   }
 
   /** The pid an address names now; undefined (or a throw, when `strict`) if none. */
@@ -200,10 +184,10 @@ export class Scheduler {
    * @throws ERR_NOT_SERIALIZABLE when it cannot cross threads (to this thread: with checkSends)
    */
   route(pid: Pid, message: unknown): boolean {
-    if (pid.thread === this.index && pid.node === this.node) {
+    if (this.router.isHere(pid)) {
       // As the ring would, before anything else (a dead target included): off, one field read.
       if (this.checkSends) assertSerializable(message)
-      const q = pid.creation === this.creation ? this.table.get(pid.localKey) : undefined
+      const q = this.router.proc(pid)
       this.counts.sentLocal++
       if (q === undefined) {
         this.counts.deadLetters++
@@ -211,7 +195,7 @@ export class Scheduler {
       }
       return this.enqueue(q, message, true)
     }
-    if (this.sendFrame(pid, Frame.SEND, message)) this.counts.sentRemote++
+    if (this.router.forward(pid, Frame.SEND, message)) this.counts.sentRemote++
     return true
   }
 
@@ -293,7 +277,7 @@ export class Scheduler {
   /**
    * The process is gone: table, names, links, monitors, pending calls. Links and monitors get
    * `reason` as it is: a process that ends 'kill' by itself passes 'kill' on, as OTP does (only
-   * the exit *signal* 'kill' becomes 'killed', in signals.ts).
+   * the exit *signal* 'kill' becomes 'killed', in links.ts).
    */
   finalize(p: Proc, reason: ExitReason): void {
     if (p.status === Status.DEAD) return
@@ -309,13 +293,29 @@ export class Scheduler {
     if (p.names !== null) for (const name of p.names) this.names.unregister(name, p.self)
     p.mailbox.clear()
     p.directbox = null
-    this.signals.processExited(p, reason)
+    // Its own monitors go first, then its calls; then its links and its watchers hear of it.
+    this.monitors.dropOwn(p)
+    this.calls.exited(p)
+    this.links.exited(p, reason)
+    this.monitors.exited(p, reason)
+  }
+
+  /** A DOWN reached `w` (a monitors port): true if it settled a call, start or watch of w's. */
+  settleCall(w: Proc, ref: Ref, reason: ExitReason): boolean {
+    return this.calls.settleDown(w, ref, reason)
+  }
+
+  /** A process that could not even be constructed: its link, its spawner, its name hear of it. */
+  stillborn(pid: Pid, linkTo: Pid | null, ack: { ref: Ref; pid: Pid } | null, name: string | null, reason: unknown): void {
+    if (name !== null) this.names.unregister(name, pid)
+    if (linkTo !== null) this.links.stillborn(pid, linkTo, reason)
+    if (ack !== null) this.monitors.signalDown(ack.pid, ack.ref, pid, reason)
   }
 
   // ── frames from other threads ────────────────────────────────────────────────────────
 
   #onFrame(kind: number, a: number, b: number, value: unknown): void {
-    const localKey = (b >>> 0) * 0x1000000 + (a & 0xffffff)
+    const localKey = localKeyOfWords(a, b)
     const q = this.table.get(localKey)
     if (q === undefined && kind !== Frame.SPAWN && kind !== Frame.ABANDON && kind !== Frame.REPLY &&
       this.births.isUnborn(localKey)) {
@@ -333,26 +333,34 @@ export class Scheduler {
       case Frame.SPAWN: {
         const [key, args, flags, linkTo, ackRef, ackPid, name, extra] = value as
           [string, unknown, number, Pid | null, Ref | null, Pid | null, string | null, ProcOptions | null]
-        const pid = this.pidFromWords(a, b)
+        const pid = this.router.pidFromWords(a, b)
         const ack = ackRef !== null && ackPid !== null ? { ref: ackRef, pid: ackPid } : null
         let behaviour: BehaviourClass | undefined
         try {
           behaviour = this.registry.resolveKey(key)
         } catch (error) {
-          this.signals.stillborn(pid, linkTo, ack, name, error)
+          this.stillborn(pid, linkTo, ack, name, error)
         }
         if (behaviour !== undefined) this.spawner.start(pid, behaviour, args, flags, linkTo, ack, name, extra)
         this.#replayHeld(pid)
         return
       }
       case Frame.ABANDON:
-        this.#replayHeld(this.pidFromWords(a, b))
+        this.#replayHeld(this.router.pidFromWords(a, b))
         return
       case Frame.DIRECT:
-        this.services.routeDirect(this.pidFromWords(a, b), value as DirectMessage)
+        this.services.routeDirect(this.router.pidFromWords(a, b), value as DirectMessage)
         return
+      case Frame.EXIT: return this.links.onExitFrame(q, value)
+      case Frame.LINK: return this.links.onLinkFrame(q, a, b, value)
+      case Frame.UNLINK: return this.links.onUnlinkFrame(q, value)
+      case Frame.MONITOR: return this.monitors.onMonitorFrame(q, a, b, value)
+      case Frame.DEMONITOR: return this.monitors.onDemonitorFrame(q, value)
+      case Frame.DOWN: return this.monitors.onDownFrame(q, value)
+      case Frame.CALL: return this.calls.onCallFrame(q, a, b, value)
+      case Frame.REPLY: return this.calls.onReplyFrame(q, value)
       default:
-        this.signals.onSignalFrame(kind, q, a, b, value)
+        throw new Error(`unknown frame kind ${kind}`)
     }
   }
 
@@ -366,7 +374,7 @@ export class Scheduler {
   /** Thread `k` died: forget its rings; links and monitors to its processes fire noconnection. */
   threadDown(k: number): void {
     this.transport.peerDown(k)
-    this.signals.threadDown(k)
+    this.#lostThread(k)
     this.loop.kick()
   }
 
@@ -381,8 +389,18 @@ export class Scheduler {
   threadGone(k: number): void {
     this.spawner.gone(k)
     // Spawn acknowledgements made while it was down watch pids on it: they fire now.
-    this.signals.threadDown(k)
+    this.#lostThread(k)
     this.loop.kick()
+  }
+
+  /** Every link, monitor and call to a process on thread `k` fires 'noconnection'. */
+  #lostThread(k: number): void {
+    for (const p of [...this.table.values()]) {
+      if (p.status === Status.DEAD) continue
+      this.monitors.threadDown(p, k, NOCONNECTION)
+      this.calls.threadDown(p, k, NOCONNECTION)
+      this.links.threadDown(p, k, NOCONNECTION)
+    }
   }
 
   /**

@@ -86,7 +86,7 @@ export class Spawner {
     }
     const linkTo = link && parent !== null ? parent.self : null
     if (linkTo !== null) ((parent as Proc).linked ??= new Map()).set(pid.key, pid)
-    if (ack !== null && isStartAck(ack)) ack.started = s.signals.awaitStarted(ack.owner, pid, ack.ref, ack.timeout)
+    if (ack !== null && isStartAck(ack)) ack.started = s.calls.awaitStarted(ack.owner, pid, ack.ref, ack.timeout)
     const flags = options?.trapExit === true ? SpawnFlag.TRAP_EXIT : 0
     if (!remote) {
       s.births.resolve(pid.localKey)
@@ -94,8 +94,8 @@ export class Spawner {
       return pid
     }
     const payload = [key, args, flags, linkTo, ack?.ref ?? null, ack?.pid ?? null, name, extra]
-    if (s.transport.isUp(thread)) s.sendFrame(pid, Frame.SPAWN, payload, 'spawn args')
-    else this.#park(thread, () => void s.sendFrame(pid, Frame.SPAWN, payload, 'spawn args'))
+    if (s.transport.isUp(thread)) s.router.forward(pid, Frame.SPAWN, payload, 'spawn args')
+    else this.#park(thread, () => void s.router.forward(pid, Frame.SPAWN, payload, 'spawn args'))
     return pid
   }
 
@@ -124,7 +124,7 @@ export class Spawner {
     try {
       instance = new behaviour()
     } catch (error) {
-      s.signals.stillborn(pid, linkTo, ack, name, error)
+      s.stillborn(pid, linkTo, ack, name, error)
       return
     }
     const p = new Proc(pid, s.services, instance)
@@ -172,13 +172,13 @@ export class Spawner {
   #initDone(p: Proc, ack: Ack | null, outcome: unknown): void {
     const ignored = outcome === IGNORE
     if (ignored) p.pendingExit = { reason: 'normal', runTerminate: false }
-    if (ack !== null) this.#s.signals.sendReply(p, ack.pid, ack.ref, ignored ? 'ignore' : p.self)
+    if (ack !== null) this.#s.calls.sendReply(p, ack.pid, ack.ref, ignored ? 'ignore' : p.self)
   }
 
   /** A pid was allocated but will never be spawned: tell its thread, which may hold frames for it. */
   #abandon(pid: Pid, remote: boolean): void {
     if (!remote) this.#s.births.resolve(pid.localKey)
-    else if (this.#s.transport.isUp(pid.thread)) this.#s.sendFrame(pid, Frame.ABANDON, NO_PAYLOAD)
+    else if (this.#s.transport.isUp(pid.thread)) this.#s.router.forward(pid, Frame.ABANDON, NO_PAYLOAD)
   }
 
   /** Owner writes its live process count; placement on any thread reads it and adds its own spawns (a hint only). */
