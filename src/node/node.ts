@@ -16,7 +16,7 @@ import { randomInt } from 'node:crypto'
 import { BehaviourRegistry, type BehaviourRef } from '../process/behaviour-registry.ts'
 import { Scheduler } from '../scheduler/scheduler.ts'
 import { controlViews } from '../mailbox/layout.ts'
-import { Proc } from '../process/proc.ts'
+import type { Context } from '../scheduler/context.ts'
 import { type Address, type Pid, type Ref, type TypedPid } from '../core/pid.ts'
 import type { AddressOf, CallOf, CastOf, MessageOf, ReplyTo, SpawnableClass } from '../core/behaviour-types.ts'
 import { makeError } from '../core/errors.ts'
@@ -102,7 +102,7 @@ function stopped(): Promise<never> {
 export class Node extends EventEmitter {
   readonly #opts: ResolvedOptions
   readonly #main: Scheduler
-  readonly #shell: Proc
+  readonly #shell: Context
   readonly #offload: OffloadPool
   readonly #threads: Threads
   #stopped = false
@@ -118,11 +118,11 @@ export class Node extends EventEmitter {
     this.#main = main
     this.#threads = new Threads(opts, mem, creation, main, this)
     const pid = main.spawner.spawn(null, NodeShell, undefined, undefined, false)
-    this.#shell = main.local(pid) as Proc
+    this.#shell = main.local(pid) as Context
     this.#shell.external = true
     this.#offload = new OffloadPool(opts.offloadThreads)
     const service = main.spawner.spawn(null, OffloadService, undefined, { name: OFFLOAD_SERVICE }, false)
-    ;((main.local(service) as Proc).instance as OffloadService).pool = this.#offload
+    ;((main.local(service) as Context).instance as OffloadService).pool = this.#offload
     // While the node runs, the process stays alive even with no worker (threads: 0) or only
     // unref'd timers pending; stop() clears it.
     this.#keepAlive = setInterval(() => {}, 1 << 30)
@@ -237,7 +237,7 @@ export class Node extends EventEmitter {
 
   /** Milliseconds on the main thread's clock (the test kit's virtual clock when one is given). */
   now(): number {
-    return this.#main.timers.now()
+    return this.#shell.now()
   }
 
   /**
@@ -248,13 +248,13 @@ export class Node extends EventEmitter {
    */
   send<T = never>(to: AddressOf<T>, message: MessageOf<T>): void {
     this.#live()
-    this.#main.send(this.#shell, to, message, true)
+    this.#shell.send(to, message)
   }
 
   /** Like send, but false instead of a throw for an unknown name or alias or a full mailbox on the main thread. */
   trySend<T = never>(to: AddressOf<T>, message: MessageOf<T>): boolean {
     this.#live()
-    return this.#main.send(this.#shell, to, message, false)
+    return this.#shell.trySend(to, message)
   }
 
   /**
@@ -278,7 +278,7 @@ export class Node extends EventEmitter {
   call<R = unknown, T = never>(to: AddressOf<T>, request: CallOf<T>, options?: CallOptions): Promise<ReplyTo<T, R>> {
     // One signature, not a typed and an untyped overload: see ProcessBase.call.
     if (this.#stopped) return stopped()
-    return this.#main.services.call(this.#shell, to, request, options) as Promise<ReplyTo<T, R>>
+    return this.#shell.call(to, request, options) as Promise<ReplyTo<T, R>>
   }
 
   /**
@@ -295,7 +295,7 @@ export class Node extends EventEmitter {
    */
   cast<T = never>(to: AddressOf<T>, request: CastOf<T>): void {
     this.#live()
-    this.#main.services.cast(this.#shell, to, request)
+    this.#shell.cast(to, request)
   }
 
   /**
@@ -318,7 +318,7 @@ export class Node extends EventEmitter {
   /** The pid registered as `name`, or undefined. */
   whereis(name: string): Pid | undefined {
     this.#live()
-    return this.#main.services.whereis(name)
+    return this.#shell.whereis(name)
   }
 
   /** Registered names across the node (aliases are not names and are not listed). @throws ERR_NODE_STOPPED */
@@ -335,7 +335,7 @@ export class Node extends EventEmitter {
    */
   direct<R = unknown>(to: Address, request: unknown, options?: CallOptions): Promise<R> {
     if (this.#stopped) return stopped()
-    return this.#main.calls.call(this.#shell, to, request, options, 'direct') as Promise<R>
+    return this.#shell.direct<R>(to, request, options)
   }
 
   /**
@@ -352,7 +352,7 @@ export class Node extends EventEmitter {
   monitor(target: Address): Monitor {
     this.#live()
     const shell = this.#shell.instance as NodeShell
-    const ref = this.#main.services.monitor(this.#shell, target)
+    const ref = this.#shell.monitor(target)
     const down = new Promise<DownMessage>((resolve, reject) => shell.downs.set(ref.key, { resolve, reject }))
     // It rejects only at demonitor or stop; nobody need await it.
     down.catch(() => {})
@@ -368,7 +368,7 @@ export class Node extends EventEmitter {
     this.#live()
     const shell = this.#shell.instance as NodeShell
     const waiting = shell.downs.get(ref.key)
-    const active = this.#main.services.demonitor(this.#shell, ref, true)
+    const active = this.#shell.demonitor(ref, { flush: true })
     if (waiting !== undefined) {
       shell.downs.delete(ref.key)
       waiting.reject(makeError('ERR_DEMONITORED', ref.toString()))
@@ -389,7 +389,7 @@ export class Node extends EventEmitter {
    */
   exit(pid: Pid, reason: ExitReason): void {
     this.#live()
-    this.#main.services.exitSignal(this.#shell, pid, reason)
+    this.#shell.exit(pid, reason)
   }
 
   /**
@@ -399,7 +399,7 @@ export class Node extends EventEmitter {
    */
   sendAfter<T = never>(to: AddressOf<T>, message: MessageOf<T>, ms: number): TimerRef {
     this.#live()
-    return this.#main.services.sendAfter(this.#shell, to, message, ms)
+    return this.#shell.sendAfter(to, message, ms)
   }
 
   /** Per-thread counters and node totals (a thread that dies meanwhile is left out). */

@@ -1,16 +1,15 @@
 /**
- * One process: its pid, mailbox, behaviour instance, links, monitors and pending calls.
- * A Proc is also the ProcessContext its behaviour sees (one object per process keeps the idle
- * footprint small); every capability delegates to the owning thread's ProcessHost.
+ * One process's record: its pid, mailbox, behaviour instance, links, monitors, watchers, pending
+ * calls, names, limits and environment. Data only: what a process can do is its context
+ * (scheduler/context.ts, a subclass, so a process stays one object), and what happens to it is
+ * the scheduler's parts' business (links.ts, monitors.ts, calls.ts, runner.ts).
  */
 import { Fifo } from '../mailbox/fifo.ts'
 import type { RefTable } from '../core/ref-table.ts'
 import type { Address, NamedProcess, Pid, Ref } from '../core/pid.ts'
 import type { ExitReason } from '../core/exit.ts'
-import type { CallMessage, DirectMessage, From } from '../core/envelope.ts'
-import type {
-  BehaviourClass, BehaviourInstance, CallOptions, ProcessContext, SpawnOptions, StartOptions, Started, TimerRef,
-} from '../core/process-context.ts'
+import type { DirectMessage } from '../core/envelope.ts'
+import type { BehaviourInstance } from '../core/process-context.ts'
 
 
 export const Status = {
@@ -141,40 +140,7 @@ export class PendingCall {
   }
 }
 
-/** What a Proc needs from the thread that runs it (implemented by the scheduler). */
-export interface ProcessHost {
-  send(from: Proc, to: Address, message: unknown, strict: boolean): boolean
-  /** A promise `p` made was rejected and nobody handled it: `p` crashes with `reason`. */
-  crashStray(p: Proc, reason: unknown): void
-  cast(from: Proc, to: Address, request: unknown): void
-  call(from: Proc, to: Address, request: unknown, options: CallOptions | undefined): Promise<unknown>
-  reply(from: Proc, to: From, value: unknown): void
-  replyError(from: Proc, to: From, error: unknown): void
-  forwardCall(from: Proc, to: Pid, message: CallMessage): boolean
-  spawn(parent: Proc, behaviour: BehaviourClass, args: unknown, options: SpawnOptions | undefined, link: boolean): Pid
-  startProcess(parent: Proc, behaviour: BehaviourClass, args: unknown, options: StartOptions | undefined): Promise<Started>
-  watch(p: Proc, pid: Pid): Promise<ExitReason>
-  delay(p: Proc, ms: number): Promise<void>
-  now(): number
-  readonly workerThreads: number
-  link(p: Proc, pid: Pid): void
-  unlink(p: Proc, pid: Pid): void
-  monitor(p: Proc, target: Address): Ref
-  demonitor(p: Proc, ref: Ref, flush: boolean): boolean
-  exitSignal(p: Proc, pid: Pid, reason: ExitReason): void
-  requestStop(p: Proc, reason: ExitReason): void
-  sendAfter(p: Proc, to: Address, message: unknown, ms: number): TimerRef
-  register(p: Proc, name: string): void
-  unregister(p: Proc, name: string): boolean
-  whereis(name: string): Pid | undefined
-  makeRef(): Ref
-  createAlias(p: Proc): Ref
-  deleteAlias(p: Proc, alias: Ref): void
-  isAlias(v: unknown): boolean
-  readonly nodeEnv: Readonly<Record<string, unknown>>
-}
-
-export class Proc implements ProcessContext {
+export class Proc {
   status: Status = Status.IDLE
   trapExitFlag = false
   readonly mailbox = new Fifo<unknown>(4)
@@ -203,162 +169,19 @@ export class Proc implements ProcessContext {
   external = false
 
   readonly self: Pid
-  readonly host: ProcessHost
   readonly instance: BehaviourInstance
 
-  constructor(self: Pid, host: ProcessHost, instance: BehaviourInstance) {
+  constructor(self: Pid, instance: BehaviourInstance) {
     this.self = self
-    this.host = host
     this.instance = instance
   }
+}
 
-  send(to: Address, message: unknown): void {
-    this.host.send(this, to, message, true)
-  }
-
-  trySend(to: Address, message: unknown): boolean {
-    return this.host.send(this, to, message, false)
-  }
-
-  call<R = unknown>(to: Address, request: unknown, options?: CallOptions): Promise<R> {
-    return this.host.call(this, to, request, options) as Promise<R>
-  }
-
-  cast(to: Address, request: unknown): void {
-    this.host.cast(this, to, request)
-  }
-
-  replyError(from: From, error: unknown): void {
-    this.host.replyError(this, from, error)
-  }
-
-  reply(from: From, value: unknown): void {
-    this.host.reply(this, from, value)
-  }
-
-  forwardCall(to: Pid, message: CallMessage): boolean {
-    return this.host.forwardCall(this, to, message)
-  }
-
-  spawn<A>(behaviour: BehaviourClass<A>, args?: A, options?: SpawnOptions): Pid {
-    return this.host.spawn(this, behaviour as BehaviourClass, args, options, options?.link === true)
-  }
-
-  spawnLink<A>(behaviour: BehaviourClass<A>, args?: A, options?: SpawnOptions): Pid {
-    return this.host.spawn(this, behaviour as BehaviourClass, args, options, true)
-  }
-
-  startProcess<A>(behaviour: BehaviourClass<A>, args?: A, options?: StartOptions): Promise<Started> {
-    return this.host.startProcess(this, behaviour as BehaviourClass, args, options)
-  }
-
-  now(): number {
-    return this.host.now()
-  }
-
-  watch(pid: Pid): Promise<ExitReason> {
-    return this.host.watch(this, pid)
-  }
-
-  delay(ms: number): Promise<void> {
-    return this.host.delay(this, ms)
-  }
-
-  get workerThreads(): number {
-    return this.host.workerThreads
-  }
-
-  messageQueueLength(): number {
-    return this.mailbox.length
-  }
-
-  link(pid: Pid): void {
-    this.host.link(this, pid)
-  }
-
-  unlink(pid: Pid): void {
-    this.host.unlink(this, pid)
-  }
-
-  monitor(target: Address): Ref {
-    return this.host.monitor(this, target)
-  }
-
-  demonitor(ref: Ref, options?: { flush?: boolean }): boolean {
-    return this.host.demonitor(this, ref, options?.flush === true)
-  }
-
-  exit(pid: Pid, reason: ExitReason): void {
-    this.host.exitSignal(this, pid, reason)
-  }
-
-  stop(reason: ExitReason = 'normal'): void {
-    this.host.requestStop(this, reason)
-  }
-
-  trapExit(on: boolean): boolean {
-    const was = this.trapExitFlag
-    this.trapExitFlag = on
-    return was
-  }
-
-  sendAfter(to: Address, message: unknown, ms: number): TimerRef {
-    return this.host.sendAfter(this, to, message, ms)
-  }
-
-  register(name: string): void {
-    this.host.register(this, name)
-  }
-
-  unregister(name: string): boolean {
-    return this.host.unregister(this, name)
-  }
-
-  whereis(name: string): Pid | undefined {
-    return this.host.whereis(name)
-  }
-
-  links(): Pid[] {
-    return this.linked === null ? [] : [...this.linked.values()]
-  }
-
-  makeRef(): Ref {
-    return this.host.makeRef()
-  }
-
-  createAlias(): Ref {
-    return this.host.createAlias(this)
-  }
-
-  deleteAlias(alias: Ref): void {
-    this.host.deleteAlias(this, alias)
-  }
-
-  isAlias(alias: unknown): boolean {
-    return this.host.isAlias(alias)
-  }
-
-  env(key: string): unknown {
-    if (this.envOwn !== null && this.envOwn.has(key)) return this.envOwn.get(key)
-    if (this.envInherited !== null && Object.hasOwn(this.envInherited, key)) return this.envInherited[key]
-    return this.host.nodeEnv[key]
-  }
-
-  setEnv(key: string, value: unknown): void {
-    if (value === undefined) this.envOwn?.delete(key)
-    else (this.envOwn ??= new Map()).set(key, value)
-  }
-
-  envList(): Record<string, unknown> {
-    return { ...this.host.nodeEnv, ...this.envForChild() }
-  }
-
-  /** What a child inherits: everything visible here except the node's own environment. */
-  envForChild(): Record<string, unknown> {
-    const out: Record<string, unknown> = { ...this.envInherited }
-    if (this.envOwn !== null) for (const [k, v] of this.envOwn) out[k] = v
-    return out
-  }
+/** What a child of `p` inherits: everything visible to `p` except the node's own environment. */
+export function envForChild(p: Proc): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...p.envInherited }
+  if (p.envOwn !== null) for (const [k, v] of p.envOwn) out[k] = v
+  return out
 }
 
 export type { NamedProcess }

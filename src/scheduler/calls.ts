@@ -19,6 +19,7 @@
  * touches the timer queue.
  */
 import { Frame } from '../codec/frame.ts'
+import { Fifo } from '../mailbox/fifo.ts'
 import { PendingCall, Status, type Proc } from '../process/proc.ts'
 import { RefTable } from '../core/ref-table.ts'
 import type { Address, Pid, Ref } from '../core/pid.ts'
@@ -46,14 +47,13 @@ const DIRECT_DEPTH = 8
 export interface CallPorts {
   readonly checkSends: boolean
   readonly stopping: boolean
-  readonly counts: { sentLocal: number; sentRemote: number; delivered: number; lateReplies: number }
+  readonly counts: { sentLocal: number; sentRemote: number; delivered: number; lateReplies: number; deadLetters: number }
   readonly timers: {
     schedule<A>(ms: number, fn: (arg: A) => void, arg: A): TimerId
     cancel(id: TimerId | null): boolean
   }
   readonly loop: { readonly inTurn: boolean; kick(): void; awaitMicrotasks(): void }
-  readonly runner: { runNow(q: Proc, message: unknown): void }
-  readonly services: { routeDirect(pid: Pid, message: DirectMessage): void }
+  readonly runner: { runNow(q: Proc, message: unknown): void; ready(q: Proc): void }
   makeRef(): Ref
   resolveAddress(to: Address, strict: boolean): Pid | undefined
   route(pid: Pid, message: unknown): boolean
@@ -163,7 +163,7 @@ export class Calls {
     if (!this.#watchFor(p, pending)) return pending.promise()
     try {
       const from = { pid: p.self, ref }
-      if (kind === 'direct') s.services.routeDirect(pid, { type: '$direct', from, request })
+      if (kind === 'direct') this.routeDirect(pid, { type: '$direct', from, request })
       else if (!this.#runNow(pid, { type: '$call', from, request }) && !s.route(pid, { type: '$call', from, request })) {
         throw makeError('ERR_MAILBOX_FULL', pid.toString(), this.#router.proc(pid)?.limits?.mailboxSize ?? 0)
       }
@@ -411,6 +411,31 @@ export class Calls {
   threadDown(p: Proc, k: number, reason: ExitReason): void {
     if (p.calls === null) return
     for (const c of p.calls.values()) if (c.pid.thread === k) this.#monitors.deliverDown(p, c.ref, c.pid, reason)
+  }
+
+  /** Deliver a direct request into its target's directbox (bounded by directboxSize). */
+  routeDirect(pid: Pid, request: DirectMessage): void {
+    const s = this.#s
+    const router = this.#router
+    if (!router.isHere(pid)) {
+      router.forward(pid, Frame.DIRECT, request, 'request')
+      return
+    }
+    // checkSends: as the DIRECT frame would (a request that came in as a frame passes again).
+    if (s.checkSends) assertSerializable(request, 'request')
+    const q = router.proc(pid)
+    if (q === undefined || q.status === Status.DEAD || q.status === Status.TERMINATING) {
+      s.counts.deadLetters++
+      return // the caller's monitor answers noproc
+    }
+    const box = (q.directbox ??= new Fifo<DirectMessage>(4))
+    const max = q.limits?.directboxSize ?? 100
+    if (box.length >= max) {
+      this.sendReply(q, request.from.pid, request.from.ref, makeError('ERR_PROCESS_BUSY', pid.toString(), max), true)
+      return
+    }
+    box.push(request)
+    if (q.status === Status.IDLE) s.runner.ready(q)
   }
 
   // ── frames ───────────────────────────────────────────────────────────────────────────

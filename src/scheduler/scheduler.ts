@@ -2,7 +2,7 @@
  * One scheduler per thread: the process table, termination, and the wiring of its parts:
  * router.ts (where a pid lives), runner.ts (run queue, running processes), spawner.ts
  * (placement, start), links.ts (links, exit signals), monitors.ts, calls.ts (request/reply),
- * process-services.ts (what a process's context can do), transport.ts (the rings), run-loop.ts
+ * context.ts (what a process can do), transport.ts (the rings), run-loop.ts
  * (turns, spinning, sleeping).
  *
  * Routing (router.ts): a pid of this thread is looked up in the table and its message is
@@ -33,7 +33,6 @@ import { Monitors } from './monitors.ts'
 import { Calls } from './calls.ts'
 import { Runner, isThenable } from './runner.ts'
 import { Spawner } from './spawner.ts'
-import { ProcessServices } from './process-services.ts'
 import { Births } from './births.ts'
 import { enter, leave } from './stray-promises.ts'
 import { formatStray, type StrayReport } from '../core/stray-report.ts'
@@ -98,7 +97,8 @@ export class Scheduler {
   readonly calls: Calls
   readonly runner: Runner
   readonly spawner: Spawner
-  readonly services: ProcessServices
+  /** The node's environment, the last place a process's env lookup falls back to. */
+  readonly nodeEnv: Readonly<Record<string, unknown>>
   readonly births: Births
   readonly table = new Map<number, Proc>()
   readonly counts = { sentLocal: 0, sentRemote: 0, delivered: 0, deadLetters: 0, lateReplies: 0, mailboxFull: 0 }
@@ -123,7 +123,7 @@ export class Scheduler {
     this.timers = new TimerQueue(cfg.clock)
     this.runner = new Runner(this, cfg.batch)
     this.spawner = new Spawner(this, cfg.control)
-    this.services = new ProcessServices(this, cfg.env)
+    this.nodeEnv = Object.freeze({ ...cfg.env })
     this.births = new Births(cfg.control.counters, cfg.index)
     this.transport = new Transport(cfg.index, cfg.outRings, cfg.inRings, cfg.control.i32,
       (_peer, kind, a, b, value) => this.#onFrame(kind, a, b, value))
@@ -349,7 +349,7 @@ export class Scheduler {
         this.#replayHeld(this.router.pidFromWords(a, b))
         return
       case Frame.DIRECT:
-        this.services.routeDirect(this.router.pidFromWords(a, b), value as DirectMessage)
+        this.calls.routeDirect(this.router.pidFromWords(a, b), value as DirectMessage)
         return
       case Frame.EXIT: return this.links.onExitFrame(q, value)
       case Frame.LINK: return this.links.onLinkFrame(q, a, b, value)
@@ -439,7 +439,7 @@ export class Scheduler {
    */
   reportStray(reason: unknown, what: StrayReport['what']): void {
     const report: StrayReport = { type: 'report', kind: 'stray', thread: this.index, what, reason }
-    deliverReport(this.services.nodeEnv[REPORTS_ENV], report, {
+    deliverReport(this.nodeEnv[REPORTS_ENV], report, {
       send: (name, r) => void this.send(null, name, r, false),
       asText: (r) => ({ ...r, reason: formatReason(r.reason) }),
       print: formatStray,

@@ -2,7 +2,7 @@
 import { makeError } from '../core/errors.ts'
 import { checkOptionKeys } from '../core/option-keys.ts'
 import type { SpawnOptions, StartOptions } from '../core/process-context.ts'
-import type { Proc, ProcOptions } from '../process/proc.ts'
+import { envForChild, type Proc, type ProcOptions } from '../process/proc.ts'
 
 const KNOWN = ['name', 'thread', 'key', 'link', 'trapExit', 'mailboxSize', 'fallback', 'directboxSize', 'env'] as const
 
@@ -68,7 +68,7 @@ export function splitStartOptions(options: StartOptions | undefined): { timeout:
 
 /** The per-process options a spawn carries (null when it needs none: the common case). */
 export function procOptions(options: SpawnOptions | undefined, parent: Proc | null): ProcOptions | null {
-  const inherited = parent === null ? null : parent.envForChild()
+  const inherited = parent === null ? null : envForChild(parent)
   const hasInherited = inherited !== null && Object.keys(inherited).length > 0
   if (options === undefined && !hasInherited) return null
   const out: { -readonly [K in keyof ProcOptions]: ProcOptions[K] } = {}

@@ -11,6 +11,7 @@ import { LOAD, slot } from '../mailbox/layout.ts'
 import { Frame, SpawnFlag } from '../codec/frame.ts'
 import { assertSerializable, isSerializable } from '../codec/validate.ts'
 import { Proc, Status, type ProcOptions } from '../process/proc.ts'
+import { Context } from './context.ts'
 import { isBehaviourClass } from '../process/behaviour-registry.ts'
 import { pidFor, type Pid, type Ref } from '../core/pid.ts'
 import { makeError } from '../core/errors.ts'
@@ -127,7 +128,7 @@ export class Spawner {
       s.stillborn(pid, linkTo, ack, name, error)
       return
     }
-    const p = new Proc(pid, s.services, instance)
+    const p = new Context(pid, instance, s)
     instance[kContext] = p
     s.table.set(pid.localKey, p)
     this.publishLoad()

@@ -12,7 +12,7 @@
  *   onInit(promise, parent)   owner = the process running now, else the parent promise's owner
  *   onBefore(promise)         a continuation of the promise runs: its owner is "running" again
  *   onAfter(promise)          back to what ran before
- *   'unhandledRejection'      the owner, if alive, crashes (host.crashStray); no owner: the
+ *   'unhandledRejection'      the owner, if alive, crashes (its crashStray); no owner: the
  *                             installer's handler decides (a report on a worker thread; Node's
  *                             own behaviour on the main thread, see node/stray-main.ts)
  *
@@ -24,6 +24,7 @@
  */
 import { promiseHooks } from 'node:v8'
 import type { Proc } from '../process/proc.ts'
+import type { Context } from './context.ts'
 
 /** The process whose code runs now (null: none, or code outside processes). */
 let running: Proc | null = null
@@ -68,7 +69,8 @@ const onAfter = (): void => {
 const onRejection = (reason: unknown, promise: Promise<unknown>): void => {
   const owner = (promise as Owned)[kOwner]
   if (owner !== undefined) {
-    owner.host.crashStray(owner, reason)
+    // Every process record is its context (context.ts).
+    ;(owner as Context).crashStray(reason)
     return
   }
   handlers.at(-1)?.(reason, promise)
