@@ -232,7 +232,7 @@ export class Node extends EventEmitter {
     const cls = isRef(behaviour)
       ? this.#main.registry.resolve({ module: moduleUrl(behaviour.module), export: behaviour.export })
       : behaviour
-    return this.#main.spawner.startAcked(this.#shell, cls as BehaviourClass, args, options)
+    return this.#shell.startProcess(cls as BehaviourClass, args, options)
   }
 
   /** Milliseconds on the main thread's clock (the test kit's virtual clock when one is given). */
