@@ -10,7 +10,7 @@
  */
 export { Node, type NodeStats, type Monitor } from './node/node.ts'
 export type { NodeOptions } from './node/options.ts'
-export type { Clock } from './scheduler/timers.ts'
+export type { Clock } from './core/clock.ts'
 export type { OffloadOptions } from './core/offload.ts'
 export { Actor } from './behaviours/actor.ts'
 export {

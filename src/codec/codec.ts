@@ -21,21 +21,14 @@ const TAG_CLASS = 40104
 const TAG_GRAPH = 40105
 const TAG_STRING = 40106
 
-let localNode = LOCAL_NODE
-
-/** The node name that pids and refs omit on the wire (set once distribution names the node). */
-export function setCodecLocalNode(name: string): void {
-  localNode = name
-}
-
 addExtension({
   Class: Pid,
   tag: TAG_PID,
   encode(pid: Pid, encode: (v: unknown) => Uint8Array) {
-    return encode(pid.node === localNode ? [pid.id, pid.serial, pid.creation] : [pid.id, pid.serial, pid.creation, pid.node])
+    return encode(pid.node === LOCAL_NODE ? [pid.id, pid.serial, pid.creation] : [pid.id, pid.serial, pid.creation, pid.node])
   },
   decode(d: [number, number, number, string?]) {
-    return new Pid(d[3] ?? localNode, d[0], d[1], d[2])
+    return new Pid(d[3] ?? LOCAL_NODE, d[0], d[1], d[2])
   },
 })
 
@@ -43,10 +36,10 @@ addExtension({
   Class: Ref,
   tag: TAG_REF,
   encode(ref: Ref, encode: (v: unknown) => Uint8Array) {
-    return encode(ref.node === localNode ? [ref.key, ref.creation] : [ref.key, ref.creation, ref.node])
+    return encode(ref.node === LOCAL_NODE ? [ref.key, ref.creation] : [ref.key, ref.creation, ref.node])
   },
   decode(d: [number, number, string?]) {
-    return new Ref(d[2] ?? localNode, d[0], d[1])
+    return new Ref(d[2] ?? LOCAL_NODE, d[0], d[1])
   },
 })
 

@@ -10,11 +10,8 @@ export type ExitReason = unknown
 
 export const NORMAL = 'normal'
 export const SHUTDOWN = 'shutdown'
-export const KILL = 'kill'
-export const KILLED = 'killed'
 export const NOPROC = 'noproc'
 export const NOCONNECTION = 'noconnection'
-export const TIMEOUT = 'timeout'
 
 /** True for `'normal'`, `'shutdown'` and `{ shutdown: _ }` (OTP's clean exits, D6). */
 export function isCleanReason(reason: ExitReason): boolean {

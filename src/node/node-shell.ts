@@ -7,8 +7,6 @@ import { isDownMessage, type DownMessage } from '../core/envelope.ts'
 
 export class NodeShell extends Actor<void, unknown> {
   readonly downs = new Map<number, { resolve: (down: DownMessage) => void; reject: (error: Error) => void }>()
-  /** Messages sent to the node's own pid that nobody awaited. */
-  unexpected = 0
 
   override init(): void {
     this.trapExit(true)
@@ -20,10 +18,9 @@ export class NodeShell extends Actor<void, unknown> {
       if (waiting !== undefined) {
         this.downs.delete(message.ref.key)
         waiting.resolve(message)
-        return
       }
     }
-    this.unexpected++
+    // Anything else sent to the node's own pid has nobody to read it: dropped.
   }
 
   /** The node stopped: every monitor's `down` still pending rejects with `error`. */

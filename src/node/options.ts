@@ -5,7 +5,7 @@ import { pathToFileURL } from 'node:url'
 import { makeError } from '../core/errors.ts'
 import { checkOptionKeys } from '../core/option-keys.ts'
 import { MAX_THREADS } from '../mailbox/layout.ts'
-import type { Clock } from '../scheduler/timers.ts'
+import type { Clock } from '../core/clock.ts'
 
 /**
  * What `Node.start` takes; every option is optional.

@@ -3,23 +3,7 @@
  * earliest. Call timeouts and sendAfter use it, so a call costs a heap push, not a setTimeout.
  * Cancelled entries are removed lazily. The clock is injectable for deterministic tests.
  */
-
-export interface Clock {
-  now(): number
-  setTimeout(fn: () => void, ms: number): unknown
-  clearTimeout(handle: unknown): void
-}
-
-export const realClock: Clock = {
-  now: () => performance.now(),
-  setTimeout: (fn, ms) => {
-    const t = setTimeout(fn, ms)
-    // The node's threads keep the process alive while it runs; a pending timer must not.
-    t.unref()
-    return t
-  },
-  clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
-}
+import { realClock, type Clock } from '../core/clock.ts'
 
 interface Entry {
   at: number

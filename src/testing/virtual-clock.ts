@@ -8,7 +8,7 @@
  * Worker threads keep real time: run virtual-clock tests with `threads: 0` (or keep the
  * processes under test on the main thread).
  */
-import type { Clock } from '../scheduler/timers.ts'
+import type { Clock } from '../core/clock.ts'
 
 interface Pending {
   readonly at: number

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
-import { TimerQueue, type Clock } from '../../../src/scheduler/timers.ts'
+import { TimerQueue } from '../../../src/scheduler/timers.ts'
+import type { Clock } from '../../../src/core/clock.ts'
 
 /** A manual clock: time moves only when the test says so. */
 function manualClock(): Clock & { advance(ms: number): void } {
