@@ -43,7 +43,7 @@ import { makeError } from '../core/errors.ts'
 import { checkOptionKeys } from '../core/option-keys.ts'
 import { ProcessBase } from './process-base.ts'
 import { emitReport } from './reports.ts'
-import { answer } from './answer.ts'
+import { answer } from './gen.ts'
 import { shutDown } from './children.ts'
 import { RestartWindow } from './restart-window.ts'
 

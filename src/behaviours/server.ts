@@ -22,6 +22,11 @@
  *   caller ──{$call, from, req}──▶ handleCall ──value──▶ reply(from)
  *   parent ──EXIT(R), trapping──▶ stop(R) ──▶ terminate(R)      other EXITs ──▶ handleInfo
  *
+ * Server is a callback module on the gen layer (gen.ts), as gen_server's callbacks are on gen:
+ * the gen layer takes Server.stop's request and the parent's EXIT, and reads what the callbacks
+ * return (the forms are in server-action.ts). This file adds the callbacks, idle timeouts and
+ * continues, the crash report, and the client functions.
+ *
  * Client functions are static and take the caller first (the node, or `this` in a process), as
  * OTP's module functions: Server.start / startLink (wait for init: pid | 'ignore'; a failed init
  * rejects ERR_INIT_FAILED with its reason), Server.call / cast (typed against the server class),
@@ -34,142 +39,22 @@
  */
 import { isDeepStrictEqual } from 'node:util'
 import {
-  IGNORE, kBehaviour, kDispatch, kInit, kTerminate,
-  type BehaviourInstance, type Caller, type CallOptions, type Settle, type StartOptions, type TimerRef,
+  IGNORE, kBehaviour, kDispatch, kInit,
+  type Caller, type CallOptions, type Settle, type StartOptions, type TimerRef,
 } from '../core/process-context.ts'
-import { isCallMessage, isExitMessage, isStopRequest, type CallMessage, type From, type StopRequest } from '../core/envelope.ts'
+import { isCallMessage, type CallMessage, type CastMessage, type From } from '../core/envelope.ts'
 import type { Address, TypedPid } from '../core/pid.ts'
 import type { ArgsOf, CallOf, CastOf, DeclaredTypes, kTypes, ReplyOf } from '../core/behaviour-types.ts'
-import { ProcessExit, isCleanReason, type ExitReason } from '../core/exit.ts'
+import { isCleanReason, type ExitReason } from '../core/exit.ts'
 import { makeError } from '../core/errors.ts'
-import { ProcessBase } from './process-base.ts'
+import { isThenable } from '../core/thenable.ts'
+import {
+  Gen, kCallResult, kGenCall, kGenDispatch, kGenCast, kGenInfo, kGenTerminate, kGenTerminated, kInitResult, kNext, kNoreplyResult, kStopping, stopRequest,
+} from './gen.ts'
+import type { Next, ServerAction } from './server-action.ts'
 import { emitReport } from './reports.ts'
 
-/** Marks a callback's return as a server action (see replyWith, noreply, stop). */
-export const kAction: unique symbol = Symbol('skein.server.action')
-
-/** What may follow a callback: a continue (runs before any further message) or an idle timeout. */
-export interface Next {
-  /** Run handleContinue(value) before taking the next message. */
-  continue?: unknown
-  /** If no message arrives within this many ms, handleInfo('timeout') runs. */
-  timeout?: number
-  /** Accepted as in OTP; a no-op here. */
-  hibernate?: boolean
-}
-
-/**
- * What a Server callback returns to say what happens next: made by {@link replyWith},
- * {@link noreply}, {@link stop} and {@link ignore}, never built by hand. `R` is the reply type.
- *
- * Gotcha: in a module compiled with `declaration: true`, give `handleCall` an explicit return
- * type such as `Reply | ServerAction<Reply>`: the inferred one names a symbol `skein` does not export.
- */
-export type ServerAction<R = unknown> =
-  | {
-    /** Which action: reply now. */
-    readonly [kAction]: 'reply'
-    /** The reply. */
-    readonly value: R
-    /** What follows the reply. */
-    readonly next: Next | undefined
-  }
-  | {
-    /** Which action: no reply now. */
-    readonly [kAction]: 'noreply'
-    /** What follows. */
-    readonly next: Next | undefined
-  }
-  | {
-    /** Which action: stop the server. */
-    readonly [kAction]: 'stop'
-    /** The exit reason. */
-    readonly reason: ExitReason
-    /** handleCall only: the reply, sent after terminate. */
-    readonly reply: {
-      /** The reply value. */
-      readonly value: R
-    } | undefined
-  }
-  | {
-    /** Which action: init declines to start. */
-    readonly [kAction]: 'ignore'
-  }
-
-/**
- * From handleCall: reply with `value`, then do `next`: a continue (`handleContinue` runs before
- * the next message) or an idle timeout (`handleInfo('timeout')` if no message comes in time).
- *
- * @example
- * ```ts
- * override handleCall(req: 'get') { return replyWith(this.n, { timeout: 60_000 }) }
- * ```
- */
-export function replyWith<R>(value: R, next?: Next): ServerAction<R> {
-  return { [kAction]: 'reply', value, next }
-}
-
-/**
- * No reply now; optionally continue or arm an idle timeout. From handleCall, answer later with
- * `this.reply(from, v)` (from this or any process); from init, handleCast, handleInfo and
- * handleContinue it is the same as returning nothing, plus `next`.
- *
- * Gotcha: the caller still waits under its own timeout (5000 ms by default) and fails
- * `ERR_CALL_TIMEOUT` if no reply comes in time.
- *
- * @example
- * ```ts
- * override handleCall(req: 'next', from: From) { this.waiting.push(from); return noreply() }
- * // later, in another callback: this.reply(from, value)
- * ```
- */
-export function noreply(next?: Next): ServerAction<never> {
-  return { [kAction]: 'noreply', next }
-}
-
-/**
- * Stop the server with `reason` (default 'normal'): `terminate(reason)` runs, then the process
- * ends. From init, the start fails instead: the starter gets `ERR_INIT_FAILED` with `reason`.
- *
- * @example
- * ```ts
- * override handleInfo(msg: unknown) { if (msg === 'timeout') return stop('normal') }
- * ```
- */
-export function stop(reason?: ExitReason): ServerAction<never>
-/**
- * From handleCall: stop with `reason` and reply `reply`. `terminate(reason)` runs first, then
- * the reply is sent, then the process ends (OTP's order).
- *
- * @example
- * ```ts
- * override handleCall(req: 'close') { return stop('normal', this.balance) }
- * ```
- */
-export function stop<R>(reason: ExitReason, reply: R): ServerAction<R>
-export function stop(reason: ExitReason = 'normal', ...reply: unknown[]): ServerAction<unknown> {
-  return { [kAction]: 'stop', reason, reply: reply.length === 0 ? undefined : { value: reply[0] } }
-}
-
-/**
- * From init: do not start. The process ends 'normal' (no terminate); `Server.start` resolves
- * `'ignore'`, while `node.spawn` rejects `ERR_INIT_IGNORED`. Anywhere else it is a bad return
- * value (`ERR_BAD_RETURN_VALUE`).
- *
- * @example
- * ```ts
- * override init(args: { enabled: boolean }) { if (!args.enabled) return ignore() }
- * ```
- */
-export function ignore(): ServerAction<never> {
-  return { [kAction]: 'ignore' }
-}
-
-const isAction = (v: unknown): v is ServerAction =>
-  typeof v === 'object' && v !== null && kAction in v
-
-const isThenable = (v: unknown): v is PromiseLike<unknown> =>
-  typeof v === 'object' && v !== null && typeof (v as { then?: unknown }).then === 'function'
+export { kAction, replyWith, noreply, stop, ignore, type Next, type ServerAction } from './server-action.ts'
 
 /** Run `then` on `value` now, or once it settles if it is a Promise. */
 function after<T, U = Settle>(value: T | PromiseLike<T>, then: (v: T) => U): U | Promise<Awaited<U>> {
@@ -257,7 +142,7 @@ export type Response<R> = {
  */
 /* eslint-disable-next-line @typescript-eslint/no-explicit-any */
 export abstract class Server<Args = void, Call = unknown, Cast = unknown, Reply = unknown, Info = unknown>
-  extends ProcessBase implements BehaviourInstance {
+  extends Gen {
   /** @hidden The behaviour kind the runtime reads. */
   static readonly [kBehaviour] = 'server'
   /** @hidden For the type checker only (CallOf, CastOf, ReplyOf, MessageOf): never set at run time. */
@@ -267,11 +152,8 @@ export abstract class Server<Args = void, Call = unknown, Cast = unknown, Reply 
   #lastMessage: unknown = undefined
   /** The message of the armed timeout: one that fired while another message was queued is stale. */
   #timeoutMessage: TimeoutMessage | null = null
-  #replyAfterTerminate: { from: From; value: unknown } | null = null
   /** A continue init asked for: it runs at the first dispatch, before that message. */
   #initContinue: Next | undefined = undefined
-  /** A callback asked to stop (so the message an init continue ran ahead of is not handled). */
-  #stopping = false
 
   // ── client functions (OTP's gen_server module functions) ──────────────────────────────
 
@@ -356,9 +238,8 @@ export abstract class Server<Args = void, Call = unknown, Cast = unknown, Reply 
     if (typeof timeout !== 'number' || !(timeout >= 0)) {
       throw makeError('ERR_INVALID_ARG_VALUE', 'timeout', 'a non-negative number of milliseconds or Infinity', timeout)
     }
-    const request: StopRequest = { $system: 'stop', reason }
     try {
-      await caller.call(server, request, { timeout })
+      await caller.call(server, stopRequest(reason), { timeout })
     } catch (error) {
       const ended = (error as { code?: unknown; reason?: unknown })
       if (ended.code === 'ERR_CALL_EXIT' && isDeepStrictEqual(ended.reason, reason)) return
@@ -462,27 +343,17 @@ export abstract class Server<Args = void, Call = unknown, Cast = unknown, Reply 
 
   /** @hidden The runtime's hook: runs `init`. */
   [kInit](args: unknown): Settle | typeof IGNORE | Promise<void | typeof IGNORE> {
-    return after(this.init(args as Args), (r) => {
-      if (isAction(r) && r[kAction] === 'ignore') return IGNORE
-      if (isAction(r) && r[kAction] === 'noreply' && r.next !== undefined && 'continue' in r.next) {
-        // OTP: the start returns first, then the continue runs before any further message. A
-        // full mailbox refuses the wake-up, but then a message is there to bring the dispatch.
-        this.#initContinue = r.next
-        this.trySend(this.self, CONTINUE)
-        return
-      }
-      return this.#noreplyResult(r, 'init')
-    })
+    return after(this.init(args as Args), (r) => this[kInitResult](r))
   }
 
-  /** @hidden The runtime's hook: one mailbox message. */
-  [kDispatch](message: unknown): Settle {
+  /** @hidden The runtime's hook: one mailbox message (a continue init asked for runs first). */
+  override [kDispatch](message: unknown): Settle {
     const pending = this.#initContinue
     if (pending !== undefined) {
       this.#initContinue = undefined
       const ran = this.#next(pending)
       if (message === CONTINUE) return ran
-      return after(ran, () => (this.#stopping ? undefined : this.#dispatch(message)))
+      return after(ran, () => (this[kStopping] ? undefined : this.#dispatch(message)))
     }
     if (message === CONTINUE) return
     return this.#dispatch(message)
@@ -499,55 +370,38 @@ export abstract class Server<Args = void, Call = unknown, Cast = unknown, Reply 
     if (isTimeout(message)) {
       // SRV-R6: any message cancels the timeout, even one that arrived after it fired.
       if (message !== armed) return
-      return after(this.handleInfo('timeout'), (r) => this.#noreplyResult(r, 'handleInfo'))
+      return after(this.handleInfo('timeout'), (r) => this[kNoreplyResult](r, 'handleInfo'))
     }
-    if (isCallMessage(message)) {
-      if (isStopRequest(message.request)) return this.#stopRequested(message.request)
-      return this.#call(message as CallMessage<Call>)
-    }
-    const m = message as { type?: unknown; request?: unknown }
-    if (m !== null && typeof m === 'object' && m.type === '$cast') {
-      const r = this.handleCast(m.request as Cast)
-      // Plain returns take no closure: this is the hot path of casts and infos.
-      return isThenable(r) ? Promise.resolve(r).then((v) => this.#noreplyResult(v, 'handleCast')) : this.#noreplyResult(r, 'handleCast')
-    }
-    // SRV-R9: an exit signal from the parent, trapped, stops the server with the parent's reason.
-    const parent = this.parent
-    if (isExitMessage(message) && parent !== undefined && message.from.equals(parent)) {
-      this.stop(message.reason)
-      return
-    }
+    // The gen layer: a stop request, the parent's EXIT, then handleCall, handleCast, handleInfo.
+    return this[kGenDispatch](message)
+  }
+
+  /** @hidden The gen layer's hook: handleCall, its result read by the gen layer. Plain returns take no closure. */
+  override [kGenCall](m: CallMessage): Settle {
+    const r = this.handleCall(m.request as Call, m.from)
+    if (isThenable(r)) return Promise.resolve(r).then((v) => this[kCallResult](m.from, v))
+    return this[kCallResult](m.from, r)
+  }
+
+  /** @hidden The gen layer's hook: handleCast. */
+  override [kGenCast](m: CastMessage): Settle {
+    const r = this.handleCast(m.request as Cast)
+    return isThenable(r) ? Promise.resolve(r).then((v) => this[kNoreplyResult](v, 'handleCast')) : this[kNoreplyResult](r, 'handleCast')
+  }
+
+  /** @hidden The gen layer's hook: handleInfo (a trapped EXIT from a non-parent among them, SRV-R9). */
+  override [kGenInfo](message: unknown): Settle {
     const r = this.handleInfo(message)
-    return isThenable(r) ? Promise.resolve(r).then((v) => this.#noreplyResult(v, 'handleInfo')) : this.#noreplyResult(r, 'handleInfo')
+    return isThenable(r) ? Promise.resolve(r).then((v) => this[kNoreplyResult](v, 'handleInfo')) : this[kNoreplyResult](r, 'handleInfo')
   }
 
-  /**
-   * @hidden The runtime's hook: runs `terminate`. An `exit(self, R)` in terminate ends the
-   * process at once, as in OTP: no reply and no crash report follow (ProcessExit unwinds here).
-   */
-  [kTerminate](reason: ExitReason): Settle {
-    let result: Settle
-    try {
-      result = this.terminate(reason)
-    } catch (error) {
-      if (!(error instanceof ProcessExit)) this.#terminated(error)
-      throw error
-    }
-    if (!isThenable(result)) {
-      this.#terminated(reason)
-      return
-    }
-    return Promise.resolve(result).then(() => this.#terminated(reason), (error: unknown) => {
-      if (!(error instanceof ProcessExit)) this.#terminated(error)
-      throw error
-    })
+  /** @hidden The gen layer's hook: terminate. */
+  override [kGenTerminate](reason: ExitReason): Settle {
+    return this.terminate(reason)
   }
 
-  /** OTP order after terminate: the reply of stop(reason, reply), then the crash report. */
-  #terminated(final: ExitReason): void {
-    const pending = this.#replyAfterTerminate
-    this.#replyAfterTerminate = null
-    if (pending !== null) this.reply(pending.from, pending.value)
+  /** @hidden The gen layer's hook, after terminate and the reply of stop(reason, reply): the crash report. */
+  override [kGenTerminated](final: ExitReason): void {
     if (!isCleanReason(final)) this.#crashReport(final)
   }
 
@@ -560,60 +414,23 @@ export abstract class Server<Args = void, Call = unknown, Cast = unknown, Reply 
     emitReport(this, { type: 'report', kind: 'crash', process: this.self, behaviour: this.constructor.name, reason, lastMessage, client })
   }
 
-  #call(m: CallMessage<Call>): Settle {
-    const r = this.handleCall(m.request, m.from)
-    if (isThenable(r)) return Promise.resolve(r).then((v) => this.#callResult(m, v))
-    return this.#callResult(m, r)
-  }
-
-  #callResult(m: CallMessage<Call>, r: unknown): Settle {
-    if (!isAction(r)) {
-      this.reply(m.from, r)
+  /**
+   * @hidden The gen layer's hook: what `next` asks for. A continue runs handleContinue now (one
+   * init asked for waits for the first dispatch: OTP's start returns first); a timeout arms one.
+   */
+  override [kNext](next: Next, callback: string): Settle {
+    if (callback === 'init' && 'continue' in next) {
+      // A full mailbox refuses the wake-up, but then a message is there to bring the dispatch.
+      this.#initContinue = next
+      this.trySend(this.self, CONTINUE)
       return
     }
-    switch (r[kAction]) {
-      case 'reply':
-        this.reply(m.from, r.value)
-        return this.#next(r.next)
-      case 'noreply':
-        return this.#next(r.next)
-      case 'stop':
-        if (r.reply !== undefined) this.#replyAfterTerminate = { from: m.from, value: r.reply.value }
-        this.#stop(r.reason)
-        return
-      case 'ignore':
-        throw makeError('ERR_BAD_RETURN_VALUE', 'handleCall', 'ignore()')
-      default:
-        return assertNever(r, 'handleCall')
-    }
+    return this.#next(next)
   }
 
-  #stop(reason: ExitReason): void {
-    this.#stopping = true
-    this.stop(reason)
-  }
-
-  /** Server.stop: terminate runs with the reason; the caller learns the end from its monitor. */
-  #stopRequested(request: StopRequest): void {
-    this.stop(request.reason)
-  }
-
-  /** The result of init, handleCast, handleInfo or handleContinue. */
-  #noreplyResult(r: unknown, callback: string): Settle {
-    if (r === undefined) return
-    if (!isAction(r) || r[kAction] === 'reply' || r[kAction] === 'ignore') throw makeError('ERR_BAD_RETURN_VALUE', callback, r)
-    if (r[kAction] === 'stop') {
-      if (callback === 'init') throw stopInit(r.reason)
-      this.#stop(r.reason)
-      return
-    }
-    return this.#next(r.next)
-  }
-
-  #next(next: Next | undefined): Settle {
-    if (next === undefined) return
+  #next(next: Next): Settle {
     if ('continue' in next) {
-      return after(this.handleContinue(next.continue), (r) => this.#noreplyResult(r, 'handleContinue'))
+      return after(this.handleContinue(next.continue), (r) => this[kNoreplyResult](r, 'handleContinue'))
     }
     if (next.timeout !== undefined && next.timeout !== Infinity) {
       const message: TimeoutMessage = { type: '$timeout' }
@@ -621,13 +438,4 @@ export abstract class Server<Args = void, Call = unknown, Cast = unknown, Reply 
       this.#timer = this.sendAfter(this.self, message, next.timeout)
     }
   }
-}
-
-function assertNever(x: never, callback: string): never {
-  throw makeError('ERR_BAD_RETURN_VALUE', callback, x)
-}
-
-/** init returned stop(reason): the start fails with that reason (thrown so init ends the process). */
-function stopInit(reason: ExitReason): unknown {
-  return reason
 }

@@ -44,7 +44,7 @@ import {
   type ChildStartResult, type Normalized, type Strategy, type SupervisorSpec,
 } from './supervisor-spec.ts'
 import { emitReport, type SupervisorEvent } from './reports.ts'
-import { answer } from './answer.ts'
+import { answer } from './gen.ts'
 import { shutDown, startLinked } from './children.ts'
 import { RestartWindow } from './restart-window.ts'
 

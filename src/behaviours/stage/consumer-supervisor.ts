@@ -32,7 +32,7 @@ import { formatReason, isCleanReason, type ExitReason } from '../../core/exit.ts
 import { Pid, type Ref } from '../../core/pid.ts'
 import { makeError } from '../../core/errors.ts'
 import { ProcessBase } from '../process-base.ts'
-import { answer } from '../answer.ts'
+import { answer } from '../gen.ts'
 import { shutDown, startLinked } from '../children.ts'
 import { RestartWindow } from '../restart-window.ts'
 import { emitReport, type SupervisorEvent } from '../reports.ts'

@@ -17,6 +17,7 @@ import type { Settle } from '../../core/process-context.ts'
 import { isCleanReason } from '../../core/exit.ts'
 import type { Pid, Ref } from '../../core/pid.ts'
 import { makeError } from '../../core/errors.ts'
+import { isThenable } from '../../core/thenable.ts'
 import type { ProcessBase } from '../process-base.ts'
 import {
   openSubscription,
@@ -223,6 +224,3 @@ export class StageConsumer<E> {
     return true
   }
 }
-
-const isThenable = (v: unknown): v is PromiseLike<unknown> =>
-  typeof v === 'object' && v !== null && typeof (v as { then?: unknown }).then === 'function'

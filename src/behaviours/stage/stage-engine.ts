@@ -16,10 +16,11 @@ import type { Settle } from '../../core/process-context.ts'
 import { isCallMessage, isDownMessage, isExitMessage, isStopRequest, type CallMessage, type From } from '../../core/envelope.ts'
 import { makeError } from '../../core/errors.ts'
 import { checkOptionKeys } from '../../core/option-keys.ts'
+import { isThenable } from '../../core/thenable.ts'
 import type { ProcessBase } from '../process-base.ts'
 import { kAction, type Next, type ServerAction } from '../server.ts'
 import { emitReport } from '../reports.ts'
-import { answer } from '../answer.ts'
+import { answer } from '../gen.ts'
 import { StageProducer, type ProducerOptions } from './stage-producer.ts'
 import { StageConsumer } from './stage-consumer.ts'
 import {
@@ -312,6 +313,3 @@ function checkNext(action: ServerAction, next: Next | undefined): void {
     throw makeError('ERR_BAD_RETURN_VALUE', 'handleCall', `${action[kAction] === 'reply' ? 'replyWith' : 'noreply'}(..., { continue | timeout }): a Stage has no handleContinue or idle timeout`)
   }
 }
-
-const isThenable = (v: unknown): v is PromiseLike<unknown> =>
-  typeof v === 'object' && v !== null && typeof (v as { then?: unknown }).then === 'function'

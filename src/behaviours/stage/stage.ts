@@ -26,6 +26,7 @@ import type { From } from '../../core/envelope.ts'
 import type { ExitReason } from '../../core/exit.ts'
 import type { Address } from '../../core/pid.ts'
 import { makeError } from '../../core/errors.ts'
+import { isThenable } from '../../core/thenable.ts'
 import { ProcessBase } from '../process-base.ts'
 import type { Dispatcher } from './dispatchers/dispatcher.ts'
 import { StageEngine, type AdminRequest } from './stage-engine.ts'
@@ -302,9 +303,6 @@ export abstract class Stage<Args = void, E = unknown> extends ProcessBase implem
     return Promise.resolve(result).finally(() => this.#engine.terminated())
   }
 }
-
-const isThenable = (v: unknown): v is PromiseLike<unknown> =>
-  typeof v === 'object' && v !== null && typeof (v as { then?: unknown }).then === 'function'
 
 /** A pid, a name or an alias (not a SubscribeOptions object, which has `to`). */
 const isAddress = (v: unknown): v is Address => typeof v !== 'object' || v === null || !('to' in v)

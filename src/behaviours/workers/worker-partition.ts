@@ -26,7 +26,7 @@ import { isCleanReason, type ExitReason } from '../../core/exit.ts'
 import { Pid } from '../../core/pid.ts'
 import { makeError } from '../../core/errors.ts'
 import { ProcessBase } from '../process-base.ts'
-import { answer } from '../answer.ts'
+import { answer } from '../gen.ts'
 import { emitReport, type SupervisorEvent } from '../reports.ts'
 import { RestartWindow } from '../restart-window.ts'
 import {

@@ -14,6 +14,7 @@
  */
 import { hashKey } from '../../core/hash.ts'
 import { makeError } from '../../core/errors.ts'
+import { isThenable } from '../../core/thenable.ts'
 import { notFound } from './worker-requests.ts'
 import { isCallMessage, type From } from '../../core/envelope.ts'
 import type { Address, Pid } from '../../core/pid.ts'
@@ -143,9 +144,7 @@ export class FnWorker extends Actor<FnWorkerArgs, unknown> {
 
   receive(message: unknown): Settle {
     const r = this.#fn(message, this.#ctx)
-    if (typeof r === 'object' && r !== null && typeof (r as { then?: unknown }).then === 'function') {
-      return Promise.resolve(r).then(() => undefined)
-    }
+    if (isThenable(r)) return Promise.resolve(r).then(() => undefined)
   }
 }
 
