@@ -9,8 +9,16 @@ import { ApplicationMaster, type ApplicationSpec, type MasterArgs, type StartTyp
 import { Server } from '../behaviours/server.ts'
 import { makeError } from '../core/errors.ts'
 import { formatReason, type ExitReason } from '../core/exit.ts'
-import type { Pid } from '../core/pid.ts'
-import type { Node } from './node.ts'
+import type { Address, Pid } from '../core/pid.ts'
+import type { Caller } from '../core/process-context.ts'
+import type { DownMessage } from '../core/envelope.ts'
+
+/** What the applications need from their node (the Node, seen through a narrow port). */
+export interface ApplicationsNode extends Caller {
+  monitor(target: Address): { readonly down: Promise<DownMessage> }
+  emit(event: string, ...args: unknown[]): boolean
+  stop(): Promise<void>
+}
 
 /** A loaded application as `whichApplications`, `loadedApplications` and `applicationInfo` show it. */
 export interface ApplicationInfo {
@@ -35,11 +43,11 @@ interface Entry {
 const START_TYPES: readonly string[] = ['permanent', 'transient', 'temporary']
 
 export class Applications {
-  readonly #node: Node
+  readonly #node: ApplicationsNode
   readonly #apps = new Map<string, Entry>()
   #nodeStopping = false
 
-  constructor(node: Node) {
+  constructor(node: ApplicationsNode) {
     this.#node = node
   }
 

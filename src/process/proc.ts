@@ -36,6 +36,9 @@ export { ProcessExit } from '../core/exit.ts'
 export const isHalted = (p: Proc): boolean =>
   p.status === Status.DEAD || (p.pendingExit !== null && !p.pendingExit.runTerminate)
 
+/** True if `p` has a message or a direct request waiting. */
+export const hasMessages = (p: Proc): boolean => p.mailbox.length > 0 || (p.directbox !== null && p.directbox.length > 0)
+
 /** Per-process limits and environment from the spawn options (absent for most processes). */
 export interface ProcOptions {
   readonly mailboxSize?: number

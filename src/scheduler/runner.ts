@@ -15,14 +15,13 @@
  *                                        └── throws, or stop() ──▶ terminate (scheduler.ts)
  */
 import { Fifo } from '../mailbox/fifo.ts'
-import { Proc, Status } from '../process/proc.ts'
+import { Status, hasMessages, type Proc } from '../process/proc.ts'
 import { makeError } from '../core/errors.ts'
 import { kDirect, kDispatch } from '../core/process-context.ts'
 import type { DirectMessage } from '../core/envelope.ts'
-import type { Scheduler } from './scheduler.ts'
+import type { Pid, Ref } from '../core/pid.ts'
+import type { ExitReason } from '../core/exit.ts'
 import { enter, leave } from './stray-promises.ts'
-
-export const hasMessages = (p: Proc): boolean => p.mailbox.length > 0 || (p.directbox !== null && p.directbox.length > 0)
 
 /** Frames decoded per peer in one poll when nothing is backed up. */
 const POLL_MAX = 4096
@@ -37,8 +36,23 @@ const SLICE_CHECK_RUNS = 16
 export const isThenable = (v: unknown): v is PromiseLike<unknown> =>
   v !== null && typeof v === 'object' && typeof (v as { then?: unknown }).then === 'function'
 
+/** What the runner needs from its thread. */
+export interface RunnerPorts {
+  readonly transport: { poll(max: number): number; flush(): void; hasPendingOutput(): boolean; hasFrames(): boolean }
+  readonly loop: {
+    readonly inTurn: boolean
+    kick(): void
+    startSlice(): void
+    sliceOver(): boolean
+    processSuspended(): void
+  }
+  readonly calls: { sendReply(p: Proc | null, to: Pid, ref: Ref, value: unknown, isError?: boolean): void }
+  terminate(p: Proc, reason: ExitReason, runTerminate: boolean): void
+  finalize(p: Proc, reason: ExitReason): void
+}
+
 export class Runner {
-  readonly #s: Scheduler
+  readonly #s: RunnerPorts
   readonly #batch: number
   readonly #queue = new Fifo<Proc>(64)
   /**
@@ -52,7 +66,7 @@ export class Runner {
   #backlog = false
   readonly #later = new Fifo<() => void>()
 
-  constructor(scheduler: Scheduler, batch: number) {
+  constructor(scheduler: RunnerPorts, batch: number) {
     this.#s = scheduler
     this.#batch = batch
   }

@@ -11,7 +11,7 @@ import { LOAD, slot } from '../mailbox/layout.ts'
 import { Frame, SpawnFlag } from '../codec/frame.ts'
 import { assertSerializable, isSerializable } from '../codec/validate.ts'
 import { Proc, Status, type ProcOptions } from '../process/proc.ts'
-import { Context } from './context.ts'
+import { Context, type ContextPorts } from './context.ts'
 import { isBehaviourClass } from '../process/behaviour-registry.ts'
 import { pidFor, type Pid, type Ref } from '../core/pid.ts'
 import { makeError } from '../core/errors.ts'
@@ -23,7 +23,7 @@ import {
 import { checkSpawnOptions, procOptions, splitStartOptions } from './spawn-options.ts'
 import { isThenable } from './runner.ts'
 import { NO_PAYLOAD } from './transport.ts'
-import type { Scheduler } from './scheduler.ts'
+import type { Births } from './births.ts'
 import { enter, leave } from './stray-promises.ts'
 
 /** Who waits for a spawned process's init: the ack (its pid, or 'ignore') goes to `pid` under `ref`. */
@@ -41,15 +41,33 @@ interface StartAck extends Ack {
 
 const isStartAck = (ack: Ack): ack is StartAck => 'owner' in ack
 
+/** What spawning needs from its thread (a new process's context gets the thread too). */
+export interface SpawnerPorts extends ContextPorts {
+  readonly index: number
+  readonly node: string
+  readonly creation: number
+  readonly stopping: boolean
+  readonly virtualTime: boolean
+  readonly registry: { keyOf(behaviour: BehaviourClass): string | undefined }
+  readonly births: Pick<Births, 'resolve'>
+  readonly table: Map<number, Proc>
+  readonly transport: { isUp(thread: number): boolean }
+  readonly runner: ContextPorts['runner'] & {
+    suspend(p: Proc, result: PromiseLike<unknown>, afterInit: ((outcome: unknown) => void) | null, inInit?: boolean): void
+    afterCallback(p: Proc): void
+  }
+  stillborn(pid: Pid, linkTo: Pid | null, ack: Ack | null, name: string | null, reason: unknown): void
+}
+
 export class Spawner {
-  readonly #s: Scheduler
+  readonly #s: SpawnerPorts
   readonly #control: { readonly i32: Int32Array; readonly counters: BigInt64Array }
   readonly #parked = new Map<number, (() => void)[]>()
   /** Threads that died and will not be restarted. */
   readonly #gone = new Set<number>()
   #anyCursor = 0
 
-  constructor(scheduler: Scheduler, control: { readonly i32: Int32Array; readonly counters: BigInt64Array }) {
+  constructor(scheduler: SpawnerPorts, control: { readonly i32: Int32Array; readonly counters: BigInt64Array }) {
     this.#s = scheduler
     this.#control = control
   }

@@ -24,7 +24,6 @@
  */
 import { promiseHooks } from 'node:v8'
 import type { Proc } from '../process/proc.ts'
-import type { Context } from './context.ts'
 
 /** The process whose code runs now (null: none, or code outside processes). */
 let running: Proc | null = null
@@ -69,8 +68,8 @@ const onAfter = (): void => {
 const onRejection = (reason: unknown, promise: Promise<unknown>): void => {
   const owner = (promise as Owned)[kOwner]
   if (owner !== undefined) {
-    // Every process record is its context (context.ts).
-    ;(owner as Context).crashStray(reason)
+    // Every process record is its context (context.ts), which can crash it.
+    ;(owner as Proc & { crashStray(reason: unknown): void }).crashStray(reason)
     return
   }
   handlers.at(-1)?.(reason, promise)
