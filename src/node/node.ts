@@ -169,6 +169,7 @@ export class Node extends EventEmitter {
       ...schedulerInit(0, total, creation, 0, mem, opts),
       control: controlViews(mem.control, total),
       ...(opts.clock === undefined ? {} : { clock: opts.clock }),
+      ...(opts.seed === undefined ? {} : { seed: opts.seed }),
     }, registry)
     const node = new Node(opts, mem, main, creation)
     main.loop.kick()

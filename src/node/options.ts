@@ -84,6 +84,14 @@ export interface NodeOptions {
    */
   clock?: Clock
   /**
+   * For tests: the main thread runs its ready processes in an order drawn from this seed, one
+   * message per run, instead of first come first served, and a call to a process on the same
+   * thread always goes through its mailbox. Different seeds explore different interleavings
+   * (Pony's systematic testing); with `threads: 0` and a VirtualClock a run depends on the seed
+   * alone, so a failing seed replays.
+   */
+  seed?: number
+  /**
    * Threads of the offload pool that runs `offload(...)` jobs (default `os.availableParallelism()`).
    * They start on the first offload and stop with the node.
    */
@@ -106,11 +114,12 @@ export interface ResolvedOptions {
   readonly handleSignals: boolean
   readonly env: Record<string, unknown>
   readonly clock: Clock | undefined
+  readonly seed: number | undefined
   readonly offloadThreads: number
 }
 
 const KNOWN = ['threads', 'modules', 'ringBytes', 'maxNames', 'batch', 'turnBudget', 'turnSliceMs', 'spinMicros', 'lightSleepMs',
-  'shutdownTimeout', 'checkSends', 'restartThreads', 'handleSignals', 'env', 'clock', 'offloadThreads'] as const
+  'shutdownTimeout', 'checkSends', 'restartThreads', 'handleSignals', 'env', 'clock', 'seed', 'offloadThreads'] as const
 
 function integer(name: string, v: unknown, min: number, max: number): number {
   if (typeof v !== 'number' || !Number.isInteger(v)) throw makeError('ERR_INVALID_ARG_TYPE', name, 'an integer', v)
@@ -171,6 +180,7 @@ export function resolveOptions(options: NodeOptions | undefined): ResolvedOption
     handleSignals: o.handleSignals ?? true,
     env: { ...o.env },
     clock: o.clock,
+    seed: o.seed === undefined ? undefined : integer('seed', o.seed, 0, 2 ** 32 - 1),
     offloadThreads: o.offloadThreads === undefined ? cores : integer('offloadThreads', o.offloadThreads, 1, 1024),
   }
 }

@@ -71,11 +71,15 @@ export class Calls {
   #directRuns = 0
   #directDepth = 0
 
-  constructor(router: Router, monitors: Monitors, links: Links, ports: CallPorts) {
+  /** False under a seeded schedule: every call goes through the mailbox, where the seed orders it. */
+  readonly #direct: boolean
+
+  constructor(router: Router, monitors: Monitors, links: Links, ports: CallPorts, direct = true) {
     this.#router = router
     this.#monitors = monitors
     this.#links = links
     this.#s = ports
+    this.#direct = direct
   }
 
   /** The watched process ended: a watch resolves with the reason, a call or start fails with it. */
@@ -187,7 +191,7 @@ export class Calls {
    */
   #runNow(pid: Pid, message: CallMessage): boolean {
     const s = this.#s
-    if (this.#directRuns >= DIRECT_RUNS || this.#directDepth >= DIRECT_DEPTH || !this.#router.isHere(pid)) return false
+    if (!this.#direct || this.#directRuns >= DIRECT_RUNS || this.#directDepth >= DIRECT_DEPTH || !this.#router.isHere(pid)) return false
     const q = this.#router.proc(pid)
     if (q === undefined || q.status !== Status.IDLE || q.external || q.pendingExit !== null || hasMessages(q)) return false
     if (s.checkSends) assertSerializable(message)

@@ -22,6 +22,7 @@ import type { DirectMessage } from '../core/envelope.ts'
 import type { Pid, Ref } from '../core/pid.ts'
 import type { ExitReason } from '../core/exit.ts'
 import { enter, leave } from './stray-promises.ts'
+import { prng } from '../core/prng.ts'
 
 /** Frames decoded per peer in one poll when nothing is backed up. */
 const POLL_MAX = 4096
@@ -66,9 +67,13 @@ export class Runner {
   #backlog = false
   readonly #later = new Fifo<() => void>()
 
-  constructor(scheduler: RunnerPorts, batch: number) {
+  /** A seeded schedule's random source (Node option seed), else null: first come first served. */
+  readonly #random: (() => number) | null
+
+  constructor(scheduler: RunnerPorts, batch: number, seed?: number) {
     this.#s = scheduler
-    this.#batch = batch
+    this.#random = seed === undefined ? null : prng(seed)
+    this.#batch = seed === undefined ? batch : 1
   }
 
   get queued(): number {
@@ -118,6 +123,7 @@ export class Runner {
 
   /** Run each process queued at the start (and each run-next), once; returns messages handled. */
   #runQueued(): number {
+    if (this.#random !== null) this.#shuffle()
     const q = this.#queue
     const transport = this.#s.transport
     const loop = this.#s.loop
@@ -151,6 +157,21 @@ export class Runner {
     }
     this.#backlog = backlog
     return handled
+  }
+
+  /** A seeded schedule: the processes queued now run in an order the seed draws (Fisher-Yates). */
+  #shuffle(): void {
+    const random = this.#random as () => number
+    const q = this.#queue
+    const items: Proc[] = []
+    for (let n = q.length; n > 0; n--) items.push(q.shift() as Proc)
+    for (let i = items.length - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1))
+      const t = items[i] as Proc
+      items[i] = items[j] as Proc
+      items[j] = t
+    }
+    for (const p of items) q.push(p)
   }
 
   #run(p: Proc): number {

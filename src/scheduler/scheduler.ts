@@ -60,6 +60,8 @@ export interface SchedulerConfig {
   /** The node's environment, the last place a process's env lookup falls back to. */
   readonly env?: Record<string, unknown>
   readonly clock?: Clock
+  /** Run ready processes in an order drawn from this seed, one message per run (Node option seed). */
+  readonly seed?: number
   /** Check what is handed over within this thread as if it crossed threads (Node option checkSends). */
   readonly checkSends?: boolean
 }
@@ -122,7 +124,7 @@ export class Scheduler {
     this.#refCounter = cfg.generation * 2 ** 40
     this.names = new NameTable(cfg.names, cfg.node, cfg.creation)
     this.timers = new TimerQueue(cfg.clock)
-    this.runner = new Runner(this, cfg.batch)
+    this.runner = new Runner(this, cfg.batch, cfg.seed)
     this.spawner = new Spawner(this, cfg.control)
     this.nodeEnv = Object.freeze({ ...cfg.env })
     this.births = new Births(cfg.control.counters, cfg.index)
@@ -143,7 +145,7 @@ export class Scheduler {
     this.router = new Router(cfg.index, cfg.node, cfg.creation, cfg.threads, this.table, this)
     this.links = new Links(this.router, this)
     this.monitors = new Monitors(this.router, this)
-    this.calls = new Calls(this.router, this.monitors, this.links, this)
+    this.calls = new Calls(this.router, this.monitors, this.links, this, cfg.seed === undefined)
   }
 
   // ── messages ───────────────────────────────────────────────────────────────────────────

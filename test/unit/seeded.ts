@@ -1,11 +1,2 @@
-/** A small seeded PRNG (mulberry32) so fuzz failures replay: the seed is in the test name. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+/** The seeded PRNG the fuzz tests use (the runtime's own, src/core/prng.ts): the seed is in the test name, so a failure replays. */
+export { prng } from '../../src/core/prng.ts'
