@@ -44,16 +44,22 @@ export class ProbeActor extends Actor<void, unknown> {
 
   /**
    * Take the first recorded (or the next arriving) message matching `match`; reject after
-   * `timeoutMs` (real time) with the unmatched messages in the error.
+   * `timeoutMs` (real time) with the unmatched messages in the error. With `earlier`, the
+   * messages recorded before the one taken are pushed onto it (they stay recorded).
    */
-  take(match: (m: unknown) => boolean, timeoutMs: number): Promise<unknown> {
+  take(match: (m: unknown) => boolean, timeoutMs: number, earlier?: unknown[]): Promise<unknown> {
     const at = this.received.findIndex(match)
-    if (at >= 0) return Promise.resolve(this.received.splice(at, 1)[0])
+    if (at >= 0) {
+      earlier?.push(...this.received.slice(0, at))
+      return Promise.resolve(this.received.splice(at, 1)[0])
+    }
     return new Promise((resolve, reject) => {
       const waiter: Waiter = {
         match,
         resolve: (m) => {
           clearTimeout(timer)
+          // Read now, inside receive: everything recorded so far arrived before `m`.
+          earlier?.push(...this.received)
           resolve(m)
         },
       }
@@ -143,6 +149,38 @@ export class Probe {
       return
     }
     throw new Error(`probe: unexpected message ${JSON.stringify(got)}`)
+  }
+
+  /**
+   * Resolve with the first message matching `marker` (taking it out of the record) if no
+   * message matching `match` was recorded before it; reject with the one that was. `marker` may
+   * be a monitor's Ref: then it is that monitor's DOWN.
+   *
+   * Details: this proves "nothing happened" without a time window. Have the marker sent along
+   * the path the unwanted message would take, after the point where it would have been sent:
+   * messages from one sender to one receiver arrive in the order sent, so an unwanted message
+   * would be recorded before the marker. A DOWN is the last thing a process sends, so
+   * `expectNoneBefore(match, probe.monitor(pid))` after ending `pid` covers all it ever sent.
+   *
+   * Gotchas: a matching message recorded earlier in the test and not taken counts too (take it
+   * first); `timeoutMs` (real time) bounds the wait for the marker.
+   *
+   * @example
+   * ```ts
+   * const ref = p.monitor(server)
+   * node.exit(server, 'kill')
+   * await p.expectNoneBefore((m: { event?: string }) => m.event === 'terminate', ref)  // killed: no terminate
+   * ```
+   */
+  async expectNoneBefore<T = unknown>(match: (m: T) => boolean, marker: ((m: T) => boolean) | Ref, timeoutMs = 5000): Promise<T> {
+    const isMarker = typeof marker === 'function'
+      ? marker as (m: unknown) => boolean
+      : (m: unknown): boolean => isDownMessage(m) && m.ref.equals(marker)
+    const earlier: unknown[] = []
+    const got = await this.#actor.take(isMarker, timeoutMs, earlier)
+    const at = earlier.findIndex(match as (m: unknown) => boolean)
+    if (at >= 0) throw new Error(`probe: unexpected message ${describe([earlier[at]])} before the marker ${describe([got])}`)
+    return got as T
   }
 
   /** Forget every recorded message not yet taken. */
