@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import type { Node } from '../../src/index.ts'
 import type { Probe } from '../../src/testing/index.ts'
-import { Puppet } from '../fixtures/actors.ts'
-import { ev, startNode, until } from '../helpers.ts'
+import { Puppet, type Report } from '../fixtures/actors.ts'
+import { ev, kill, startNode } from '../helpers.ts'
 
 describe('registered names', () => {
   let node: Node
@@ -15,7 +15,12 @@ describe('registered names', () => {
     for (const thread of [0, 1, 2]) {
       await assert.rejects(node.spawn(Puppet, { report: probe.pid, tag: 'second' }, { thread, name: 'x' }), { code: 'ERR_NAME_TAKEN' })
     }
-    await probe.expectNone((m) => (m as { tag?: string }).tag === 'second', 100)
+    // A refused spawn would still have reached its thread ahead of a later spawn there (one ring
+    // per pair of threads, a local spawn starts at once), and its init reported ahead of that one's.
+    for (const thread of [0, 1, 2]) {
+      const marker = await node.spawn(Puppet, { report: probe.pid }, { thread })
+      await probe.expectNoneBefore((m) => (m as Report).tag === 'second', ev('started', marker))
+    }
     assert.ok(node.whereis('x')?.equals(first))
   })
 
@@ -44,8 +49,9 @@ describe('registered names', () => {
     node.send(pid, { cmd: 'register', name: 'beta' })
     await probe.expect(ev('registered', pid))
     assert.ok(node.registered().includes('alpha') && node.registered().includes('beta'))
-    node.exit(pid, 'kill')
-    await until(() => node.whereis('alpha') === undefined && node.whereis('beta') === undefined)
+    await kill(node, pid) // names are freed before the DOWN goes out (PROC-T3)
+    assert.equal(node.whereis('alpha'), undefined)
+    assert.equal(node.whereis('beta'), undefined)
   })
 
   it('rejects a name longer than the registry slot with ERR_NAME_TOO_LONG', async () => {

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict'
-import { Server, type Node, type Pid } from '../../src/index.ts'
+import { Server, type DownMessage, type Node, type Pid } from '../../src/index.ts'
 import type { Probe } from '../../src/testing/index.ts'
 import { Puppet, type Report } from '../fixtures/actors.ts'
 import {
   ContinueServer, CounterServer, DeferServer, FailingInit, NoInfoServer, ReplyWorker, StopServer, TimeoutServer,
 } from '../fixtures/servers.ts'
-import { FIXTURES, ev, kill, startNode, until } from '../helpers.ts'
+import { FIXTURES, ev, startNode } from '../helpers.ts'
 
 const SERVERS = new URL('../fixtures/servers.ts', import.meta.url)
 const isEvent = (event: string, from?: Pid) => (m: unknown): boolean => {
@@ -23,10 +23,10 @@ describe('Server', () => {
     describe(thread === 0 ? 'on the caller thread' : 'on another thread', () => {
       it('Server.stop also stops a plain Actor (its stop request never reaches receive)', async () => {
         const pid = await node.spawn(Puppet, { report: probe.pid }, { thread })
-        const down = node.monitor(pid).down
+        const ref = probe.monitor(pid)
         await Server.stop(node, pid, 'shutdown')
-        assert.equal((await down).reason, 'shutdown')
-        await probe.expectNone(ev('got', pid), 20)
+        // Its DOWN is the last message it sends the probe: no 'got' report came before it.
+        assert.equal((await probe.expectNoneBefore<DownMessage>(ev('got', pid), ref)).reason, 'shutdown')
       })
 
       it('starts synchronously: a call right after spawn sees the init state (SRV-T1), and replies update state (SRV-T6)', async () => {
@@ -77,9 +77,10 @@ describe('Server', () => {
 
   it('fails the caller with the reason of stop(reason) without a reply; terminate runs once (SRV-T15)', async () => {
     const server = await node.spawn(StopServer, { report: probe.pid }, { thread: 2 })
+    const ref = probe.monitor(server)
     await assert.rejects(node.call(server, { stopWith: 'quit' }), { code: 'ERR_CALL_EXIT', reason: 'quit' })
     await probe.expect(isEvent('terminate', server))
-    await probe.expectNone(isEvent('terminate', server), 50)
+    await probe.expectNoneBefore(isEvent('terminate', server), ref)
   })
 
   it('ends with ERR_BAD_RETURN_VALUE when a cast returns something that is not an action (SRV-T13)', async () => {
@@ -102,25 +103,26 @@ describe('Server', () => {
     const pid = await node.spawn(ContinueServer, {}, { thread: 2 })
     assert.deepEqual(await node.call(pid, 'log'), ['c1', 'c2', 'queued-before-continue'])
     // continue → continue → stop(normal): the server ends right after its start (its name goes with it)
-    await node.spawn(ContinueServer, { thenStop: true }, { thread: 2, name: 'cont-stop' })
-    await until(() => node.whereis('cont-stop') === undefined)
+    const stopping = await node.spawn(ContinueServer, { thenStop: true }, { thread: 2, name: 'cont-stop' })
+    await node.monitor(stopping).down // 'normal', or 'noproc' if it ended first; its name is freed before either
+    assert.equal(node.whereis('cont-stop'), undefined)
   })
 
   it('delivers handleInfo(timeout) after an idle timeout (SRV-T17), not when traffic arrives first (SRV-T18)', async () => {
-    const pid = await node.spawn(TimeoutServer, undefined, { thread: 1 })
+    const pid = await node.spawn(TimeoutServer, { report: probe.pid }, { thread: 1 })
+    const info = (value: unknown) => (m: unknown): boolean => isEvent('info', pid)(m) && (m as { value?: unknown }).value === value
     assert.equal(await node.call(pid, { arm: 20 }), 'armed')
-    const t0 = performance.now()
-    while ((await node.call(pid, 'count')) === 0) {
-      // each count call is traffic, which cancels a pending timeout: re-arm and wait idle
-      assert.equal(await node.call(pid, { arm: 20 }), 'armed')
-      await new Promise((resolve) => setTimeout(resolve, 40))
-      if (performance.now() - t0 > 5000) assert.fail('no timeout fired')
-    }
-    const before = await node.call(pid, 'count')
-    assert.equal(await node.call(pid, { arm: 300 }), 'armed')
-    assert.equal(await node.call(pid, 'ping'), 'pong') // traffic before the deadline cancels it
-    await new Promise((resolve) => setTimeout(resolve, 400)) // bound: nothing signals an absent timeout
-    assert.equal(await node.call(pid, 'count'), before)
+    await probe.expect(info('timeout'))
+    assert.equal(await node.call(pid, 'count'), 1)
+    // Sent together, the ping is queued right behind the call that arms the timeout: traffic
+    // long before its deadline, which cancels it.
+    assert.deepEqual(await Promise.all([node.call(pid, { arm: 100 }), node.call(pid, 'ping')]), ['armed', 'pong'])
+    // A timer armed afterwards on the server's thread with the same delay falls due after the
+    // cancelled timeout would have, and the thread fires its timers in deadline order.
+    const clock = await node.spawn(Puppet, { report: probe.pid }, { thread: 1 })
+    node.send(clock, { cmd: 'sendAfter', to: pid, msg: 'later', ms: 100, id: 1 })
+    await probe.expectNoneBefore(info('timeout'), info('later'))
+    assert.equal(await node.call(pid, 'count'), 1)
   })
 
   it('stops with the parent\'s reason and runs terminate when the trapping parent link exits (SRV-T25)', async () => {
@@ -145,11 +147,10 @@ describe('Server', () => {
     // A pid spawned on another thread exists there once its SPAWN frame has arrived.
     await probe.expect(isEvent('started', server))
     assert.equal(await node.call(server, 'ping'), 'pong')
-    const m = node.monitor(server)
+    const ref = probe.monitor(server)
     assert.equal(await node.call(server, 'ping'), 'pong') // the monitor is in place (see above)
     node.send(parent, { cmd: 'stop', reason: 'boom' })
-    assert.equal((await m.down).reason, 'boom')
-    await probe.expectNone(isEvent('terminate', server), 50)
+    assert.equal((await probe.expectNoneBefore<DownMessage>(isEvent('terminate', server), ref)).reason, 'boom')
   })
 
   it('hands a trapped EXIT from a non-parent to handleInfo and keeps running (SRV-T27)', async () => {
@@ -166,8 +167,9 @@ describe('Server', () => {
 
   it('does not run terminate when killed (SRV-T28)', async () => {
     const server = await node.spawn(StopServer, { report: probe.pid, trap: true }, { thread: 1 })
-    await kill(node, server)
-    await probe.expectNone(isEvent('terminate', server), 50)
+    const ref = probe.monitor(server)
+    node.exit(server, 'kill')
+    assert.equal((await probe.expectNoneBefore<DownMessage>(isEvent('terminate', server), ref)).reason, 'killed')
   })
 
   it('drops a message it has no handleInfo for and keeps serving (SRV-T30)', async () => {

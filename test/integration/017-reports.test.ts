@@ -6,10 +6,11 @@ import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
-import { Node, Server, type Pid, type Report } from '../../src/index.ts'
+import { Node, Server, type DownMessage, type Pid, type Report } from '../../src/index.ts'
 import { Probe, ProbeActor } from '../../src/testing/index.ts'
 import { ExitInTerminate, SuiteServer } from '../fixtures/servers.ts'
 import { Child, Stubborn, Sup, started, type ChildEvent } from '../fixtures/supervision.ts'
+import { kill } from '../helpers.ts'
 
 const MODULES = [new URL('../fixtures/servers.ts', import.meta.url), new URL('../fixtures/supervision.ts', import.meta.url)]
 
@@ -26,8 +27,7 @@ describe('Reports', function () {
   beforeEach(async () => {
     for (const name of ['reports', 'events']) {
       const old = node.whereis(name)
-      if (old !== undefined) node.exit(old, 'kill')
-      while (node.whereis(name) !== undefined) await new Promise((r) => setImmediate(r))
+      if (old !== undefined) await kill(node, old) // its name is freed before its DOWN goes out
     }
     const r = await node.spawn(ProbeActor, undefined, { thread: 0, name: 'reports' })
     reports = new Probe(r, node.localInstance(r) as ProbeActor)
@@ -52,10 +52,10 @@ describe('Reports', function () {
 
   it('makes no crash report when terminate ends the process with exit(self, reason): it is gone at once, as in OTP', async () => {
     const server = await Server.start(node, ExitInTerminate, undefined, { thread: 1 }) as Pid
-    const down = node.monitor(server).down
+    // Monitored from the reports probe: a crash report would reach it before the DOWN.
+    const ref = reports.monitor(server)
     await assert.rejects(Server.stop(node, server, 'normal'), { code: 'ERR_CALL_EXIT', reason: 'from terminate' })
-    assert.equal((await down).reason, 'from terminate')
-    await reports.expectNone(report('crash'), 50)
+    assert.equal((await reports.expectNoneBefore<DownMessage>(report('crash'), ref)).reason, 'from terminate')
     // With reports on stderr (their default) too: it printed one, its reason the unwinding object.
     const script = fileURLToPath(new URL('../fixtures/exit-in-terminate-script.ts', import.meta.url))
     const env = { ...process.env }
@@ -68,9 +68,10 @@ describe('Reports', function () {
   it('SRV-T35 clean ends make no crash report', async () => {
     for (const reason of ['normal', 'shutdown', { shutdown: 1 }]) {
       const server = await Server.start(node, SuiteServer, { report: events.pid }) as Pid
+      const ref = reports.monitor(server)
       await Server.stop(node, server, reason)
+      await reports.expectNoneBefore(report('crash'), ref)
     }
-    await reports.expectNone(report('crash'), 50)
   })
 
   it('a supervisor reports starts, a crash and its restart, and its shutdown (progress included)', async () => {

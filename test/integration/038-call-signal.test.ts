@@ -145,7 +145,10 @@ describe('call cancellation: the signal option', () => {
       Server.cast(node, target, 'release')
       await probe.expect((m: Event) => m.event === 'released' && m.by?.equals(target) === true)
       await until(async () => (await lateReplies(callerThread)) === before + 1)
-      await probe.expectNone((m) => on('call-ok', tag)(m as Event), 20)
+      // Counted on the caller's thread before this message was sent: had the late reply reached
+      // the call too, its report would come first. (Aborting an unknown tag only reports.)
+      node.send(caller, { cmd: 'abort', tag: `${tag}-marker`, reason: 'none' })
+      await probe.expectNoneBefore((m) => on('call-ok', tag)(m as Event), (m) => on('aborted', `${tag}-marker`)(m as Event))
 
       const timed = `in-process-timeout-${targetThread}`
       node.send(caller, { cmd: 'call', to: target, request: { hold: timed }, tag: timed, timeoutSignalMs: 20 })
