@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict'
 import { Node, Server, Stage, hasCode, type Pid } from '../../src/index.ts'
 import { Probe, ProbeActor, probe as makeProbe } from '../../src/testing/index.ts'
-import { Collector, Counter, Doubler, InfoEmitter, Pusher, QuietPusher, Returner } from '../fixtures/stages.ts'
+import { Collector, Counter, Doubler, InfoEmitter, Pusher, QuietPusher, Returner, Sink } from '../fixtures/stages.ts'
 
 const FIXTURES = new URL('../fixtures/stages.ts', import.meta.url)
 
@@ -119,8 +119,9 @@ describe('Stage', function () {
 
   it('STG-T17 (STG-R12) accumulate holds demand until demand(forward)', async () => {
     const producer = await node.spawn(Counter, { demand: 'accumulate' }, { thread: 1 })
-    const consumer = await node.spawn(Collector, { report: probe.pid, subscribeTo: [{ to: producer, maxDemand: 5, minDemand: 0 }] }, { thread: 2 })
-    await probe.expectNone(batch(consumer), 100)
+    const consumer = await node.spawn(Sink, { report: probe.pid, subscribeTo: [{ to: producer, maxDemand: 5, minDemand: 0 }] }, { thread: 2 })
+    // The consumer's call reaches the producer behind its subscribe and ask: nothing produced.
+    assert.equal(await node.call(consumer, { via: producer, request: 'produced' }), 0)
     assert.equal(await Stage.demand(node, producer), 'accumulate')
     assert.equal(await Stage.demand(node, producer, 'forward'), 'forward')
     assert.deepEqual(await batches(1, consumer), [[0, 1, 2, 3, 4]])
@@ -175,7 +176,9 @@ describe('Stage', function () {
     Stage.asyncInfo(node, producer, 'first')
     Stage.asyncInfo(node, producer, 'second')
     const isInfo = (m: unknown): boolean => (m as { event?: string }).event === 'info'
-    await probe.expectNone(isInfo, 100)
+    // A plain message goes to handleInfo at once: had an info not waited, it would be reported first.
+    node.send(producer, 'now')
+    await probe.expectNoneBefore(isInfo, (m) => isInfo(m) && (m as { message?: string }).message === 'now')
     const consumer = await node.spawn(Collector, { report: probe.pid, subscribeTo: [{ to: producer, maxDemand: 10, minDemand: 0 }] }, { thread: 2 })
     assert.deepEqual(await batches(1, consumer), [['a', 'b', 'c']])
     assert.deepEqual([await probe.expect(isInfo), await probe.expect(isInfo)].map((m) => (m as { message: string }).message), ['first', 'second'])
@@ -207,13 +210,16 @@ describe('Stage', function () {
     const env = { 'skein.reports': 'discard-reports' }
     const loud = await node.spawn(Pusher, { bufferSize: 3 }, { thread: 1, env })
     const quiet = await node.spawn(QuietPusher, { bufferSize: 3 }, { thread: 1, env })
+    const discarded = (m: unknown): boolean => (m as { event?: string }).event === 'discarded'
+    const downs = [sink.monitor(loud), sink.monitor(quiet)]
     for (const p of [quiet, loud]) await node.call(p, { push: ['a', 'b', 'c', 'd', 'e'] })
-    const r = (await sink.expect((m) => (m as { event?: string }).event === 'discarded')) as { stage: Pid; count: number }
+    const r = (await sink.expect(discarded)) as { stage: Pid; count: number }
     assert.ok(r.stage.equals(loud))
     assert.equal(r.count, 2)
-    await sink.expectNone((m) => (m as { event?: string }).event === 'discarded', 50)
     assert.deepEqual(await node.call(quiet, 'counts'), { buffered: 3, discarded: 2 })
     for (const p of [loud, quiet]) await Server.stop(node, p)
+    // A DOWN is the last message a process sends the sink: neither reported another discard.
+    for (const ref of downs) await sink.expectNoneBefore(discarded, ref)
     node.exit(reports, 'kill')
   })
 

@@ -171,12 +171,13 @@ describe('Stage suite: subscriptions', function () {
 
     it('a consumer given events for an unknown subscription cancels it upstream and handles none (GenStage: $gen_consumer message errors: unknown events)', async () => {
       const consumer = await node.spawn(Sink, { report: probe.pid }, { thread: 1 })
+      const ref = probe.monitor(consumer)
       command({ wire: 'events', to: consumer, tag: 't4', events: [1, 2] })
       const cancel = (await heard('t4', 'cancel')).message
       assert.equal(cancel.reason, 'unknown_subscription')
       assert.ok(cancel.consumer?.equals(consumer))
-      await probe.expectNone(is('events', consumer), 50)
       await stopAll(consumer)
+      await probe.expectNoneBefore(is('events', consumer), ref) // its DOWN is the last thing it sends the probe
     })
   })
 })

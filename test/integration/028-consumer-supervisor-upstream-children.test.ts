@@ -219,7 +219,7 @@ describe('ConsumerSupervisor (consumer_supervisor_test)', function () {
       await Supervisor.terminateChild(node, sup, child)
       await assert.rejects(Supervisor.terminateChild(node, sup, child), (e) => hasCode(e, 'ERR_CHILD_NOT_FOUND'))
       await counts(sup, { workers: 0, active: 0 })
-      await refute('child_started')
+      await refute(sup, null, 'child_started')
     })
   })
 

@@ -104,19 +104,19 @@ describe('ConsumerSupervisor consuming events (consumer_supervisor_test)', funct
       const child1 = await childStarted()
       assert.deepEqual(await children(sup), [child1])
       await counts(sup, { workers: 1, active: 1 })
-      await refute('child_start_error')
+      await refute(sup, p, 'child_start_error')
       await assertKill(child1, 'shutdown')
       await report('child_start_error')
       await report('child_ignore')
       const child2 = await childStarted()
       assert.deepEqual(await children(sup), [child2])
       await counts(sup, { workers: 1, active: 1 })
-      await refute('child_started')
+      await refute(sup, p, 'child_started')
       await Supervisor.terminateChild(node, sup, child2)
       const child3 = await childStarted()
       assert.deepEqual(await children(sup), [child3])
       await counts(sup, { workers: 1, active: 1 })
-      await refute('child_started')
+      await refute(sup, p, 'child_started')
     })
 
     it('restarting children counted in max_demand', async () => {
@@ -130,7 +130,7 @@ describe('ConsumerSupervisor consuming events (consumer_supervisor_test)', funct
       await assertKill(child1, 'kill')
       await counts(sup, { workers: 1, active: 0 })
       assert.deepEqual(await children(sup), ['restarting'])
-      await refute('child_started')
+      await refute(sup, p, 'child_started')
       await Supervisor.terminateChild(node, sup, child1)
       const child2 = await childStarted()
       await counts(sup, { workers: 1, active: 1 })
@@ -139,7 +139,7 @@ describe('ConsumerSupervisor consuming events (consumer_supervisor_test)', funct
       const child3 = await childStarted()
       await counts(sup, { workers: 1, active: 1 })
       assert.deepEqual(await children(sup), [child3])
-      await refute('child_started')
+      await refute(sup, p, 'child_started')
     })
 
     it('children remain after producer down', async () => {
@@ -175,7 +175,7 @@ describe('ConsumerSupervisor consuming events (consumer_supervisor_test)', funct
       await childStarted()
       await counts(sup, { workers: 3, active: 3 })
       await queue(p, ['ok2'])
-      await refute('child_started')
+      await refute(sup, p, 'child_started')
     })
 
     it('ask for more events when count reaches min_demand (low)', async () => {
@@ -189,8 +189,7 @@ describe('ConsumerSupervisor consuming events (consumer_supervisor_test)', funct
       node.send(raw, { emit: ['ok2', 'ok2'] })
       await childStarted()
       await childStarted()
-      await refute('child_started')
-      await refute('raw')
+      await refute(sup, raw, 'child_started', 'raw')
     })
 
     it('answers events for a subscription it does not have with a cancel, unknown_subscription (STG-R4)', async () => {
@@ -207,7 +206,7 @@ describe('ConsumerSupervisor consuming events (consumer_supervisor_test)', funct
       assert.equal(cancel.$stage, 'cancel')
       assert.equal(cancel.reason, 'unknown_subscription')
       assert.ok(cancel.consumer?.equals(sup) === true && cancel.tag?.equals(from.tag) === true)
-      await refute('child_started')
+      await refute(sup, raw, 'child_started')
       await counts(sup, { workers: 0, active: 0 })
     })
   })

@@ -59,6 +59,20 @@ export const doubled = (a: number, b: number): number[] => range(a, b).flatMap((
 /** The next report `event` from `pid`. */
 export const next = async (event: string, pid: Pid): Promise<Report> => probe.expect<Report>(is(event, pid))
 
+/**
+ * Listener `consumer` reported no `event` ('consumed' by default) for anything `stage` sent it
+ * before answering a call from it: no time window. The consumer calls `stage` twice. The first
+ * call reaches `stage` behind the consumer's subscribes and asks (one sender, in order), and its
+ * answer arrives behind whatever `stage` sent the consumer before it; the second call is handled
+ * after those, so its 'synced' report follows everything they made the consumer report.
+ */
+export async function nothingYet(consumer: Pid, stage: Pid, event = 'consumed'): Promise<void> {
+  await node.call(consumer, { sync: stage })
+  await next('synced', consumer)
+  await node.call(consumer, { sync: stage })
+  await probe.expectNoneBefore(is(event, consumer), is('synced', consumer))
+}
+
 /** The next batch a Listener consumed. */
 export const consumed = async (pid: Pid): Promise<unknown[]> => (await next('consumed', pid)).events as unknown[]
 

@@ -63,8 +63,22 @@ export const report = (event: string): Promise<Record<string, unknown>> => probe
 /** The next `child_started` report's pid. */
 export const childStarted = async (): Promise<Pid> => (await report('child_started')).pid as Pid
 
-/** No `event` report within a short window (the upstream refute_received / refute_receive). */
-export const refute = (event: string): Promise<void> => probe.expectNone(is(event), 100)
+/**
+ * No report of any of `events` (the upstream refute_received / refute_receive), with no time
+ * window: `sup` runs a `{ sync: producer }` start order twice. The first one's call reaches the
+ * producer behind the supervisor's asks, and is answered behind the events those drew; the second
+ * runs after the supervisor has handled those, and its 'synced' report follows everything the
+ * supervisor (whose start functions report as it) reported before. A RawProducer reports the
+ * first call ('raw-synced') behind the stage messages it reported before.
+ */
+export async function refute(sup: Pid, producer: Pid | null, ...events: string[]): Promise<void> {
+  const unwanted = (m: unknown): boolean => events.some((event) => is(event)(m))
+  await Supervisor.startChild(node, sup, { sync: producer })
+  await report('synced')
+  if (events.includes('raw')) await probe.expectNoneBefore(unwanted, is('raw-synced'))
+  await Supervisor.startChild(node, sup, { sync: producer })
+  await probe.expectNoneBefore(unwanted, is('synced'))
+}
 
 export async function counts(sup: Pid, expected: Partial<ChildCounts>): Promise<void> {
   const got = await Supervisor.countChildren(node, sup)
