@@ -64,7 +64,10 @@ for (const numberOfPartitions of [undefined, 3]) describe(`WorkerSupervisor${num
     await WorkerSupervisor.broadcastToGroup(node, sup, 'g', 'hi')
     const ids = [await probe.expect(got('g')), await probe.expect(got('g')), await probe.expect(got('g'))].map((m) => (m as { id: string }).id)
     assert.deepEqual(ids.sort(), ['a', 'b', 'c'])
-    await probe.expectNone(got('g'), 30)
+    // A second broadcast reaches each worker along the first one's path, behind any copy of 'hi'.
+    await WorkerSupervisor.broadcastToGroup(node, sup, 'g', 'mark')
+    const says = (message: string) => (m: unknown): boolean => got('g')(m) && (m as { message?: unknown }).message === message
+    for (let i = 0; i < 3; i++) await probe.expectNoneBefore(says('hi'), says('mark'))
     await WorkerSupervisor.sendToGroup(node, sup, 'g', 'b', 'just b')
     assert.equal(((await probe.expect(got('g'))) as { id: string }).id, 'b')
     await WorkerSupervisor.sendToGroupRandom(node, sup, 'g', 'anyone')
