@@ -15,12 +15,16 @@
  * Calls reach an Actor as `{ type: '$call', from, request }`; answer with `this.reply(from, v)`.
  * Server.stop(caller, actor) stops it too (terminate runs), as it does a Server.
  * Trapped exits arrive as `{ type: 'EXIT', from, reason }`, monitors as `{ type: 'DOWN', ... }`.
+ *
+ * On the gen layer (gen.ts), an Actor is the callback module that takes everything itself: the
+ * gen layer keeps only Server.stop's request; every call, cast and EXIT (its parent's too: a
+ * plain process decides for itself, as an Erlang process does) reaches `receive`.
  */
-import { kBehaviour, kDispatch, kInit, kTerminate, type BehaviourInstance, type Settle } from '../core/process-context.ts'
+import { kBehaviour, kInit, type Settle } from '../core/process-context.ts'
 import type { ExitReason } from '../core/exit.ts'
-import { isCallMessage, isStopRequest } from '../core/envelope.ts'
+import type { CallMessage, ExitMessage } from '../core/envelope.ts'
 import type { DeclaredTypes, kTypes, RequestsIn } from '../core/behaviour-types.ts'
-import { ProcessBase } from './process-base.ts'
+import { Gen, kGenCall, kGenInfo, kGenParentExit, kGenTerminate } from './gen.ts'
 
 /**
  * The plain process behaviour: `init` once, then `receive` for each message, one at a time.
@@ -63,7 +67,7 @@ import { ProcessBase } from './process-base.ts'
  * await node.call(pid, 'get')   // 42
  * ```
  */
-export abstract class Actor<Args = void, Msg = unknown> extends ProcessBase implements BehaviourInstance {
+export abstract class Actor<Args = void, Msg = unknown> extends Gen {
   /** @hidden The behaviour kind the runtime reads. */
   static readonly [kBehaviour] = 'actor'
   /** @hidden For the type checker only (MessageOf, CallOf, CastOf): never set at run time. */
@@ -92,18 +96,23 @@ export abstract class Actor<Args = void, Msg = unknown> extends ProcessBase impl
     return this.init(args as Args)
   }
 
-  /** @hidden The runtime's hook: one mailbox message. */
-  [kDispatch](message: unknown): Settle {
-    // Server.stop works on any process: its stop request is not the actor's message.
-    if (isCallMessage(message) && isStopRequest(message.request)) {
-      this.stop(message.request.reason)
-      return
-    }
+  /** @hidden The gen layer's hook: a call is a message like any other (answer with this.reply). */
+  override [kGenCall](message: CallMessage): Settle {
     return this.receive(message as Msg)
   }
 
-  /** @hidden The runtime's hook: runs `terminate`. */
-  [kTerminate](reason: ExitReason): Settle {
+  /** @hidden The gen layer's hook: every other message, casts included. */
+  override [kGenInfo](message: unknown): Settle {
+    return this.receive(message as Msg)
+  }
+
+  /** @hidden The gen layer's hook: the parent's EXIT is the actor's to handle, as any other. */
+  override [kGenParentExit](message: ExitMessage): Settle {
+    return this.receive(message as Msg)
+  }
+
+  /** @hidden The gen layer's hook: terminate. */
+  override [kGenTerminate](reason: ExitReason): Settle {
     return this.terminate(reason)
   }
 }

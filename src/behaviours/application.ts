@@ -15,13 +15,16 @@
  *
  * stopApplication shuts the children down in reverse start order (each with its shutdown,
  * default 5000 ms) and leaves the application loaded, ready to start again.
+ *
+ * The master is a callback module on the gen layer (gen.ts): Server.stop's request and the
+ * refusal of calls it does not know are the gen layer's. It has no parent (the node starts it
+ * unlinked); EXITs from anything but its children are dropped.
  */
-import { kBehaviour, kDispatch, kInit, kTerminate, type BehaviourInstance, type Settle } from '../core/process-context.ts'
-import { isCallMessage, isExitMessage, isStopRequest } from '../core/envelope.ts'
+import { kBehaviour, kInit, type Settle } from '../core/process-context.ts'
+import { isExitMessage, type CallMessage } from '../core/envelope.ts'
 import { Pid } from '../core/pid.ts'
 import type { ExitReason } from '../core/exit.ts'
-import { makeError } from '../core/errors.ts'
-import { ProcessBase } from './process-base.ts'
+import { Gen, kGenCall, kGenInfo, kGenTerminate } from './gen.ts'
 import { shutDown, startLinked } from './children.ts'
 import type { ChildSpec, ChildStarted } from './supervisor-spec.ts'
 
@@ -98,7 +101,7 @@ interface Running {
   readonly shutdown: ChildSpec['shutdown']
 }
 
-export class ApplicationMaster extends ProcessBase implements BehaviourInstance {
+export class ApplicationMaster extends Gen {
   static readonly [kBehaviour] = 'application'
   #startType: StartType = 'temporary'
   #children: Running[] = []
@@ -127,28 +130,29 @@ export class ApplicationMaster extends ProcessBase implements BehaviourInstance 
     await spec.start?.({ self: this.self, children: this.#children.map((c) => c.pid) })
   }
 
-  [kDispatch](message: unknown): Settle {
+  /** @hidden The gen layer's hook: the lifespan's end, a child's EXIT. */
+  override [kGenInfo](message: unknown): Settle {
     if (message === LIFESPAN_OVER) {
       this.stop('normal')
       return
     }
-    if (isExitMessage(message)) {
-      const i = this.#children.findIndex((c) => c.pid.equals(message.from))
-      if (i < 0) return
-      this.#children.splice(i, 1)
-      // A transient application outlives a child that ended normally; any other exit ends it.
-      if (this.#startType === 'transient' && message.reason === 'normal') return
-      this.stop(message.reason)
-      return
-    }
-    if (isCallMessage(message)) {
-      if (isStopRequest(message.request)) this.stop(message.request.reason)
-      else if (message.request === 'children') this.reply(message.from, this.#children.map((c) => c.pid))
-      else this.replyError(message.from, makeError('ERR_UNSUPPORTED_REQUEST', this.self.toString()))
-    }
+    if (!isExitMessage(message)) return
+    const i = this.#children.findIndex((c) => c.pid.equals(message.from))
+    if (i < 0) return
+    this.#children.splice(i, 1)
+    // A transient application outlives a child that ended normally; any other exit ends it.
+    if (this.#startType === 'transient' && message.reason === 'normal') return
+    this.stop(message.reason)
   }
 
-  [kTerminate](_reason: ExitReason): Settle {
+  /** @hidden The gen layer's hook: 'children' (its children's pids, APP-R6); any other call is refused. */
+  override [kGenCall](message: CallMessage): Settle {
+    if (message.request !== 'children') return super[kGenCall](message)
+    this.reply(message.from, this.#children.map((c) => c.pid))
+  }
+
+  /** @hidden The gen layer's hook: terminate shuts the children down. */
+  override [kGenTerminate](_reason: ExitReason): Settle {
     return this.#shutdownAll()
   }
 

@@ -95,10 +95,12 @@ export function answer(process: ProcessBase, from: From, work: () => unknown): S
  * callbacks, and the one interpreter of their results. Internal: users extend the behaviours.
  */
 export abstract class Gen extends ProcessBase implements BehaviourInstance {
-  /** handleCall returned stop(reason, reply): the reply goes once terminate has run (SRV-R5). */
-  #replyAfterTerminate: { readonly from: From; readonly value: unknown } | null = null
-  /** A callback returned stop(reason). */
-  #stopping = false
+  /**
+   * A callback returned stop(reason) (null until then), with the reply of handleCall's
+   * stop(reason, reply), which goes once terminate has run (SRV-R5). One field, so that the
+   * processes that never stop this way (most Actors) carry one slot for it.
+   */
+  #stopped: { reply: { readonly from: From; readonly value: unknown } | null } | null = null
 
   /** @hidden The runtime's hook: runs init. */
   abstract [kInit](args: unknown): Settle | typeof IGNORE | Promise<void | typeof IGNORE>
@@ -183,9 +185,12 @@ export abstract class Gen extends ProcessBase implements BehaviourInstance {
   }
 
   #terminated(final: ExitReason): void {
-    const pending = this.#replyAfterTerminate
-    this.#replyAfterTerminate = null
-    if (pending !== null) this.reply(pending.from, pending.value)
+    const stopped = this.#stopped
+    if (stopped !== null && stopped.reply !== null) {
+      const { from, value } = stopped.reply
+      stopped.reply = null
+      this.reply(from, value)
+    }
     this[kGenTerminated](final)
   }
 
@@ -213,8 +218,7 @@ export abstract class Gen extends ProcessBase implements BehaviourInstance {
       case 'noreply':
         return r.next === undefined ? undefined : this[kNext](r.next, 'handleCall')
       case 'stop':
-        if (r.reply !== undefined) this.#replyAfterTerminate = { from, value: r.reply.value }
-        this.#stop(r.reason)
+        this.#stop(r.reason, r.reply === undefined ? null : { from, value: r.reply.value })
         return
       case 'ignore':
         throw makeError('ERR_BAD_RETURN_VALUE', 'handleCall', 'ignore()')
@@ -228,7 +232,7 @@ export abstract class Gen extends ProcessBase implements BehaviourInstance {
     if (r === undefined) return
     if (!isAction(r) || r[kAction] === 'reply' || r[kAction] === 'ignore') throw makeError('ERR_BAD_RETURN_VALUE', callback, r)
     if (r[kAction] === 'stop') {
-      this.#stop(r.reason)
+      this.#stop(r.reason, null)
       return
     }
     return r.next === undefined ? undefined : this[kNext](r.next, callback)
@@ -258,11 +262,12 @@ export abstract class Gen extends ProcessBase implements BehaviourInstance {
 
   /** @hidden True once a callback has returned stop(reason): what it ran ahead of is not handled. */
   get [kStopping](): boolean {
-    return this.#stopping
+    return this.#stopped !== null
   }
 
-  #stop(reason: ExitReason): void {
-    this.#stopping = true
+  #stop(reason: ExitReason, reply: { readonly from: From; readonly value: unknown } | null): void {
+    this.#stopped ??= { reply: null }
+    if (reply !== null) this.#stopped.reply = reply
     this.stop(reason)
   }
 }

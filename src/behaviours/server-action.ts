@@ -3,12 +3,14 @@
  * plain value: the return forms of OTP's gen_server, made by replyWith, noreply, stop and ignore.
  * The gen layer (gen.ts) is their one interpreter; server.ts re-exports them as the public API.
  *
- *   form                          OTP                                  from
- *   a plain value                 {reply, V, S}                        handleCall
- *   replyWith(v, next?)           {reply, V, S, Timeout | {continue, C} | hibernate}   handleCall
- *   noreply(next?)                {noreply, S [, ...]} / {ok, S [, ...]}   any callback
- *   stop(reason, reply?)          {stop, R, S} / {stop, R, Reply, S}   any callback (init: the start fails)
- *   ignore()                      ignore                               init only
+ *   form                   OTP's return                          from
+ *   a plain value          {reply, V, S}                         handleCall
+ *   replyWith(v, next?)    {reply, V, S [, Next]}                handleCall
+ *   noreply(next?)         {noreply, S [, Next]}, {ok, S [, Next]}   any callback
+ *   stop(reason, reply?)   {stop, R, S}, {stop, R, Reply, S}     any callback (from init: the start fails)
+ *   ignore()               ignore                                init only
+ *
+ *   Next: { continue } | { timeout } | { hibernate } (OTP's {continue, C} | Timeout | hibernate)
  */
 import type { ExitReason } from '../core/exit.ts'
 

@@ -52,9 +52,11 @@ import {
   Gen, kCallResult, kGenCall, kGenDispatch, kGenCast, kGenInfo, kGenTerminate, kGenTerminated, kInitResult, kNext, kNoreplyResult, kStopping, stopRequest,
 } from './gen.ts'
 import type { Next, ServerAction } from './server-action.ts'
+import { checkResponse, sendRequest, waitResponse, type RequestId, type Response } from './server-request.ts'
 import { emitReport } from './reports.ts'
 
 export { kAction, replyWith, noreply, stop, ignore, type Next, type ServerAction } from './server-action.ts'
+export type { RequestId, Response } from './server-request.ts'
 
 /** Run `then` on `value` now, or once it settles if it is a Promise. */
 function after<T, U = Settle>(value: T | PromiseLike<T>, then: (v: T) => U): U | Promise<Awaited<U>> {
@@ -79,23 +81,6 @@ const warned = new WeakSet<object>()
 
 /** Where a typed call can go: a typed pid, or a name or plain pid (then unchecked). */
 type ServerAddress<S> = TypedPid<S> | Address
-
-/** An outstanding request made with Server.sendRequest. */
-export interface RequestId<R = unknown> {
-  /** @internal settles with the reply */
-  readonly promise: Promise<R>
-  /** @internal */
-  state: { done: false } | { done: true; ok: true; value: R } | { done: true; ok: false; error: unknown }
-}
-
-/**
- * What `Server.waitResponse` and `Server.checkResponse` report: `{ reply }`, or that none has
- * come yet (`'timeout'` from waitResponse, `'no_reply'` from checkResponse).
- */
-export type Response<R> = {
-  /** The reply. */
-  readonly reply: R
-} | 'timeout' | 'no_reply'
 
 /**
  * OTP's gen_server: a process that serves calls, casts and other messages through callbacks,
@@ -259,11 +244,7 @@ export abstract class Server<Args = void, Call = unknown, Cast = unknown, Reply 
    * ```
    */
   static sendRequest<S>(caller: Caller, server: ServerAddress<S>, request: CallOf<S>): RequestId<ReplyOf<S>> {
-    const promise = caller.call<ReplyOf<S>>(server, request, { timeout: Infinity })
-    const id: RequestId<ReplyOf<S>> = { promise, state: { done: false } }
-    promise.then((value) => { id.state = { done: true, ok: true, value } },
-      (error: unknown) => { id.state = { done: true, ok: false, error } })
-    return id
+    return sendRequest(caller.call<ReplyOf<S>>(server, request, { timeout: Infinity }))
   }
 
   /**
@@ -272,15 +253,8 @@ export abstract class Server<Args = void, Call = unknown, Cast = unknown, Reply 
    *
    * @throws ERR_NOPROC, ERR_CALL_EXIT (rejects)
    */
-  static async waitResponse<R>(id: RequestId<R>, timeout = Infinity): Promise<Response<R>> {
-    if (!id.state.done && timeout !== Infinity) {
-      let timer: ReturnType<typeof setTimeout> | undefined
-      const expired = new Promise<'timeout'>((resolve) => { timer = setTimeout(resolve, timeout, 'timeout') })
-      const first = await Promise.race([id.promise.then(() => 'done' as const, () => 'done' as const), expired])
-      clearTimeout(timer)
-      if (first === 'timeout') return 'timeout'
-    }
-    return { reply: await id.promise }
+  static waitResponse<R>(id: RequestId<R>, timeout = Infinity): Promise<Response<R>> {
+    return waitResponse(id, timeout)
   }
 
   /**
@@ -289,10 +263,7 @@ export abstract class Server<Args = void, Call = unknown, Cast = unknown, Reply 
    * @throws the call's error (ERR_NOPROC, ERR_CALL_EXIT) if it failed
    */
   static checkResponse<R>(id: RequestId<R>): Response<R> {
-    const st = id.state
-    if (!st.done) return 'no_reply'
-    if (st.ok) return { reply: st.value }
-    throw st.error
+    return checkResponse(id)
   }
 
   // ── callbacks ───────────────────────────────────────────────────────────────────────────

@@ -209,6 +209,12 @@ export function fail(code: ErrorCode, reason: unknown, ...args: unknown[]): Skei
   return error
 }
 
+/** The exit reason inside a failed start (ERR_INIT_FAILED carries it as `reason`). */
+export function reasonOf(error: unknown): unknown {
+  const e = error as { code?: unknown; reason?: unknown } | null
+  return typeof e === 'object' && e !== null && e.code === 'ERR_INIT_FAILED' && 'reason' in e ? e.reason : error
+}
+
 /** Valid values, for validation and error messages. */
 const STRATEGIES: readonly string[] = ['one_for_one', 'one_for_all', 'rest_for_one', 'simple_one_for_one']
 const RESTARTS: readonly string[] = ['permanent', 'transient', 'temporary']

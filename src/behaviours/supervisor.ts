@@ -29,49 +29,27 @@
  * Client functions are static and take the caller first (the node, or `this` in a process):
  * startChild, terminateChild, restartChild, deleteChild, whichChildren, countChildren,
  * getChildSpec; failures are coded errors whose `reason` is OTP's ('already_present', ...).
+ * They are answered in supervisor-admin.ts, from the children table (supervisor-children.ts).
+ *
+ * A callback module on the gen layer (gen.ts), as OTP's supervisor is a gen_server: the gen
+ * layer takes Server.stop's request and the parent's EXIT (the supervisor stops with the
+ * parent's reason) and refuses calls that are not admin requests; EXITs from other processes
+ * than its children are dropped.
  */
-import {
-  IGNORE, kBehaviour, kDispatch, kInit, kTerminate, type BehaviourInstance, type Caller, type Settle,
-} from '../core/process-context.ts'
-import { isCallMessage, isExitMessage, isStopRequest } from '../core/envelope.ts'
+import { IGNORE, kBehaviour, kInit, type Caller, type Settle } from '../core/process-context.ts'
+import { isExitMessage, type CallMessage } from '../core/envelope.ts'
 import { Pid, type Address } from '../core/pid.ts'
-import { formatReason, isCleanReason, type ExitReason } from '../core/exit.ts'
-import { makeError } from '../core/errors.ts'
-import { ProcessBase } from './process-base.ts'
+import { isCleanReason, type ExitReason } from '../core/exit.ts'
 import {
-  checkChildSpecs, fail, mergeArgs, normalize, publicSpec, readFlags, withoutArgs,
-  type AutoShutdown, type ChildCounts, type ChildInfo, type ChildSpec,
-  type ChildStartResult, type Normalized, type Strategy, type SupervisorSpec,
+  checkChildSpecs, fail, mergeArgs, normalize, readFlags, reasonOf, withoutArgs,
+  type AutoShutdown, type ChildCounts, type ChildInfo, type ChildSpec, type ChildStartResult, type Strategy, type SupervisorSpec,
 } from './supervisor-spec.ts'
+import { SupervisorChildren, type Child } from './supervisor-children.ts'
+import { admin, adminOp, isAdmin, type AdminPorts } from './supervisor-admin.ts'
 import { emitReport, type SupervisorEvent } from './reports.ts'
-import { answer } from './gen.ts'
+import { Gen, answer, kGenCall, kGenInfo, kGenTerminate } from './gen.ts'
 import { shutDown, startLinked } from './children.ts'
 import { RestartWindow } from './restart-window.ts'
-
-interface Child {
-  /** Unique within this supervisor; names the child in retry messages. */
-  readonly n: number
-  spec: Normalized
-  pid: Pid | 'restarting' | undefined
-  /** simple_one_for_one: startChild's extra arguments (not kept for temporary children). */
-  extra: unknown
-  /** simple_one_for_one: the pid it last ran as, so terminateChild(that pid) can end its restart loop. */
-  last: Pid | undefined
-}
-
-/** The admin requests the client functions send (as calls). */
-type AdminRequest =
-  | { readonly $sup: 'startChild'; readonly spec: unknown }
-  | { readonly $sup: 'terminateChild'; readonly child: string | Pid }
-  | { readonly $sup: 'restartChild'; readonly id: string }
-  | { readonly $sup: 'deleteChild'; readonly id: string }
-  | { readonly $sup: 'whichChildren' }
-  | { readonly $sup: 'countChildren' }
-  | { readonly $sup: 'getChildSpec'; readonly child: string | Pid }
-
-
-const isAdmin = (r: unknown): r is AdminRequest =>
-  typeof r === 'object' && r !== null && typeof (r as { $sup?: unknown }).$sup === 'string'
 
 /** A restart to retry, sent to self after a failed restart (OTP's try_again_restart). */
 interface Retry {
@@ -80,9 +58,6 @@ interface Retry {
 
 const isRetry = (m: unknown): m is Retry =>
   typeof m === 'object' && m !== null && typeof (m as { $supRetry?: unknown }).$supRetry === 'number'
-
-/** A bounded set of pids of simple_one_for_one children that have ended (terminateChild of one → ok). */
-const RETIRED_MAX = 4096
 
 /**
  * OTP's supervisor: starts children, watches them (it traps exits), and restarts them by
@@ -122,7 +97,7 @@ const RETIRED_MAX = 4096
  * await Supervisor.whichChildren(node, sup)   // [{ id: 'indexer', ... }, { id: 'cache', ... }]
  * ```
  */
-export abstract class Supervisor<Args = void> extends ProcessBase implements BehaviourInstance {
+export abstract class Supervisor<Args = void> extends Gen {
   /** @hidden The behaviour kind the runtime reads. */
   static readonly [kBehaviour] = 'supervisor'
 
@@ -130,12 +105,7 @@ export abstract class Supervisor<Args = void> extends ProcessBase implements Beh
   #window = new RestartWindow(1, 5000)
   #auto: AutoShutdown = 'never'
   #whenEmpty = false
-  /** Children in start order (simple_one_for_one: in the order they were started). */
-  #children: Child[] = []
-  readonly #byPid = new Map<number, Child>()
-  #template: Normalized | null = null
-  #seq = 0
-  readonly #retired = new Set<number>()
+  readonly #children = new SupervisorChildren()
 
   /**
    * Return the supervisor's flags and children (a {@link SupervisorSpec}), or 'ignore' not to
@@ -223,7 +193,7 @@ export abstract class Supervisor<Args = void> extends ProcessBase implements Beh
     checkChildSpecs(specs, autoShutdown)
   }
 
-  // ── runtime hooks ─────────────────────────────────────────────────────────────────────
+  // ── runtime and gen layer hooks ───────────────────────────────────────────────────────
 
   /** @hidden The runtime's hook: runs `init` and starts the children. */
   [kInit](args: unknown): Promise<void | typeof IGNORE> {
@@ -231,28 +201,27 @@ export abstract class Supervisor<Args = void> extends ProcessBase implements Beh
     return Promise.resolve(this.init(args as Args)).then<void | typeof IGNORE>((spec) => (spec === 'ignore' ? IGNORE : this.#startAll(spec)))
   }
 
-  /** @hidden The runtime's hook: one mailbox message. */
-  [kDispatch](message: unknown): Settle {
+  /** @hidden The gen layer's hook: a child's EXIT (others are dropped, the parent's is the gen layer's), a retry. */
+  override [kGenInfo](message: unknown): Settle {
     if (isExitMessage(message)) {
-      const child = this.#byPid.get(message.from.key)
-      if (child !== undefined) return this.#childExited(child, message.reason)
-      // OTP: an exit from the parent ends the supervisor with the parent's reason; others are ignored.
-      if (this.parent !== undefined && message.from.equals(this.parent)) this.stop(message.reason)
-      return
+      const child = this.#children.ofPid(message.from)
+      return child === undefined ? undefined : this.#childExited(child, message.reason)
     }
     if (isRetry(message)) return this.#retry(message.$supRetry)
-    if (isCallMessage(message)) {
-      if (isStopRequest(message.request)) {
-        this.stop(message.request.reason)
-        return
-      }
-      if (isAdmin(message.request)) return answer(this, message.from, () => this.#adminOp(message.request as AdminRequest))
-      this.replyError(message.from, makeError('ERR_UNSUPPORTED_REQUEST', this.self.toString()))
-    }
   }
 
-  /** @hidden The runtime's hook: shuts every child down. */
-  [kTerminate](reason: ExitReason): Settle {
+  /** @hidden The gen layer's hook: the client functions' requests; any other call is refused. */
+  override [kGenCall](message: CallMessage): Settle {
+    const r = message.request
+    if (!isAdmin(r)) return super[kGenCall](message)
+    const ports: AdminPorts = {
+      children: this.#children, autoShutdown: this.#auto, start: (c) => this.#start(c), shutdown: (c) => this.#shutdown(c),
+    }
+    return answer(this, message.from, () => adminOp(ports, r))
+  }
+
+  /** @hidden The gen layer's hook: terminate shuts every child down. */
+  override [kGenTerminate](reason: ExitReason): Settle {
     this.#report('shutdown', undefined, reason, true)
     return this.#shutdownAll()
   }
@@ -277,30 +246,26 @@ export abstract class Supervisor<Args = void> extends ProcessBase implements Beh
       if (!Array.isArray(children) || children.length !== 1) {
         throw fail('ERR_BAD_CHILD_SPEC', { bad_start_spec: children }, 'simple_one_for_one', 'exactly one child spec (the template) is needed')
       }
-      this.#template = normalize(children[0], this.#auto, true)
+      this.#children.template = normalize(children[0], this.#auto, true)
       return
     }
     if (!Array.isArray(children)) throw fail('ERR_BAD_CHILD_SPEC', { start_spec: children }, 'children', 'an array of child specs')
     Supervisor.checkChildSpecs(children, this.#auto)
     for (const spec of children) {
-      const child = this.#newChild(normalize(spec, this.#auto, false), undefined)
+      const child = this.#children.make(normalize(spec, this.#auto, false), undefined)
       try {
         await this.#start(child)
       } catch (error) {
         await this.#shutdownAll()
         throw { shutdown: { failed_to_start_child: child.spec.id, reason: reasonOf(error) } }
       }
-      if (child.pid !== undefined || child.spec.restart !== 'temporary') this.#children.push(child)
+      if (child.pid !== undefined || child.spec.restart !== 'temporary') this.#children.list.push(child)
     }
-  }
-
-  #newChild(spec: Normalized, extra: unknown): Child {
-    return { n: ++this.#seq, spec, pid: undefined, extra, last: undefined }
   }
 
   /** Start `child` (linked); records its pid. Resolves with the start's info; rejects with why it failed. */
   async #start(child: Child): Promise<unknown> {
-    const sofo = this.#template !== null
+    const sofo = this.#children.template !== null
     const started = await startLinked(this, child.spec.start, sofo ? (args) => mergeArgs(args, child.extra) : undefined,
       sofo ? child.extra : undefined)
     if (started === 'ignore') {
@@ -309,11 +274,10 @@ export abstract class Supervisor<Args = void> extends ProcessBase implements Beh
     }
     const pid = started instanceof Pid ? started : started?.pid
     if (!(pid instanceof Pid)) throw fail('ERR_BAD_RETURN_VALUE', { bad_start_return: started }, 'a child start', started)
-    child.pid = pid
-    this.#byPid.set(pid.key, child)
+    this.#children.started(child, pid)
     this.#report('child_started', child, undefined, true)
     // A temporary child is never restarted, so its start arguments are not kept (SUP-R3).
-    if (child.spec.restart === 'temporary' && this.#template === null) child.spec = withoutArgs(child.spec)
+    if (child.spec.restart === 'temporary' && !sofo) child.spec = withoutArgs(child.spec)
     return started instanceof Pid ? undefined : started.info
   }
 
@@ -321,71 +285,49 @@ export abstract class Supervisor<Args = void> extends ProcessBase implements Beh
 
   #childExited(child: Child, reason: ExitReason): Settle {
     const pid = child.pid instanceof Pid ? child.pid : undefined
-    this.#forget(child)
+    this.#children.forget(child)
     const { restart, significant } = child.spec
     // OTP's child_terminated error report: any end of a permanent child, an abnormal end of others.
     this.#report('child_terminated', child, reason, restart !== 'permanent' && isCleanReason(reason), pid)
     const again = restart === 'permanent' || (restart === 'transient' && !isCleanReason(reason))
     if (!again) {
-      if (restart === 'temporary' || this.#template !== null) this.#remove(child)
+      if (restart === 'temporary' || this.#children.template !== null) this.#children.remove(child)
       if (significant && this.#autoShutdownNow()) this.stop('shutdown')
-      else if (this.#whenEmpty && !this.#children.some((c) => c.pid !== undefined)) this.stop('normal')
+      else if (this.#whenEmpty && !this.#children.list.some((c) => c.pid !== undefined)) this.stop('normal')
       return
     }
     return this.#restart(child)
   }
 
-  /** The child's pid is no longer its own (it ended or is being shut down). */
-  #forget(child: Child): void {
-    if (child.pid instanceof Pid) {
-      this.#byPid.delete(child.pid.key)
-      if (this.#template !== null) {
-        this.#retire(child.pid)
-        child.last = child.pid
-      }
-    }
-    child.pid = undefined
-  }
-
-  #retire(pid: Pid): void {
-    this.#retired.add(pid.key)
-    if (this.#retired.size > RETIRED_MAX) this.#retired.delete(this.#retired.values().next().value as number)
-  }
-
-  #remove(child: Child): void {
-    const i = this.#children.indexOf(child)
-    if (i >= 0) this.#children.splice(i, 1)
-  }
-
   #autoShutdownNow(): boolean {
     if (this.#auto === 'any_significant') return true
-    if (this.#auto === 'all_significant') return !this.#children.some((c) => c.spec.significant && c.pid !== undefined)
+    if (this.#auto === 'all_significant') return !this.#children.list.some((c) => c.spec.significant && c.pid !== undefined)
     return false
   }
 
-  /** SUP-R4: record a restart; false when that exceeds the intensity (the supervisor then gives up). */
-  #countRestart(): boolean {
-    return this.#window.record(this.now())
+  /** SUP-R4: record a restart; false when that exceeds the intensity (the supervisor then gives up, reported). */
+  #countRestart(child: Child): boolean {
+    if (this.#window.record(this.now())) return true
+    this.#report('reached_max_restart_intensity', child, 'shutdown', false)
+    this.stop('shutdown')
+    return false
   }
 
   async #restart(child: Child): Promise<void> {
-    if (!this.#countRestart()) {
-      this.#report('reached_max_restart_intensity', child, 'shutdown', false)
-      this.stop('shutdown')
-      return
-    }
+    if (!this.#countRestart(child)) return
     this.#report('restart', child, undefined, true)
+    const children = this.#children.list
     switch (this.#strategy) {
       case 'one_for_one':
       case 'simple_one_for_one':
         return this.#restartFrom([child])
       case 'one_for_all':
-        await this.#shutdownSiblings(this.#children.filter((c) => c !== child))
-        return this.#restartFrom(this.#children.slice())
+        await this.#shutdownSiblings(children.filter((c) => c !== child))
+        return this.#restartFrom(children.slice())
       case 'rest_for_one': {
-        const k = this.#children.indexOf(child)
-        await this.#shutdownSiblings(this.#children.slice(k + 1))
-        return this.#restartFrom(this.#children.slice(k))
+        const k = children.indexOf(child)
+        await this.#shutdownSiblings(children.slice(k + 1))
+        return this.#restartFrom(children.slice(k))
       }
     }
   }
@@ -394,7 +336,7 @@ export abstract class Supervisor<Args = void> extends ProcessBase implements Beh
   async #shutdownSiblings(children: Child[]): Promise<void> {
     for (const c of children.reverse()) {
       if (c.pid instanceof Pid) await this.#shutdown(c)
-      if (c.spec.restart === 'temporary') this.#remove(c)
+      if (c.spec.restart === 'temporary') this.#children.remove(c)
     }
   }
 
@@ -405,7 +347,7 @@ export abstract class Supervisor<Args = void> extends ProcessBase implements Beh
   async #restartFrom(children: Child[]): Promise<void> {
     const startedNow: Child[] = []
     for (const c of children) {
-      if (!this.#children.includes(c)) continue
+      if (!this.#children.list.includes(c)) continue
       if (c.pid instanceof Pid) continue
       try {
         await this.#start(c)
@@ -421,19 +363,16 @@ export abstract class Supervisor<Args = void> extends ProcessBase implements Beh
   }
 
   async #retry(n: number): Promise<void> {
-    const child = this.#children.find((c) => c.n === n)
+    const child = this.#children.ofN(n)
     if (child === undefined || child.pid !== 'restarting') return
     child.pid = undefined
-    if (!this.#countRestart()) {
-      this.#report('reached_max_restart_intensity', child, 'shutdown', false)
-      this.stop('shutdown')
-      return
-    }
+    if (!this.#countRestart(child)) return
+    const children = this.#children.list
     if (this.#strategy === 'one_for_all') {
-      await this.#shutdownSiblings(this.#children.filter((c) => c.pid instanceof Pid))
-      return this.#restartFrom(this.#children.slice())
+      await this.#shutdownSiblings(children.filter((c) => c.pid instanceof Pid))
+      return this.#restartFrom(children.slice())
     }
-    if (this.#strategy === 'rest_for_one') return this.#restartFrom(this.#children.slice(this.#children.indexOf(child)))
+    if (this.#strategy === 'rest_for_one') return this.#restartFrom(children.slice(children.indexOf(child)))
     return this.#restartFrom([child])
   }
 
@@ -442,7 +381,7 @@ export abstract class Supervisor<Args = void> extends ProcessBase implements Beh
   /** SUP-R6: shut one child down and wait until it is gone (monitor-based: an unlinked child cannot hang us). */
   async #shutdown(child: Child): Promise<ExitReason> {
     const pid = child.pid
-    this.#forget(child)
+    this.#children.forget(child)
     if (!(pid instanceof Pid)) return 'noproc'
     const [reason] = await shutDown(this, [pid], child.spec.shutdown)
     // SUP-R6: an end other than the one asked for is a shutdown_error, except a clean end of a
@@ -456,145 +395,15 @@ export abstract class Supervisor<Args = void> extends ProcessBase implements Beh
 
   /** SUP-R7: every child, reverse start order, one at a time; simple_one_for_one: all at once. */
   async #shutdownAll(): Promise<void> {
-    if (this.#template === null) {
-      for (const c of this.#children.slice().reverse()) if (c.pid instanceof Pid) await this.#shutdown(c)
+    const template = this.#children.template
+    if (template === null) {
+      for (const c of this.#children.list.slice().reverse()) if (c.pid instanceof Pid) await this.#shutdown(c)
       return
     }
-    const running = this.#children.filter((c): c is Child & { pid: Pid } => c.pid instanceof Pid)
-    this.#children = []
+    const running = this.#children.list.filter((c): c is Child & { pid: Pid } => c.pid instanceof Pid)
+    this.#children.list = []
     const pids = running.map((c) => c.pid)
-    for (const c of running) this.#forget(c)
-    await shutDown(this, pids, this.#template.shutdown)
+    for (const c of running) this.#children.forget(c)
+    await shutDown(this, pids, template.shutdown)
   }
-
-  // ── admin API ─────────────────────────────────────────────────────────────────────────
-
-  async #adminOp(r: AdminRequest): Promise<unknown> {
-    switch (r.$sup) {
-      case 'startChild':
-        return this.#startChildOp(r.spec)
-      case 'terminateChild':
-        return this.#terminateChildOp(r.child)
-      case 'restartChild': {
-        const child = this.#byId(r.id, 'restartChild')
-        if (child.pid === 'restarting') throw fail('ERR_CHILD_RESTARTING', 'restarting', r.id)
-        if (child.pid !== undefined) throw fail('ERR_CHILD_RUNNING', 'running', r.id)
-        return this.#startAsResult(child)
-      }
-      case 'deleteChild': {
-        const child = this.#byId(r.id, 'deleteChild')
-        if (child.pid === 'restarting') throw fail('ERR_CHILD_RESTARTING', 'restarting', r.id)
-        if (child.pid !== undefined) throw fail('ERR_CHILD_RUNNING', 'running', r.id)
-        this.#remove(child)
-        return undefined
-      }
-      case 'whichChildren':
-        return this.#children.slice().reverse().map((c): ChildInfo => ({
-          id: c.spec.id, pid: c.pid, type: c.spec.type, restart: c.spec.restart,
-        }))
-      case 'countChildren':
-        return this.#count()
-      case 'getChildSpec':
-        return this.#specOf(r.child)
-    }
-  }
-
-  async #startChildOp(raw: unknown): Promise<ChildStartResult> {
-    if (this.#template !== null) {
-      const child = this.#newChild(this.#template, raw)
-      const result = await this.#startAsResult(child)
-      // Temporary children keep no arguments: they are never restarted (SUP-R3).
-      if (this.#template.restart === 'temporary') child.extra = undefined
-      if (child.pid instanceof Pid) this.#children.push(child)
-      return result
-    }
-    const spec = normalize(raw, this.#auto, false)
-    const existing = this.#children.find((c) => c.spec.id === spec.id)
-    if (existing !== undefined) {
-      if (existing.pid instanceof Pid) {
-        throw fail('ERR_ALREADY_STARTED', { already_started: existing.pid }, spec.id, existing.pid.toString())
-      }
-      throw fail('ERR_ALREADY_PRESENT', 'already_present', spec.id)
-    }
-    const child = this.#newChild(spec, undefined)
-    const result = await this.#startAsResult(child)
-    if (child.pid !== undefined || spec.restart !== 'temporary') this.#children.push(child)
-    return result
-  }
-
-  /** Start through the API: a failure is ERR_CHILD_START with the start's reason. */
-  async #startAsResult(child: Child): Promise<ChildStartResult> {
-    let info: unknown
-    try {
-      info = await this.#start(child)
-    } catch (error) {
-      child.pid = undefined
-      const reason = reasonOf(error)
-      throw fail('ERR_CHILD_START', reason, child.spec.id ?? 'of the template', formatReason(reason))
-    }
-    const pid = child.pid instanceof Pid ? child.pid : undefined
-    return info === undefined ? { pid } : { pid, info }
-  }
-
-  async #terminateChildOp(which: string | Pid): Promise<void> {
-    if (this.#template !== null) {
-      if (!(which instanceof Pid)) throw fail('ERR_SIMPLE_ONE_FOR_ONE', 'simple_one_for_one', 'terminateChild by id')
-      // A child being restarted is known by the pid it last ran as; stopping it ends the retry loop (SUP-R5).
-      const child = this.#byPid.get(which.key) ??
-        this.#children.find((c) => c.pid === 'restarting' && c.last !== undefined && c.last.equals(which))
-      if (child === undefined) {
-        if (this.#retired.has(which.key)) return
-        throw fail('ERR_CHILD_NOT_FOUND', 'not_found', which.toString())
-      }
-      if (child.pid instanceof Pid) await this.#shutdown(child)
-      else child.pid = undefined
-      this.#remove(child)
-      return
-    }
-    if (which instanceof Pid) throw fail('ERR_CHILD_NOT_FOUND', 'not_found', which.toString())
-    const child = this.#children.find((c) => c.spec.id === which)
-    if (child === undefined) throw fail('ERR_CHILD_NOT_FOUND', 'not_found', JSON.stringify(which))
-    // A child being restarted is simply stopped: that ends the retry loop (SUP-R5).
-    if (child.pid instanceof Pid) await this.#shutdown(child)
-    else child.pid = undefined
-    if (child.spec.restart === 'temporary') this.#remove(child)
-  }
-
-  #byId(id: string, op: string): Child {
-    if (this.#template !== null) throw fail('ERR_SIMPLE_ONE_FOR_ONE', 'simple_one_for_one', op)
-    const child = this.#children.find((c) => c.spec.id === id)
-    if (child === undefined) throw fail('ERR_CHILD_NOT_FOUND', 'not_found', JSON.stringify(id))
-    return child
-  }
-
-  #count(): ChildCounts {
-    let active = 0
-    let supervisors = 0
-    for (const c of this.#children) {
-      if (c.pid instanceof Pid) active++
-      if (c.spec.type === 'supervisor') supervisors++
-    }
-    const specs = this.#template !== null ? 1 : this.#children.length
-    return { specs, active, supervisors, workers: this.#children.length - supervisors }
-  }
-
-  #specOf(which: string | Pid): ChildSpec {
-    if (this.#template !== null) {
-      if (!(which instanceof Pid) || !this.#byPid.has(which.key)) throw fail('ERR_CHILD_NOT_FOUND', 'not_found', String(which))
-      return publicSpec(this.#template)
-    }
-    const child = which instanceof Pid ? this.#byPid.get(which.key) : this.#children.find((c) => c.spec.id === which)
-    if (child === undefined) throw fail('ERR_CHILD_NOT_FOUND', 'not_found', String(which))
-    return publicSpec(child.spec)
-  }
-}
-
-function admin(caller: Caller, supervisor: Address, request: AdminRequest): Promise<unknown> {
-  return caller.call(supervisor, request, { timeout: Infinity })
-}
-
-/** The exit reason inside a failed start (ERR_INIT_FAILED carries it as `reason`). */
-function reasonOf(error: unknown): unknown {
-  const e = error as { code?: unknown; reason?: unknown }
-  return e !== null && typeof e === 'object' && e.code === 'ERR_INIT_FAILED' && 'reason' in e ? e.reason : error
 }

@@ -1,0 +1,140 @@
+/**
+ * The gen layer (src/behaviours/gen.ts): what every behaviour does with Server.stop's request,
+ * its parent's EXIT and a call it does not know, decided in one place. A matrix over the
+ * behaviours: Server.stop stops each (SRV-R10); a trapped EXIT from the parent stops each with
+ * the parent's reason (SRV-R9), except an Actor (its receive gets it) and a WorkerSupervisor on
+ * 'normal' (SW-R10); a call none of its client functions makes is refused ERR_UNSUPPORTED_REQUEST
+ * by every behaviour that does not hand calls to a callback (a Server, a Stage and an Actor do;
+ * a Pool hands them to a worker).
+ */
+import assert from 'node:assert/strict'
+import {
+  Actor, Node, Server, Supervisor, WorkerSupervisor, hasCode, isCallMessage,
+  type BehaviourClass, type Pid, type SupervisorSpec,
+} from '../../src/index.ts'
+import { probe as makeProbe, type Probe } from '../../src/testing/index.ts'
+
+class Plain extends Actor<{ report: Pid } | undefined, unknown> {
+  #report: Pid | undefined
+  override init(args: { report: Pid } | undefined): void {
+    this.#report = args?.report
+  }
+
+  receive(m: unknown): void {
+    if (isCallMessage(m)) this.reply(m.from, 'actor')
+    else if (this.#report !== undefined) this.send(this.#report, { got: m, at: this.self })
+  }
+}
+
+class Echo extends Server<void, unknown, unknown, unknown> {
+  override handleCall(request: unknown): unknown {
+    return request
+  }
+}
+
+class Empty extends Supervisor<void> {
+  init(): SupervisorSpec {
+    return { strategy: 'one_for_one', children: [] }
+  }
+}
+
+/** Starts what it is asked for linked and trapping exits (so it gets this parent's EXIT), then ends with the reason it is given. */
+class Parent extends Actor<void, unknown> {
+  async receive(m: unknown): Promise<void> {
+    if (!isCallMessage(m)) return
+    const r = m.request as { start?: [BehaviourClass<unknown>, unknown]; end?: unknown }
+    if (r.start !== undefined) this.reply(m.from, await this.startProcess(r.start[0], r.start[1], { link: true, trapExit: true }))
+    else this.stop(r.end)
+  }
+}
+
+describe('gen layer: system messages, the same for every behaviour', function () {
+  this.timeout(10000)
+  let node: Node
+  let probe: Probe
+
+  beforeEach(async () => {
+    node = await Node.start({ threads: 0 })
+    probe = await makeProbe(node)
+  })
+  afterEach(() => node.stop())
+
+  /** Each behaviour, as [name, Class, args]. */
+  const behaviours = (): [string, BehaviourClass<unknown>, unknown][] => [
+    ['Actor', Plain as BehaviourClass<unknown>, { report: probe.pid }],
+    ['Server', Echo as BehaviourClass<unknown>, undefined],
+    ['Supervisor', Empty as BehaviourClass<unknown>, undefined],
+  ]
+
+  it('Server.stop stops every behaviour with its reason (an application master too)', async () => {
+    for (const [name, cls, args] of behaviours()) {
+      const pid = await node.spawn(cls, args)
+      const down = node.monitor(pid).down
+      await Server.stop(node, pid, 'shutdown')
+      assert.equal((await down).reason, 'shutdown', name)
+    }
+    node.loadApplication({ name: 'app', children: [] })
+    const master = await node.startApplication('app', 'temporary')
+    await Server.stop(node, master, 'shutdown')
+    assert.equal(node.applicationInfo('app').pid, undefined)
+  })
+
+  it('a trapped EXIT from the parent stops every behaviour with its reason; an Actor gets it in receive', async () => {
+    for (const [name, cls, args] of behaviours()) {
+      const parent = await node.spawn(Parent)
+      const child = await node.call<Pid>(parent, { start: [cls, args] })
+      const down = node.monitor(child).down
+      await Server.stop(node, parent, 'boom')
+      if (name === 'Actor') {
+        const got = (await probe.expect((m) => (m as { at?: Pid }).at?.equals(child) === true)) as { got: { type: string; reason: unknown } }
+        assert.deepEqual([got.got.type, got.got.reason], ['EXIT', 'boom'])
+        assert.equal(await node.call(child, 'alive?'), 'actor')
+        await Server.stop(node, child)
+        continue
+      }
+      assert.equal((await down).reason, 'boom', name)
+    }
+  })
+
+  it('a parent that ends normal stops every behaviour with normal (a WorkerSupervisor outlives it: SW-R10)', async () => {
+    for (const [name, cls, args] of behaviours()) {
+      if (name === 'Actor') continue
+      const parent = await node.spawn(Parent)
+      const child = await node.call<Pid>(parent, { start: [cls, args] })
+      const down = node.monitor(child).down
+      await Server.stop(node, parent, 'normal')
+      if (name === 'WorkerSupervisor') {
+        assert.equal(await WorkerSupervisor.isRunning(node, child), true)
+        await Server.stop(node, child)
+        continue
+      }
+      assert.equal((await down).reason, 'normal', name)
+    }
+  })
+
+  it('refuses a call it does not know with ERR_UNSUPPORTED_REQUEST, at once, and keeps running', async () => {
+    const unsupported = (e: unknown): boolean => hasCode(e, 'ERR_UNSUPPORTED_REQUEST')
+    const sup = await node.spawn(Empty)
+    node.loadApplication({ name: 'app', children: [] })
+    const master = await node.startApplication('app', 'temporary')
+    for (const pid of [sup, master]) {
+      await assert.rejects(node.call(pid, 'what?', { timeout: 3000 }), unsupported, pid.toString())
+    }
+    assert.equal(await Supervisor.countChildren(node, sup).then((c) => c.specs), 0)
+    // Calls handed to a callback (Server, Actor) are theirs to answer.
+    for (const [name, cls, args] of behaviours()) {
+      if (!['Actor', 'Server'].includes(name)) continue
+      const pid = await node.spawn(cls, args)
+      assert.equal(await node.call(pid, 'what?'), name === 'Actor' ? 'actor' : 'what?', name)
+      await Server.stop(node, pid)
+    }
+  })
+
+  it('refuses a request in a behaviour\'s own namespace that none of its client functions makes (it was answered undefined)', async () => {
+    const unsupported = (e: unknown): boolean => hasCode(e, 'ERR_UNSUPPORTED_REQUEST')
+    const sup = await node.spawn(Empty)
+    await assert.rejects(node.call(sup, { $sup: 'noSuchRequest' }, { timeout: 3000 }), unsupported)
+    // It still answers its own requests.
+    assert.deepEqual(await Supervisor.whichChildren(node, sup), [])
+  })
+})
