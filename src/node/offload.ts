@@ -9,11 +9,12 @@
  *
  * The service answers calls out of order (each task runs on its own; it never blocks its own
  * mailbox), and the pool starts its threads on the first offload only: a node that never
- * offloads pays nothing. A task past its timeout is aborted, which stops the piscina thread
- * running it (the only way to stop a blocking function); piscina starts a fresh one.
+ * offloads pays nothing (piscina itself is imported then, so the scheduler threads, which import
+ * this file too, never load it). A task past its timeout is aborted, which stops the piscina
+ * thread running it (the only way to stop a blocking function); piscina starts a fresh one.
  */
 import { basename } from 'node:path'
-import { Piscina } from 'piscina'
+import type { Piscina } from 'piscina'
 import { Actor } from '../behaviours/actor.ts'
 import { isCallMessage } from '../core/envelope.ts'
 import { makeError } from '../core/errors.ts'
@@ -28,7 +29,7 @@ const taskModule = new URL(here.endsWith('.ts') ? '../workers/offload-task.ts' :
 
 export class OffloadPool {
   readonly threads: number
-  #pool: Piscina | null = null
+  #pool: Promise<Piscina> | null = null
   #closed = false
 
   constructor(threads: number) {
@@ -43,10 +44,12 @@ export class OffloadPool {
   run(request: OffloadRequest, signal: AbortSignal | undefined): Promise<OffloadOutcome> {
     this.#pool ??= this.#start()
     const task = { module: moduleUrl(request.module), name: request.name, args: request.args }
-    return this.#pool.run(task, signal === undefined ? {} : { signal }) as Promise<OffloadOutcome>
+    return this.#pool.then((pool) => pool.run(task, signal === undefined ? {} : { signal }) as Promise<OffloadOutcome>)
   }
 
-  #start(): Piscina {
+  /** piscina is imported here, not at the top: every thread imports this file, only the main one starts the pool. */
+  async #start(): Promise<Piscina> {
+    const { Piscina } = await import('piscina')
     const workerData: OffloadThreadData = { tsx: tsxApi() }
     // Offload threads take the process's flags (tsx's loader among them) but not --input-type,
     // which a worker refuses outright: a script run with `node --input-type=module -e` may offload too.
@@ -59,7 +62,8 @@ export class OffloadPool {
     this.#closed = true
     const pool = this.#pool
     this.#pool = null
-    if (pool !== null) await pool.destroy()
+    // A pool that failed to start has nothing to stop (its runs rejected with the error).
+    if (pool !== null) await pool.then((p) => p.destroy(), () => undefined)
   }
 }
 

@@ -7,7 +7,7 @@
  * (naming the module and the thread, `cause` Node's error), as the main thread's load does.
  */
 import { Worker } from 'node:worker_threads'
-import { createRequire } from 'node:module'
+import * as nodeModule from 'node:module'
 import { readFileSync } from 'node:fs'
 import { pathToFileURL } from 'node:url'
 import * as Comlink from 'comlink'
@@ -16,20 +16,26 @@ import { hasCode, makeError } from '../core/errors.ts'
 import { NODE_START_IN_WORKER, READY, type NodeStartInWorker, type ThreadControl, type WorkerInit } from '../workers/protocol.ts'
 
 const here = import.meta.url
-const workerEntry = new URL(here.endsWith('.ts') ? '../workers/worker-main.ts' : '../workers/worker-main.js', here)
+const compiled = !here.endsWith('.ts')
+const workerEntry = new URL(compiled ? '../workers/worker-main.js' : '../workers/worker-main.ts', here)
+/** Skein's public entry (the package's "." export when installed), which a program's modules import. */
+const skeinIndex = new URL('../index.js', here)
+
+/** Whether this process runs under tsx: Skein's own .ts sources, or a program the tsx command started. */
+const underTsx = (): boolean => !compiled || process.execArgv.some((a) => a.includes('tsx'))
 
 /**
  * Under tsx (running Skein's own .ts sources, or a user's .ts modules), Node 20 does not carry
- * the loader into worker threads, so the worker first registers tsx's ESM hooks itself.
+ * the loader into worker threads, so each worker registers tsx itself (see tsxBoot); this is
+ * tsx's register API (tsx/esm/api), which offload threads use too.
  */
 export function tsxApi(): string | undefined {
-  const wanted = here.endsWith('.ts') || process.execArgv.some((a) => a.includes('tsx'))
-  if (!wanted) return undefined
+  if (!underTsx()) return undefined
   try {
     // import.meta.resolve is missing when a test runner loads this file through a CJS transform.
     if (typeof import.meta.resolve === 'function') return import.meta.resolve('tsx/esm/api')
     // Find the ESM entry through tsx's own exports map (require.resolve would give the CJS one).
-    const manifest = createRequire(here).resolve('tsx/package.json')
+    const manifest = nodeModule.createRequire(here).resolve('tsx/package.json')
     const pkg = JSON.parse(readFileSync(manifest, 'utf8')) as { exports: Record<string, unknown> }
     const entry = pkg.exports['./esm/api'] as { import?: string | { default?: string } }
     const file = typeof entry.import === 'string' ? entry.import : entry.import?.default
@@ -39,12 +45,50 @@ export function tsxApi(): string | undefined {
   }
 }
 
+/** tsx's ESM hooks module (tsx/esm, what `node --import tsx/esm` registers); undefined when not found. */
+function tsxHooks(): string | undefined {
+  try {
+    if (typeof import.meta.resolve === 'function') return import.meta.resolve('tsx/esm')
+    return pathToFileURL(nodeModule.createRequire(here).resolve('tsx/esm')).href
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * A worker's first code under tsx. An eval'd script (a CommonJS one, or ESM under
+ * `--input-type=module`: it uses neither `require` nor `import.meta`), because on Node 20 a file
+ * worker would also run the process's `--import tsx`, which loads all of tsx and esbuild on the
+ * thread and then leaves the ESM hooks off there.
+ *
+ * Why it is shaped so: on Node 20 a thread's module hooks run on a hooks thread of that thread's
+ * own, which `module.register` starts, and every module loaded through them costs round trips
+ * to it (a resolve per import, a load per module: several times the module's plain load; Skein
+ * is about 90 modules). Hence:
+ * - compiled Skein (an installed package) is imported before the hooks, so only the program's
+ *   own modules take the round trips (Skein's .ts sources in a checkout need the hooks first);
+ * - the hooks are registered with `module.register` itself, not with tsx's `register`
+ *   (tsx/esm/api), which would first load tsx and esbuild on this thread too (~80 ms a worker,
+ *   of no use here). Like tsx's `register`, it turns source maps on, so stack traces name .ts
+ *   lines; tsx's initialize hook needs a `data` object.
+ * Where Node has `module.registerHooks` (22.15 and later), tsx's `register` runs the hooks on the
+ * thread itself, with no hooks thread and no round trips, and is used as it is.
+ */
+function tsxBoot(api: string): string {
+  const q = JSON.stringify
+  const hooks = 'registerHooks' in nodeModule ? undefined : tsxHooks()
+  const register = hooks === undefined
+    ? `import(${q(api)}).then((m) => { (m.register ?? m.default.register)() })`
+    : `import('node:module').then((m) => { process.setSourceMapsEnabled(true); m.register(${q(hooks)}, { data: {} }) })`
+  const first = compiled ? `import(${q(skeinIndex.href)})` : 'Promise.resolve()'
+  return `${first}.then(() => ${register}).then(() => import(${q(workerEntry.href)}))`
+}
+
 function spawnWorker(init: WorkerInit): Worker {
   const options = { workerData: init, name: `skein-thread-${init.index}` }
   const api = tsxApi()
   if (api === undefined) return new Worker(workerEntry, options)
-  const boot = `import(${JSON.stringify(api)}).then((m) => { (m.register ?? m.default.register)(); return import(${JSON.stringify(workerEntry.href)}) })`
-  return new Worker(boot, { ...options, eval: true })
+  return new Worker(tsxBoot(api), { ...options, eval: true })
 }
 
 export class ShardHost {
