@@ -38,6 +38,7 @@ export const SHAPES = {
   lateness: 'timer lateness p50/p99 on a thread saturated by 1 ms messages (vs an idle thread)',
   asynccall: 'async handleCall fed from another thread, 1,000 calls in flight (vs a sync handleCall)',
   slowconsumer: 'a ~20 µs/message consumer under a fast producer on another thread (vs its handler alone)',
+  startup: 'Node.start + stop with 4 threads and a user module, fresh processes: under tsx (vs compiled, under node)',
 } as const
 
 export type ShapeName = keyof typeof SHAPES

@@ -10,11 +10,12 @@
  *   piscina       Pool call round trips, thread scaling 1..N
  *   (none)        Stage pipelines
  *   the same figure without the load: timer lateness, async calls, a slow consumer (fairness-shapes.ts)
+ *   compiled JS   Node.start + stop under tsx, in fresh child processes (startup-shape.ts)
  *
  * The flow: the shapes that need a Skein node run on one node (max(2, --threads) worker
  * threads), with their postMessage and piscina baselines interleaved; the node stops; then the
- * idle-memory shape runs in a child process, and Erlang runs every Erlang shape in one `erl`
- * so it never shares the cores with Skein. Without `erl` on the PATH the Erlang baselines
+ * idle-memory and startup shapes run in child processes, and Erlang runs every Erlang shape in
+ * one `erl` so it never shares the cores with Skein. Without `erl` on the PATH the Erlang baselines
  * print as n/a with a note, and nothing fails. Options and environment: bench/options.ts
  * (`--help`). Throughput rows report the median of tinybench iterations; round trips report
  * p50/p99 of individually timed samples.
@@ -33,6 +34,7 @@ import { call, cast, idle, pool, restart, skynet, spawn, stage } from './otp-sha
 import type { Row } from './row.ts'
 import { scaling } from './scaling-shape.ts'
 import { asyncCall, lateness, slowConsumer } from './fairness-shapes.ts'
+import { startup } from './startup-shape.ts'
 import { Session, type NodeEnv, type Shape } from './session.ts'
 import { formatTable } from './table.ts'
 
@@ -44,6 +46,7 @@ const RUNS = {
   skynet: { node: skynet }, idle: { alone: idle }, restart: { node: restart }, cross: { node: cross }, rtt: { node: rtt },
   stage: { node: stage }, pool: { node: pool }, scaling: { node: scaling },
   lateness: { node: lateness }, asynccall: { node: asyncCall }, slowconsumer: { node: slowConsumer },
+  startup: { alone: startup },
 } as const satisfies Record<ShapeName, Shape>
 
 /** What bench/results/latest.json holds (older files lack the fields marked "since issue 4"). */

@@ -1,7 +1,9 @@
 /**
  * The bench's command line (bench/run.ts `runBench`, what `skein bench` calls): its options,
  * a tiny run of a few shapes that writes the JSON and the SVG chart where `--json` says, and
- * Erlang rows that show n/a (with a note) when `erl` is not on the PATH. No timing is asserted.
+ * Erlang rows that show n/a (with a note) when `erl` is not on the PATH; the startup rows (issue
+ * 13: Node.start under tsx against compiled, in child processes) with both figures, their ratio
+ * and the target. No timing is asserted.
  */
 import assert from 'node:assert/strict'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
@@ -79,6 +81,30 @@ describe('bench command line', function () {
       assert.match(svg, /n\/a/)
     } finally {
       process.env.PATH = path
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('times Node.start + stop under tsx and compiled in child processes, with the ratio and the 2x target', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'skein-bench-startup-'))
+    try {
+      const json = join(dir, 'out.json')
+      const run = await quietly(() => runBench(['--shape', 'startup', '--iterations', '1', '--json', json]))
+      assert.equal(run.value, 0, run.out)
+      const report = JSON.parse(readFileSync(json, 'utf8')) as BenchReport
+      assert.deepEqual(report.rows.map((r) => [r.group, r.baselineName, r.target]), [
+        ['startup', 'compiled', '<= 2x compiled'],
+        ['startup', 'compiled', '<= 2x compiled'],
+      ])
+      assert.match(report.rows[0]?.shape ?? '', /tsx: Skein installed \(compiled\) \+ a \.ts module/)
+      assert.match(report.rows[1]?.shape ?? '', /tsx on Skein's \.ts sources/)
+      for (const r of report.rows) {
+        assert.ok(r.skein !== null && r.skein > 0 && r.baseline !== null && r.baseline > 0, `${r.shape} has both figures`)
+        assert.equal(r.ratio, r.skein / r.baseline)
+        assert.equal(typeof r.met, 'boolean')
+        assert.match(r.detail, /^start .* \+ stop .*; compiled: start .* \+ stop /)
+      }
+    } finally {
       rmSync(dir, { recursive: true, force: true })
     }
   })
