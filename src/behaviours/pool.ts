@@ -31,67 +31,23 @@
  *
  * Client functions: Pool.workers, Pool.stats, Pool.addWorkers, Pool.removeWorkers are answered
  * by the pool itself; everything else goes to a worker.
+ *
+ * A callback module on the gen layer (gen.ts): Server.stop's request stops the pool itself and
+ * the parent's EXIT stops it with the parent's reason; a request in the pool's own namespace
+ * (`$pool`) that it does not know is refused, not forwarded. The spec is in pool-spec.ts.
  */
-import {
-  kBehaviour, kDispatch, kInit, kTerminate,
-  type BehaviourClass, type BehaviourInstance, type Caller, type Settle, type SpawnOptions,
-} from '../core/process-context.ts'
-import { isCallMessage, isExitMessage, isStopRequest, type CallMessage, type From, type StopRequest } from '../core/envelope.ts'
-import { Pid, type Address } from '../core/pid.ts'
+import { kBehaviour, kInit, type Caller, type Settle } from '../core/process-context.ts'
+import { isExitMessage, type CallMessage, type From } from '../core/envelope.ts'
+import type { Address, Pid } from '../core/pid.ts'
 import type { ExitReason } from '../core/exit.ts'
 import { makeError } from '../core/errors.ts'
-import { checkOptionKeys } from '../core/option-keys.ts'
-import { ProcessBase } from './process-base.ts'
+import { checkSpec, type PoolSpec, type PoolStats } from './pool-spec.ts'
 import { emitReport } from './reports.ts'
-import { answer } from './gen.ts'
+import { Gen, answer, kGenCall, kGenInfo, kGenTerminate, stopRequest } from './gen.ts'
 import { shutDown } from './children.ts'
 import { RestartWindow } from './restart-window.ts'
 
-/** How a pool picks a worker: in turn, at random, or the one with the fewest calls in hand. */
-export type PoolStrategy = 'round_robin' | 'random' | 'least_busy'
-
-/**
- * A Pool's arguments (or what an overridden `init` returns).
- *
- * @throws ERR_NOT_A_BEHAVIOUR (worker), ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE (size, strategy,
- *   intensity), ERR_UNKNOWN_OPTION (any other key): the pool's start rejects ERR_INIT_FAILED with the error as `reason`
- * @example
- * ```ts
- * const pool = await node.spawn(Pool, { worker: Hasher, args: { rounds: 10 }, size: 8, strategy: 'least_busy' })
- * ```
- */
-export interface PoolSpec<A = unknown> {
-  /** The worker behaviour (usually a Server); it must be exported by a module in the node's `modules` to run on other threads. */
-  readonly worker: BehaviourClass<A>
-  /** Every worker's init arguments. */
-  readonly args?: A
-  /** Workers (default: one per worker thread, at least 1). */
-  readonly size?: number
-  /** Default 'round_robin'. */
-  readonly strategy?: PoolStrategy
-  /** Spawn options for every worker (mailboxSize, env, ...). With `thread` set, all workers go there. */
-  readonly workerOptions?: SpawnOptions
-  /** Most restarts within `period` seconds before the pool gives up and exits 'shutdown' (default: unlimited). */
-  readonly intensity?: number
-  /** Seconds of the restart window (default 5). */
-  readonly period?: number
-  /** Ms each worker gets to stop when the pool stops (default 5000), then it is killed. */
-  readonly shutdown?: number
-}
-
-/** What `Pool.stats` reports. */
-export interface PoolStats {
-  /** Worker slots. */
-  readonly size: number
-  /** Workers running now (the others are restarting). */
-  readonly live: number
-  /** Workers restarted since the pool started. */
-  readonly restarts: number
-  /** Calls, casts and messages handed to a worker. */
-  readonly forwarded: number
-  /** Relayed calls in hand per slot (least_busy relays its calls; other strategies forward them, and count none here). */
-  readonly inFlight: readonly number[]
-}
+export type { PoolSpec, PoolStats, PoolStrategy } from './pool-spec.ts'
 
 interface Slot {
   pid: Pid | undefined
@@ -104,6 +60,9 @@ type PoolRequest =
   | { readonly $pool: 'add'; readonly n: number }
   | { readonly $pool: 'remove'; readonly n: number }
 
+const POOL_OPS: readonly string[] = ['workers', 'stats', 'add', 'remove']
+
+/** A request in the pool's own namespace: the pool answers it (an unknown one is refused), never a worker. */
 const isPoolRequest = (r: unknown): r is PoolRequest =>
   typeof r === 'object' && r !== null && typeof (r as { $pool?: unknown }).$pool === 'string'
 
@@ -116,7 +75,6 @@ const isRetry = (m: unknown): m is Retry =>
   typeof m === 'object' && m !== null && typeof (m as { $poolRetry?: unknown }).$poolRetry === 'number'
 
 const RETRY_MS = 100
-const STRATEGIES: readonly string[] = ['round_robin', 'random', 'least_busy']
 
 /**
  * A fixed number of worker processes (usually Servers) behind one address, spread over the
@@ -139,7 +97,7 @@ const STRATEGIES: readonly string[] = ['round_robin', 'random', 'least_busy']
  * await Pool.stats(node, pool)              // { size: 4, live: 4, restarts: 0, forwarded: 1, inFlight: [0, 0, 0, 0] }
  * ```
  */
-export class Pool<A = unknown> extends ProcessBase implements BehaviourInstance {
+export class Pool<A = unknown> extends Gen {
   /** @hidden The behaviour kind the runtime reads. */
   static readonly [kBehaviour] = 'pool'
 
@@ -206,25 +164,23 @@ export class Pool<A = unknown> extends ProcessBase implements BehaviourInstance 
     }
   }
 
-  /** @hidden The runtime's hook: one mailbox message. */
-  [kDispatch](message: unknown): Settle {
-    if (isExitMessage(message)) return this.#exited(message.from, message.reason)
+  /** @hidden The gen layer's hook: the pool's own requests; every other call goes to a worker (POOL-R2). */
+  override [kGenCall](m: CallMessage): Settle {
+    const r = m.request
+    if (isPoolRequest(r)) return POOL_OPS.includes(r.$pool) ? answer(this, m.from, () => this.#poolRequest(r)) : super[kGenCall](m)
+    if (this.#forwarding) this.#forwardCall(m)
+    else this.#relay(m, 0)
+  }
+
+  /** @hidden The gen layer's hook: a worker's EXIT, a retry; anything else (casts included) goes to a worker. */
+  override [kGenInfo](message: unknown): Settle {
+    if (isExitMessage(message)) return this.#exited(message.from)
     if (isRetry(message)) return this.#restart(message.$poolRetry)
-    if (isCallMessage(message)) {
-      if (isStopRequest(message.request)) {
-        this.stop(message.request.reason)
-        return
-      }
-      if (isPoolRequest(message.request)) return answer(this, message.from, () => this.#poolRequest(message.request as PoolRequest))
-      if (this.#forwarding) this.#forwardCall(message)
-      else this.#relay(message, 0)
-      return
-    }
     this.#forward(message)
   }
 
-  /** @hidden The runtime's hook: stops the workers. */
-  [kTerminate](_reason: ExitReason): Settle {
+  /** @hidden The gen layer's hook: terminate stops the workers. */
+  override [kGenTerminate](_reason: ExitReason): Settle {
     return this.#stopWorkers()
   }
 
@@ -254,8 +210,7 @@ export class Pool<A = unknown> extends ProcessBase implements BehaviourInstance 
           this.unlink(s.pid)
           // Server.stop's request, not awaited: the worker stops 'normal' after what is ahead of it
           // in its mailbox (its calls in hand are answered first); no answer comes back.
-          const request: StopRequest = { $system: 'stop', reason: 'normal' }
-          this.send(s.pid, { type: '$call', from: { pid: this.self, ref: this.makeRef() }, request })
+          this.send(s.pid, { type: '$call', from: { pid: this.self, ref: this.makeRef() }, request: stopRequest('normal') })
         }
         return this.#slots.length
       }
@@ -364,13 +319,10 @@ export class Pool<A = unknown> extends ProcessBase implements BehaviourInstance 
     this.#bySlot.set(started.key, k)
   }
 
-  #exited(pid: Pid, reason: ExitReason): Settle {
+  #exited(pid: Pid): Settle {
     const k = this.#bySlot.get(pid.key)
-    if (k === undefined) {
-      // OTP: an exit from the parent ends the pool with the parent's reason; others are ignored.
-      if (this.parent !== undefined && pid.equals(this.parent)) this.stop(reason)
-      return
-    }
+    // Not a worker's: dropped (the parent's is the gen layer's: the pool stops with its reason).
+    if (k === undefined) return
     this.#bySlot.delete(pid.key)
     ;(this.#slots[k] as Slot).pid = undefined
     if (!this.#countRestart()) {
@@ -412,22 +364,4 @@ export class Pool<A = unknown> extends ProcessBase implements BehaviourInstance 
       inFlight: this.#slots.map((s) => s.inFlight),
     }
   }
-}
-
-const SPEC_KEYS: readonly string[] = ['worker', 'args', 'size', 'strategy', 'workerOptions', 'intensity', 'period', 'shutdown']
-
-function checkSpec<A>(spec: PoolSpec<A>, threads: number): PoolSpec<A> {
-  if (typeof spec !== 'object' || spec === null) throw makeError('ERR_INVALID_ARG_TYPE', 'pool spec', 'an object', spec)
-  checkOptionKeys('a Pool spec', spec, SPEC_KEYS)
-  if (typeof spec.worker !== 'function' || typeof (spec.worker as { prototype?: Record<symbol, unknown> }).prototype?.[kDispatch] !== 'function') {
-    throw makeError('ERR_NOT_A_BEHAVIOUR', spec.worker)
-  }
-  const size = spec.size ?? Math.max(1, threads)
-  if (!Number.isInteger(size) || size < 1) throw makeError('ERR_INVALID_ARG_VALUE', 'size', 'an integer >= 1', size)
-  const strategy = spec.strategy ?? 'round_robin'
-  if (!STRATEGIES.includes(strategy)) throw makeError('ERR_INVALID_ARG_VALUE', 'strategy', STRATEGIES.join(' | '), strategy)
-  if (spec.intensity !== undefined && !(spec.intensity === Infinity || (Number.isInteger(spec.intensity) && spec.intensity >= 0))) {
-    throw makeError('ERR_INVALID_ARG_VALUE', 'intensity', 'an integer >= 0', spec.intensity)
-  }
-  return { ...spec, size, strategy }
 }

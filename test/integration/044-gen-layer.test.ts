@@ -9,8 +9,8 @@
  */
 import assert from 'node:assert/strict'
 import {
-  Actor, Node, Server, Supervisor, WorkerSupervisor, hasCode, isCallMessage,
-  type BehaviourClass, type Pid, type SupervisorSpec,
+  Actor, ConsumerSupervisor, Node, Pool, Server, Stage, Supervisor, WorkerSupervisor, hasCode, isCallMessage,
+  type BehaviourClass, type ConsumerSupervisorSpec, type Pid, type StageSpec, type SupervisorSpec,
 } from '../../src/index.ts'
 import { probe as makeProbe, type Probe } from '../../src/testing/index.ts'
 
@@ -35,6 +35,26 @@ class Echo extends Server<void, unknown, unknown, unknown> {
 class Empty extends Supervisor<void> {
   init(): SupervisorSpec {
     return { strategy: 'one_for_one', children: [] }
+  }
+}
+
+class Numbers extends Stage<void, number> {
+  init(): StageSpec<number> {
+    return { type: 'producer' }
+  }
+
+  override handleDemand(): number[] {
+    return []
+  }
+
+  override handleCall(request: unknown): unknown {
+    return request
+  }
+}
+
+class Jobs extends ConsumerSupervisor<void> {
+  init(): ConsumerSupervisorSpec {
+    return { child: { id: 'job', start: [Echo, undefined], restart: 'temporary' } }
   }
 }
 
@@ -64,6 +84,9 @@ describe('gen layer: system messages, the same for every behaviour', function ()
     ['Actor', Plain as BehaviourClass<unknown>, { report: probe.pid }],
     ['Server', Echo as BehaviourClass<unknown>, undefined],
     ['Supervisor', Empty as BehaviourClass<unknown>, undefined],
+    ['Pool', Pool as BehaviourClass<unknown>, { worker: Echo, size: 2 }],
+    ['Stage', Numbers as BehaviourClass<unknown>, undefined],
+    ['ConsumerSupervisor', Jobs as BehaviourClass<unknown>, undefined],
   ]
 
   it('Server.stop stops every behaviour with its reason (an application master too)', async () => {
@@ -75,8 +98,9 @@ describe('gen layer: system messages, the same for every behaviour', function ()
     }
     node.loadApplication({ name: 'app', children: [] })
     const master = await node.startApplication('app', 'temporary')
+    const down = node.monitor(master).down
     await Server.stop(node, master, 'shutdown')
-    assert.equal(node.applicationInfo('app').pid, undefined)
+    assert.equal((await down).reason, 'shutdown')
   })
 
   it('a trapped EXIT from the parent stops every behaviour with its reason; an Actor gets it in receive', async () => {
@@ -115,26 +139,37 @@ describe('gen layer: system messages, the same for every behaviour', function ()
   it('refuses a call it does not know with ERR_UNSUPPORTED_REQUEST, at once, and keeps running', async () => {
     const unsupported = (e: unknown): boolean => hasCode(e, 'ERR_UNSUPPORTED_REQUEST')
     const sup = await node.spawn(Empty)
+    const jobs = await node.spawn(Jobs)
     node.loadApplication({ name: 'app', children: [] })
     const master = await node.startApplication('app', 'temporary')
-    for (const pid of [sup, master]) {
+    for (const pid of [sup, jobs, master]) {
       await assert.rejects(node.call(pid, 'what?', { timeout: 3000 }), unsupported, pid.toString())
     }
     assert.equal(await Supervisor.countChildren(node, sup).then((c) => c.specs), 0)
-    // Calls handed to a callback (Server, Actor) are theirs to answer.
+    // Calls handed to a callback (Server, Stage, Actor) or to a worker (Pool) are theirs to answer.
     for (const [name, cls, args] of behaviours()) {
-      if (!['Actor', 'Server'].includes(name)) continue
+      if (!['Actor', 'Server', 'Stage', 'Pool'].includes(name)) continue
       const pid = await node.spawn(cls, args)
       assert.equal(await node.call(pid, 'what?'), name === 'Actor' ? 'actor' : 'what?', name)
       await Server.stop(node, pid)
     }
   })
 
-  it('refuses a request in a behaviour\'s own namespace that none of its client functions makes (it was answered undefined)', async () => {
+  it('refuses a request in a behaviour\'s own namespace that none of its client functions makes (it was answered undefined, or a TypeError)', async () => {
     const unsupported = (e: unknown): boolean => hasCode(e, 'ERR_UNSUPPORTED_REQUEST')
     const sup = await node.spawn(Empty)
+    const pool = await node.spawn(Pool, { worker: Echo, size: 2 })
+    const stage = await node.spawn(Numbers)
+    const jobs = await node.spawn(Jobs)
     await assert.rejects(node.call(sup, { $sup: 'noSuchRequest' }, { timeout: 3000 }), unsupported)
-    // It still answers its own requests.
+    // Not forwarded to a worker either (an Echo worker would answer it).
+    await assert.rejects(node.call(pool, { $pool: 'noSuchRequest' }, { timeout: 3000 }), unsupported)
+    await assert.rejects(node.call(stage, { $stageAdmin: 'noSuchRequest' }, { timeout: 3000 }), unsupported)
+    await assert.rejects(node.call(jobs, null, { timeout: 3000 }), unsupported)
+    // Each still answers its own requests.
     assert.deepEqual(await Supervisor.whichChildren(node, sup), [])
+    assert.equal((await Pool.stats(node, pool)).size, 2)
+    assert.equal(await Stage.estimateBufferedCount(node, stage), 0)
+    assert.deepEqual(await Supervisor.whichChildren(node, jobs), [])
   })
 })

@@ -23,20 +23,20 @@
  * Supervisor.whichChildren (in start order) / countChildren / terminateChild(pid) /
  * startChild(extraArgs) (a child with no event, holding no demand). Stopping it shuts every
  * child down at once with the template's shutdown (as simple_one_for_one).
+ *
+ * A callback module on the gen layer (gen.ts): Server.stop's request and the parent's EXIT stop
+ * it there, and a call it does not answer is refused there (ERR_UNSUPPORTED_REQUEST).
  */
-import {
-  IGNORE, kBehaviour, kDispatch, kInit, kTerminate, type BehaviourInstance, type Settle,
-} from '../../core/process-context.ts'
-import { isCallMessage, isDownMessage, isExitMessage, isStopRequest, type CallMessage } from '../../core/envelope.ts'
+import { IGNORE, kBehaviour, kInit, type Settle } from '../../core/process-context.ts'
+import { isDownMessage, isExitMessage, type CallMessage } from '../../core/envelope.ts'
 import { formatReason, isCleanReason, type ExitReason } from '../../core/exit.ts'
 import { Pid, type Ref } from '../../core/pid.ts'
 import { makeError } from '../../core/errors.ts'
-import { ProcessBase } from '../process-base.ts'
-import { answer } from '../gen.ts'
+import { Gen, answer, kGenCall, kGenInfo, kGenTerminate } from '../gen.ts'
 import { shutDown, startLinked } from '../children.ts'
 import { RestartWindow } from '../restart-window.ts'
 import { emitReport, type SupervisorEvent } from '../reports.ts'
-import { fail, mergeArgs, type ChildInfo, type ChildStartResult, type Normalized } from '../supervisor-spec.ts'
+import { fail, mergeArgs, reasonOf, type ChildInfo, type ChildStartResult, type Normalized } from '../supervisor-spec.ts'
 import { checkSpec, plain, type ConsumerSupervisorSpec } from './consumer-supervisor-spec.ts'
 import { openSubscription, isStageMessage, isSubscribeRequest, type SubscribeOptions, type SubscriptionFrom, type ToProducer } from './protocol.ts'
 
@@ -84,6 +84,22 @@ const isRetry = (m: unknown): m is Retry =>
 
 type Launched = { readonly pid: Pid; readonly info: unknown } | 'ignore'
 
+/** The Supervisor client functions it answers; any other `$sup` is refused as an unknown call. */
+type AdminRequest =
+  | { readonly $sup: 'whichChildren' }
+  | { readonly $sup: 'countChildren' }
+  | { readonly $sup: 'terminateChild'; readonly child: unknown }
+  | { readonly $sup: 'startChild'; readonly spec: unknown }
+
+const ADMIN_OPS: readonly string[] = ['whichChildren', 'countChildren', 'terminateChild', 'startChild']
+
+const isAdmin = (r: unknown): r is AdminRequest =>
+  typeof r === 'object' && r !== null && ADMIN_OPS.includes((r as { $sup?: unknown }).$sup as string)
+
+/** A Stage client function's request other than subscribe (demand, buffered, ...): it is not a producer. */
+const isStageAdmin = (r: unknown): boolean =>
+  typeof r === 'object' && r !== null && (r as { $stageAdmin?: unknown }).$stageAdmin !== undefined
+
 /**
  * A consumer stage that starts one child process per event it receives, from one child template
  * (GenStage's ConsumerSupervisor): "run a job per item, N at a time, with backpressure to the
@@ -126,7 +142,7 @@ type Launched = { readonly pid: Pid; readonly info: unknown } | 'ignore'
  * await node.spawn(Jobs, { from: producer })   // at most 3 JobRunners at a time
  * ```
  */
-export abstract class ConsumerSupervisor<Args = void> extends ProcessBase implements BehaviourInstance {
+export abstract class ConsumerSupervisor<Args = void> extends Gen {
   /** @hidden The behaviour kind the runtime reads. */
   static readonly [kBehaviour] = 'consumer_supervisor'
 
@@ -153,8 +169,8 @@ export abstract class ConsumerSupervisor<Args = void> extends ProcessBase implem
     for (const opts of checked.subscribeTo) this.#subscribe(opts)
   }
 
-  /** @hidden The runtime's hook: one mailbox message. */
-  [kDispatch](message: unknown): Settle {
+  /** @hidden The gen layer's hook: the stage protocol, a child's EXIT, a retry, a subscription's DOWN. */
+  override [kGenInfo](message: unknown): Settle {
     if (isStageMessage(message)) {
       switch (message.$stage) {
         case 'events':
@@ -173,10 +189,9 @@ export abstract class ConsumerSupervisor<Args = void> extends ProcessBase implem
       }
     }
     if (isExitMessage(message)) {
+      // Not a child's: dropped (the parent's is the gen layer's: it stops with the parent's reason).
       const child = this.#byPid.get(message.from.key)
-      if (child !== undefined) return this.#childExited(child, message.reason)
-      if (this.parent !== undefined && message.from.equals(this.parent)) this.stop(message.reason)
-      return
+      return child === undefined ? undefined : this.#childExited(child, message.reason)
     }
     if (isRetry(message)) {
       const child = this.#children.get(message.$csRetry)
@@ -185,13 +200,23 @@ export abstract class ConsumerSupervisor<Args = void> extends ProcessBase implem
     if (isDownMessage(message)) {
       const key = this.#monitors.get(message.ref.key)
       if (key !== undefined) this.#ended(key, message.reason)
-      return
     }
-    if (isCallMessage(message)) return this.#onCall(message)
   }
 
-  /** @hidden The runtime's hook: shuts every child down. */
-  [kTerminate](_reason: ExitReason): Settle {
+  /**
+   * @hidden The gen layer's hook: Stage.subscribe, the Supervisor client functions it answers;
+   * the other Stage client functions fail ERR_STAGE_NOT_A_PRODUCER; any other call is refused.
+   */
+  override [kGenCall](m: CallMessage): Settle {
+    const r = m.request
+    if (isSubscribeRequest(r)) return answer(this, m.from, () => this.#subscribe(r.opts))
+    if (isAdmin(r)) return answer(this, m.from, () => this.#admin(r))
+    if (isStageAdmin(r)) return this.replyError(m.from, makeError('ERR_STAGE_NOT_A_PRODUCER', this.self.toString()))
+    return super[kGenCall](m)
+  }
+
+  /** @hidden The gen layer's hook: terminate shuts every child down. */
+  override [kGenTerminate](_reason: ExitReason): Settle {
     return this.#shutdownAll()
   }
 
@@ -314,19 +339,9 @@ export abstract class ConsumerSupervisor<Args = void> extends ProcessBase implem
     await shutDown(this, pids, this.#template.shutdown)
   }
 
-  // ── calls: the supervisor client functions and Stage.subscribe ────────────────────────
+  // ── calls: the supervisor client functions ─────────────────────────────────────────
 
-  #onCall(m: CallMessage): Settle {
-    if (isStopRequest(m.request)) {
-      this.stop(m.request.reason)
-      return
-    }
-    const r = m.request
-    if (isSubscribeRequest(r)) return answer(this, m.from, () => this.#subscribe(r.opts))
-    return answer(this, m.from, () => this.#admin(r as { $sup?: string; child?: unknown; spec?: unknown; $stageAdmin?: unknown }))
-  }
-
-  async #admin(r: { $sup?: string; child?: unknown; spec?: unknown; $stageAdmin?: unknown }): Promise<unknown> {
+  async #admin(r: AdminRequest): Promise<unknown> {
     switch (r.$sup) {
       case 'whichChildren':
         return [...this.#children.values()].map((c): ChildInfo => ({
@@ -342,9 +357,6 @@ export abstract class ConsumerSupervisor<Args = void> extends ProcessBase implem
         return this.#terminateChild(r.child)
       case 'startChild':
         return this.#startChild(r.spec)
-      default:
-        if (r.$stageAdmin !== undefined) throw makeError('ERR_STAGE_NOT_A_PRODUCER', this.self.toString())
-        throw makeError('ERR_UNSUPPORTED_REQUEST', this.self.toString())
     }
   }
 
@@ -373,10 +385,4 @@ export abstract class ConsumerSupervisor<Args = void> extends ProcessBase implem
     this.#add(launched.pid, args, undefined)
     return launched.info === undefined ? { pid: launched.pid } : { pid: launched.pid, info: launched.info }
   }
-}
-
-/** The exit reason inside a failed start (ERR_INIT_FAILED carries it as `reason`). */
-function reasonOf(error: unknown): unknown {
-  const e = error as { code?: unknown; reason?: unknown } | null
-  return typeof e === 'object' && e !== null && e.code === 'ERR_INIT_FAILED' && 'reason' in e ? e.reason : error
 }

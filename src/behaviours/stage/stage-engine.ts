@@ -5,22 +5,29 @@
  * (and `this.emit`) into events for the producer side, keeps syncInfo/asyncInfo in order behind
  * the events ahead of them, and answers calls, the client functions' among them.
  *
- *   mailbox ──▶ dispatch ──┬─ subscribe / ask / cancel ──────────▶ producer side
- *                          ├─ events / cancelled / DOWN ─────────▶ consumer side (or producer side)
- *                          ├─ $stageInfo ─▶ behind waiting upstream events, else the producer side
- *                          └─ call / cast / other ─▶ handleCall / handleCast / handleInfo
+ *   gen layer ──info──┬─ subscribe / ask / cancel ──────────▶ producer side
+ *                     ├─ events / cancelled / DOWN ─────────▶ consumer side (or producer side)
+ *                     ├─ $stageInfo ─▶ behind waiting upstream events, else the producer side
+ *                     └─ other ─▶ handleInfo
+ *             ──call──▶ the client functions' requests, else handleCall ──▶ the gen layer's reading
+ *             ──cast──▶ handleCast
  *   a callback's result ──then──▶ emit ──▶ producer side (a consumer drops them, with a report)
- *   then: handleInfo for each info that fell due (STG-R14)
+ *   after each message: handleInfo for each info that fell due (STG-R14)
+ *
+ * Server.stop's request and the parent's EXIT never get here: the gen layer (gen.ts) stops the
+ * stage. What handleCall returns is read by the gen layer too, once the stage has checked it
+ * (no continue, timeout or ignore: a stage has no handleContinue or idle timeout) and sent out
+ * the events the callback emitted, so they go before its reply (STG-R13), as GenStage does
+ * before handing gen_server its reply.
  */
 import type { Settle } from '../../core/process-context.ts'
-import { isCallMessage, isDownMessage, isExitMessage, isStopRequest, type CallMessage, type From } from '../../core/envelope.ts'
+import { isDownMessage, type CallMessage, type From } from '../../core/envelope.ts'
 import { makeError } from '../../core/errors.ts'
 import { checkOptionKeys } from '../../core/option-keys.ts'
 import { isThenable } from '../../core/thenable.ts'
-import type { ProcessBase } from '../process-base.ts'
-import { kAction, type Next, type ServerAction } from '../server.ts'
+import { isAction, kAction, type ServerAction } from '../server-action.ts'
 import { emitReport } from '../reports.ts'
-import { answer } from '../gen.ts'
+import { answer, kCallResult, type Gen } from '../gen.ts'
 import { StageProducer, type ProducerOptions } from './stage-producer.ts'
 import { StageConsumer } from './stage-consumer.ts'
 import {
@@ -38,16 +45,22 @@ export type AdminRequest =
 const isInfoRequest = (m: unknown): m is { $stageInfo: unknown } =>
   typeof m === 'object' && m !== null && '$stageInfo' in m
 
+const ADMIN_OPS: readonly string[] = ['subscribe', 'resubscribe', 'demand', 'buffered']
+
 const isAdmin = (r: unknown): r is AdminRequest =>
-  typeof r === 'object' && r !== null && typeof (r as { $stageAdmin?: unknown }).$stageAdmin === 'string'
+  typeof r === 'object' && r !== null && ADMIN_OPS.includes((r as { $stageAdmin?: unknown }).$stageAdmin as string)
+
+/** A request in the client functions' namespace that none of them makes: the stage refuses it, as any unknown call. */
+export const isUnknownAdmin = (r: unknown): boolean =>
+  typeof r === 'object' && r !== null && typeof (r as { $stageAdmin?: unknown }).$stageAdmin === 'string' && !isAdmin(r)
 
 type Type = 'producer' | 'consumer' | 'producer_consumer'
 
 /** The keys of a StageSpec (stage.ts); any other fails ERR_UNKNOWN_OPTION. */
 const SPEC_KEYS: readonly string[] = ['type', 'dispatcher', 'demand', 'bufferSize', 'bufferKeep', 'subscribeTo']
 
-/** The Stage as its engine calls it: the process, and the callbacks (and ask) a subclass overrides. */
-export type EngineStage<E> = ProcessBase & {
+/** The Stage as its engine calls it: the process on the gen layer, and the callbacks (and ask) a subclass overrides. */
+export type EngineStage<E> = Gen & {
   handleDemand(demand: number): unknown
   handleEvents(events: E[], from: SubscriptionFrom): unknown
   handleSubscribe(role: 'producer' | 'consumer', opts: Readonly<Record<string, unknown>>, from: SubscriptionFrom | ConsumerFrom): 'automatic' | 'manual'
@@ -69,8 +82,6 @@ export class StageEngine<E> {
   #emitted: E[] = []
   /** stop() was called: infos still due are not handled (GenStage's would stay in the dead mailbox). */
   #stopping = false
-  /** handleCall returned stop(reason, reply): the reply goes once terminate has run. */
-  #replyAfterTerminate: { readonly from: From; readonly value: unknown } | null = null
 
   constructor(stage: EngineStage<E>) {
     this.#stage = stage
@@ -133,30 +144,26 @@ export class StageEngine<E> {
     )
   }
 
-  /** One mailbox message, then the infos it made due. */
-  dispatch(message: unknown): Settle {
-    const settled = this.#route(message)
+  /** After each mailbox message (once it has settled): the infos it made due. */
+  afterMessage(settled: Settle): Settle {
     if (isThenable(settled)) return Promise.resolve(settled).then(() => this.#handleDueInfos())
     return this.#handleDueInfos()
   }
 
-  #route(message: unknown): Settle {
-    const stage = this.#stage
+  /** Any message but a call or a cast (the gen layer has taken the system ones). */
+  info(message: unknown): Settle {
     if (isStageMessage(message)) return this.#onStage(message)
     if (isInfoRequest(message)) return this.#info(message.$stageInfo)
     if (isDownMessage(message)) {
       const key = this.#producer?.tagOf(message.ref.key) ?? this.#consumer.tagOf(message.ref.key)
       if (key !== undefined) return this.#ended(key, { kind: 'down', reason: message.reason })
-      return this.#then(stage.handleInfo(message))
     }
-    if (isCallMessage(message)) return this.#onCall(message)
-    const m = message as { type?: unknown; request?: unknown }
-    if (m !== null && typeof m === 'object' && m.type === '$cast') return this.#then(stage.handleCast(m.request))
-    if (isExitMessage(message) && stage.parent !== undefined && message.from.equals(stage.parent)) {
-      stage.stop(message.reason)
-      return
-    }
-    return this.#then(stage.handleInfo(message))
+    return this.#then(this.#stage.handleInfo(message))
+  }
+
+  /** A cast: handleCast, whose events are emitted. */
+  cast(request: unknown): Settle {
+    return this.#then(this.#stage.handleCast(request))
   }
 
   #onStage(m: StageMessage): Settle {
@@ -228,59 +235,25 @@ export class StageEngine<E> {
 
   // ── calls ─────────────────────────────────────────────────────────────────────────────
 
-  #onCall(m: CallMessage): Settle {
+  /** A call: the client functions' requests, else handleCall (an unknown admin request is the Stage's to refuse). */
+  call(m: CallMessage): Settle {
     const stage = this.#stage
-    if (isStopRequest(m.request)) {
-      stage.stop(m.request.reason)
-      return
-    }
     if (isAdmin(m.request)) return answer(stage, m.from, () => this.#admin(m.request as AdminRequest))
     const result = stage.handleCall(m.request, m.from)
     if (isThenable(result)) return Promise.resolve(result).then((r) => this.#callResult(m.from, r))
-    this.#callResult(m.from, result)
+    return this.#callResult(m.from, result)
   }
 
   /**
-   * What handleCall returned, read as Server reads it (server.ts #callResult): a plain value or
-   * replyWith(v) is the reply, noreply() answers later, stop(reason, reply?) stops the stage and
-   * replies once terminate has run (OTP's order). STG-R13: events emitted by the callback go out
-   * before its reply. A stage has no handleContinue or idle timeout, so a `next` asking for one
-   * is a bad return value, as is ignore().
+   * What handleCall returned: checked against a stage's rules (no continue, timeout or ignore),
+   * then the events the callback emitted go out, then the gen layer reads it as Server's: a
+   * plain value or replyWith(v) is the reply, noreply() answers later, stop(reason, reply?)
+   * stops the stage and replies once terminate has run (OTP's order).
    */
-  #callResult(from: From, r: unknown): void {
-    const stage = this.#stage
-    if (!isAction(r)) {
-      this.#emit(undefined)
-      stage.reply(from, r)
-      return
-    }
-    switch (r[kAction]) {
-      case 'reply':
-        checkNext(r, r.next)
-        this.#emit(undefined)
-        stage.reply(from, r.value)
-        return
-      case 'noreply':
-        checkNext(r, r.next)
-        this.#emit(undefined)
-        return
-      case 'stop':
-        this.#emit(undefined)
-        if (r.reply !== undefined) this.#replyAfterTerminate = { from, value: r.reply.value }
-        stage.stop(r.reason)
-        return
-      case 'ignore':
-        throw makeError('ERR_BAD_RETURN_VALUE', 'handleCall', 'ignore()')
-      default:
-        throw makeError('ERR_BAD_RETURN_VALUE', 'handleCall', r)
-    }
-  }
-
-  /** The stage's terminate has run (or thrown): send the reply of handleCall's stop(reason, reply). */
-  terminated(): void {
-    const pending = this.#replyAfterTerminate
-    this.#replyAfterTerminate = null
-    if (pending !== null) this.#stage.reply(pending.from, pending.value)
+  #callResult(from: From, r: unknown): Settle {
+    if (isAction(r)) checkCallAction(r)
+    this.#emit(undefined)
+    return this.#stage[kCallResult](from, r)
   }
 
   #admin(r: AdminRequest): unknown {
@@ -303,12 +276,15 @@ export class StageEngine<E> {
   }
 }
 
-/** handleCall returned replyWith, noreply, stop or ignore (from server.ts). */
-const isAction = (v: unknown): v is ServerAction =>
-  typeof v === 'object' && v !== null && kAction in v
-
-/** replyWith(v, next) and noreply(next): only `hibernate` (a no-op, as in Server) means anything to a stage. */
-function checkNext(action: ServerAction, next: Next | undefined): void {
+/**
+ * A stage's rule for handleCall's actions, checked before any event goes out: ignore() is a bad
+ * return, and so is a `next` asking for a continue or a timeout (only `hibernate`, a no-op as in
+ * Server, means anything to a stage).
+ */
+function checkCallAction(action: ServerAction): void {
+  if (action[kAction] === 'ignore') throw makeError('ERR_BAD_RETURN_VALUE', 'handleCall', 'ignore()')
+  if (action[kAction] !== 'reply' && action[kAction] !== 'noreply') return
+  const next = action.next
   if (next !== undefined && ('continue' in next || next.timeout !== undefined)) {
     throw makeError('ERR_BAD_RETURN_VALUE', 'handleCall', `${action[kAction] === 'reply' ? 'replyWith' : 'noreply'}(..., { continue | timeout }): a Stage has no handleContinue or idle timeout`)
   }

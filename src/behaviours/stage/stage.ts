@@ -17,19 +17,19 @@
  * (STG-R13). A subscription ends by cancel or by its other side going down; the consumer's
  * cancel mode then decides: permanent stops it, transient stops it unless the reason is clean,
  * temporary keeps it running (STG-R9).
+ *
+ * A callback module on the gen layer (gen.ts), as a GenStage is a gen_server: Server.stop's
+ * request and the parent's EXIT stop it there, and the gen layer reads handleCall's result once
+ * the engine (stage-engine.ts) has checked it and sent out the events it emitted.
  */
-import {
-  IGNORE, kBehaviour, kDispatch, kInit, kTerminate,
-  type BehaviourInstance, type Caller, type Settle,
-} from '../../core/process-context.ts'
-import type { From } from '../../core/envelope.ts'
+import { IGNORE, kBehaviour, kDispatch, kInit, type Caller, type Settle } from '../../core/process-context.ts'
+import type { CallMessage, CastMessage, From } from '../../core/envelope.ts'
 import type { ExitReason } from '../../core/exit.ts'
 import type { Address } from '../../core/pid.ts'
 import { makeError } from '../../core/errors.ts'
-import { isThenable } from '../../core/thenable.ts'
-import { ProcessBase } from '../process-base.ts'
+import { Gen, kGenCall, kGenCast, kGenDispatch, kGenInfo, kGenTerminate } from '../gen.ts'
 import type { Dispatcher } from './dispatchers/dispatcher.ts'
-import { StageEngine, type AdminRequest } from './stage-engine.ts'
+import { StageEngine, isUnknownAdmin, type AdminRequest } from './stage-engine.ts'
 import type { CancelReason, ConsumerFrom, SubscribeOptions, SubscriptionFrom, ToProducer } from './protocol.ts'
 
 /**
@@ -120,7 +120,7 @@ type Emitted<E> = readonly E[] | void
  * await node.spawn(Printer, { from: numbers }, { thread: 2 })
  * ```
  */
-export abstract class Stage<Args = void, E = unknown> extends ProcessBase implements BehaviourInstance {
+export abstract class Stage<Args = void, E = unknown> extends Gen {
   /** @hidden The behaviour kind the runtime reads. */
   static readonly [kBehaviour] = 'stage'
 
@@ -282,25 +282,30 @@ export abstract class Stage<Args = void, E = unknown> extends ProcessBase implem
     for (const to of spec.subscribeTo ?? []) this.#engine.subscribe(isAddress(to) ? { to } : to as SubscribeOptions)
   }
 
-  /** @hidden The runtime's hook: one mailbox message, then the infos it made due. */
-  [kDispatch](message: unknown): Settle {
-    return this.#engine.dispatch(message)
+  /** @hidden The runtime's hook: one mailbox message through the gen layer, then the infos it made due. */
+  override [kDispatch](message: unknown): Settle {
+    return this.#engine.afterMessage(this[kGenDispatch](message))
   }
 
-  /** @hidden The runtime's hook: runs `terminate`, then sends the reply of a handleCall's stop(reason, reply). */
-  [kTerminate](reason: ExitReason): Settle {
-    let result: Settle
-    try {
-      result = this.terminate(reason)
-    } catch (error) {
-      this.#engine.terminated()
-      throw error
-    }
-    if (!isThenable(result)) {
-      this.#engine.terminated()
-      return
-    }
-    return Promise.resolve(result).finally(() => this.#engine.terminated())
+  /** @hidden The gen layer's hook: the client functions' requests, else handleCall. */
+  override [kGenCall](m: CallMessage): Settle {
+    if (isUnknownAdmin(m.request)) return super[kGenCall](m)
+    return this.#engine.call(m)
+  }
+
+  /** @hidden The gen layer's hook: handleCast. */
+  override [kGenCast](m: CastMessage): Settle {
+    return this.#engine.cast(m.request)
+  }
+
+  /** @hidden The gen layer's hook: the stage protocol, DOWNs of subscriptions, asyncInfo, else handleInfo. */
+  override [kGenInfo](message: unknown): Settle {
+    return this.#engine.info(message)
+  }
+
+  /** @hidden The gen layer's hook: terminate (the reply of a handleCall's stop(reason, reply) follows it). */
+  override [kGenTerminate](reason: ExitReason): Settle {
+    return this.terminate(reason)
   }
 }
 

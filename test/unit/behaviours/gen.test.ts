@@ -12,6 +12,9 @@ import { Actor } from '../../../src/behaviours/actor.ts'
 import { Server, ignore, noreply, replyWith, stop } from '../../../src/behaviours/server.ts'
 import { Supervisor } from '../../../src/behaviours/supervisor.ts'
 import { ApplicationMaster } from '../../../src/behaviours/application.ts'
+import { Pool } from '../../../src/behaviours/pool.ts'
+import { Stage } from '../../../src/behaviours/stage/stage.ts'
+import { ConsumerSupervisor } from '../../../src/behaviours/stage/consumer-supervisor.ts'
 
 const SELF = new Pid('nonode@nohost', 1, 0, 0)
 const PARENT = new Pid('nonode@nohost', 2, 0, 0)
@@ -71,9 +74,22 @@ class Empty extends Supervisor<void> {
   }
 }
 
+class Producer extends Stage<void, number> {
+  init() {
+    return { type: 'producer' as const }
+  }
+}
+
+class Jobs extends ConsumerSupervisor<void> {
+  init() {
+    return { child: { id: 'job', start: [Echo, undefined] as const } }
+  }
+}
+
 /** Every behaviour, as a fresh instance (before init: these hooks need none). */
 const every = (): [string, object][] => [
   ['Actor', new Plain()], ['Server', new Echo()], ['Supervisor', new Empty()], ['ApplicationMaster', new ApplicationMaster()],
+  ['Pool', new Pool()], ['Stage', new Producer()], ['ConsumerSupervisor', new Jobs()],
 ]
 
 describe('gen layer (fake process context, no threads)', () => {
@@ -131,7 +147,8 @@ describe('gen layer (fake process context, no threads)', () => {
   })
 
   it('refuses a request in a behaviour\'s own namespace that none of its client functions makes', () => {
-    for (const [instance, request] of [[new Empty(), { $sup: 'noSuchRequest' }]] as const) {
+    for (const [instance, request] of [[new Empty(), { $sup: 'noSuchRequest' }], [new Pool(), { $pool: 'noSuchRequest' }],
+      [new Producer(), { $stageAdmin: 'noSuchRequest' }], [new Jobs(), null]] as const) {
       const events = attach(instance)
       dispatch(instance, callMessage(request))
       assert.deepEqual(events.map(([what, , error]) => [what, codeOf(error)]), [['replyError', 'ERR_UNSUPPORTED_REQUEST']], JSON.stringify(request))
@@ -200,6 +217,26 @@ describe('gen layer (fake process context, no threads)', () => {
       assert.deepEqual(init(noreply({ timeout: 10 })), [undefined, ['sendAfter']])
       assert.throws(() => init(stop('no')), (e) => e === 'no')
       assert.throws(() => init(replyWith(1)), { code: 'ERR_BAD_RETURN_VALUE' })
+    })
+
+    it('a Stage refuses a continue, a timeout or ignore() from handleCall before anything goes out', () => {
+      class Calls extends Stage<void, number> {
+        next: unknown
+        init() {
+          return { type: 'consumer' as const }
+        }
+
+        override handleCall(): unknown {
+          return this.next
+        }
+      }
+      for (const next of [replyWith(1, { continue: 'c' }), noreply({ timeout: 5 }), ignore()]) {
+        const stage = new Calls()
+        const events = attach(stage)
+        stage.next = next
+        assert.throws(() => dispatch(stage, callMessage('x')), { code: 'ERR_BAD_RETURN_VALUE' })
+        assert.deepEqual(events, [])
+      }
     })
   })
 })
