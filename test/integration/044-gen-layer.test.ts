@@ -87,9 +87,10 @@ describe('gen layer: system messages, the same for every behaviour', function ()
     ['Pool', Pool as BehaviourClass<unknown>, { worker: Echo, size: 2 }],
     ['Stage', Numbers as BehaviourClass<unknown>, undefined],
     ['ConsumerSupervisor', Jobs as BehaviourClass<unknown>, undefined],
+    ['WorkerSupervisor', WorkerSupervisor as BehaviourClass<unknown>, undefined],
   ]
 
-  it('Server.stop stops every behaviour with its reason (an application master too)', async () => {
+  it('Server.stop stops every behaviour with its reason (the partitions of a WorkerSupervisor and an application master too)', async () => {
     for (const [name, cls, args] of behaviours()) {
       const pid = await node.spawn(cls, args)
       const down = node.monitor(pid).down
@@ -101,6 +102,23 @@ describe('gen layer: system messages, the same for every behaviour', function ()
     const down = node.monitor(master).down
     await Server.stop(node, master, 'shutdown')
     assert.equal((await down).reason, 'shutdown')
+  })
+
+  it('Server.stop stops a WorkerSupervisor partition (it was refused ERR_UNSUPPORTED_REQUEST); the supervisor restarts it with what it hosted', async () => {
+    const sup = await node.spawn(WorkerSupervisor, undefined)
+    await WorkerSupervisor.addGroup(node, sup, { id: 'g' })
+    await WorkerSupervisor.addGroupWorker(node, sup, 'g', () => {}, { id: 'w' })
+    const [partition] = await WorkerSupervisor.partitions(node, sup) as Pid[]
+    const down = node.monitor(partition as Pid).down
+    await Server.stop(node, partition as Pid, 'shutdown')
+    assert.equal((await down).reason, 'shutdown')
+    // The partition's EXIT reached the supervisor before our DOWN reached us, and the supervisor
+    // takes no other message until the restart and the replay are done: these calls come after.
+    const [again] = await WorkerSupervisor.partitions(node, sup) as Pid[]
+    assert.ok(again !== undefined && !again.equals(partition as Pid), 'a new partition')
+    const group = await WorkerSupervisor.getGroup(node, sup, 'g')
+    assert.ok(group.w !== undefined, 'the restarted partition hosts the group again')
+    await Server.stop(node, sup)
   })
 
   it('a trapped EXIT from the parent stops every behaviour with its reason; an Actor gets it in receive', async () => {
@@ -140,9 +158,11 @@ describe('gen layer: system messages, the same for every behaviour', function ()
     const unsupported = (e: unknown): boolean => hasCode(e, 'ERR_UNSUPPORTED_REQUEST')
     const sup = await node.spawn(Empty)
     const jobs = await node.spawn(Jobs)
+    const sw = await node.spawn(WorkerSupervisor, undefined)
+    const [partition] = await WorkerSupervisor.partitions(node, sw) as Pid[]
     node.loadApplication({ name: 'app', children: [] })
     const master = await node.startApplication('app', 'temporary')
-    for (const pid of [sup, jobs, master]) {
+    for (const pid of [sup, jobs, sw, partition as Pid, master]) {
       await assert.rejects(node.call(pid, 'what?', { timeout: 3000 }), unsupported, pid.toString())
     }
     assert.equal(await Supervisor.countChildren(node, sup).then((c) => c.specs), 0)

@@ -19,14 +19,15 @@
  *
  * The supervisor keeps ids unique across partitions; a partition checks only what it hosts. It
  * traps exits: an EXIT from the supervisor (its parent) stops it, and every worker with it.
+ * Both that and Server.stop's request are the gen layer's (gen.ts), as is the refusal of a call
+ * that is none of its requests (its pid is public: WorkerSupervisor.partitions).
  */
-import { kBehaviour, kDispatch, kInit, kTerminate, type BehaviourInstance, type Settle } from '../../core/process-context.ts'
-import { isCallMessage, isExitMessage, type From } from '../../core/envelope.ts'
+import { kBehaviour, kInit, type Settle } from '../../core/process-context.ts'
+import { isExitMessage, type CallMessage, type From } from '../../core/envelope.ts'
 import { isCleanReason, type ExitReason } from '../../core/exit.ts'
 import { Pid } from '../../core/pid.ts'
 import { makeError } from '../../core/errors.ts'
-import { ProcessBase } from '../process-base.ts'
-import { answer } from '../gen.ts'
+import { Gen, answer, kGenCall, kGenInfo, kGenTerminate } from '../gen.ts'
 import { emitReport, type SupervisorEvent } from '../reports.ts'
 import { RestartWindow } from '../restart-window.ts'
 import {
@@ -67,8 +68,14 @@ export interface Forward {
   readonly from: From
 }
 
+const GROUP_REQUESTS: readonly string[] = ['addGroup', 'addGroupWorker', 'removeGroupWorker', 'getGroup', 'sendToGroup', 'sendToGroupRandom', 'broadcastToGroup']
+const CHAIN_REQUESTS: readonly string[] = ['addChain', 'addChainWorker', 'getChain', 'sendToChain', 'sendToWorker']
+const STANDALONE_REQUESTS: readonly string[] = ['addStandaloneWorker', 'getStandalone']
+const REQUESTS: readonly string[] = [...GROUP_REQUESTS, ...CHAIN_REQUESTS, ...STANDALONE_REQUESTS]
+
+/** One of the requests a partition does (the others are refused as unknown calls). */
 const isRequest = (r: unknown): r is Request =>
-  typeof r === 'object' && r !== null && typeof (r as { $sw?: unknown }).$sw === 'string'
+  typeof r === 'object' && r !== null && REQUESTS.includes((r as { $sw?: unknown }).$sw as string)
 const isForward = (m: unknown): m is Forward =>
   typeof m === 'object' && m !== null && isRequest((m as { $swFwd?: unknown }).$swFwd)
 
@@ -101,7 +108,7 @@ interface Standalone {
 
 type Owner = { kind: 'group'; group: Group } | { kind: 'chain'; chain: Chain; stage: number } | { kind: 'standalone'; s: Standalone }
 
-export class WorkerPartition extends ProcessBase implements BehaviourInstance {
+export class WorkerPartition extends Gen {
   static readonly [kBehaviour] = 'worker_partition'
 
   #supervisor!: Pid
@@ -119,40 +126,35 @@ export class WorkerPartition extends ProcessBase implements BehaviourInstance {
     this.init(args as PartitionArgs)
   }
 
-  [kDispatch](message: unknown): Settle {
+  /** @hidden The gen layer's hook: a worker's EXIT (others are dropped), a request the supervisor passed on. */
+  override [kGenInfo](message: unknown): Settle {
     if (isExitMessage(message)) {
       const entry = this.#byPid.get(message.from.key)
-      if (entry !== undefined) return this.#exited(entry.owner, entry.member, message.reason)
-      if (this.parent !== undefined && message.from.equals(this.parent)) this.stop(message.reason)
-      return
+      return entry === undefined ? undefined : this.#exited(entry.owner, entry.member, message.reason)
     }
     if (isForward(message)) return answer(this, message.from, () => this.#do(message.$swFwd))
-    if (!isCallMessage(message)) return
-    if (isRequest(message.request)) return answer(this, message.from, () => this.#do(message.request as Request))
-    // Its pid is public (WorkerSupervisor.partitions): any other call is answered, not left to time out.
-    this.replyError(message.from, makeError('ERR_UNSUPPORTED_REQUEST', this.self.toString()))
   }
 
-  [kTerminate](_reason: ExitReason): Settle {
-    // Every worker goes at once (SW-R10: stopping the supervisor kills them).
+  /** @hidden The gen layer's hook: an add or a removal from the supervisor; any other call is refused. */
+  override [kGenCall](m: CallMessage): Settle {
+    const r = m.request
+    if (!isRequest(r)) return super[kGenCall](m)
+    return answer(this, m.from, () => this.#do(r))
+  }
+
+  /** @hidden The gen layer's hook: terminate kills every worker at once (SW-R10: stopping the supervisor kills them). */
+  override [kGenTerminate](_reason: ExitReason): Settle {
     for (const { member } of this.#byPid.values()) if (member.pid !== undefined) this.exit(member.pid, 'kill')
   }
 
   // ── requests ──────────────────────────────────────────────────────────────────────────
 
+  /** One of REQUESTS (isRequest let nothing else through). */
   #do(r: Request): Promise<unknown> | unknown {
     checkAdd(r)
-    switch (r.$sw) {
-      case 'addGroup': case 'addGroupWorker': case 'removeGroupWorker': case 'getGroup':
-      case 'sendToGroup': case 'sendToGroupRandom': case 'broadcastToGroup':
-        return this.#groupOp(r)
-      case 'addChain': case 'addChainWorker': case 'getChain': case 'sendToChain': case 'sendToWorker':
-        return this.#chainOp(r)
-      case 'addStandaloneWorker': case 'getStandalone':
-        return this.#standaloneOp(r)
-      default:
-        throw makeError('ERR_UNSUPPORTED_REQUEST', this.self.toString())
-    }
+    if (GROUP_REQUESTS.includes(r.$sw)) return this.#groupOp(r)
+    if (CHAIN_REQUESTS.includes(r.$sw)) return this.#chainOp(r)
+    return this.#standaloneOp(r)
   }
 
   async #groupOp(r: Request): Promise<unknown> {

@@ -25,56 +25,34 @@
  *
  * Client functions are static and take the caller first; errors are coded (ERR_ALREADY_EXISTS,
  * ERR_CHILD_NOT_FOUND, ERR_NO_WORKER_OR_CALLBACK, ...).
+ *
+ * A callback module on the gen layer (gen.ts): Server.stop's request stops it there, and a call
+ * that is none of its requests is refused there. The parent's EXIT is its own rule (SW-R10):
+ * 'normal' is dropped, any other reason stops it.
  */
-import { kBehaviour, kDispatch, kInit, kTerminate, type BehaviourInstance, type Caller, type Settle } from '../../core/process-context.ts'
-import { isCallMessage, isExitMessage, isStopRequest, type From } from '../../core/envelope.ts'
+import { kBehaviour, kInit, type Caller, type Settle } from '../../core/process-context.ts'
+import { isExitMessage, type CallMessage, type ExitMessage, type From } from '../../core/envelope.ts'
 import type { ExitReason } from '../../core/exit.ts'
 import type { Address, Pid } from '../../core/pid.ts'
 import { hasCode, makeError } from '../../core/errors.ts'
-import { checkOptionKeys } from '../../core/option-keys.ts'
-import { ProcessBase } from '../process-base.ts'
 import { Server } from '../server.ts'
-import { answer } from '../gen.ts'
+import { Gen, answer, kGenCall, kGenInfo, kGenParentExit, kGenTerminate } from '../gen.ts'
 import { RestartWindow } from '../restart-window.ts'
 import { REPORTS_ENV, emitReport, type SupervisorEvent } from '../reports.ts'
-import type { ChainFn, WorkerContext, WorkerFn, WorkerRef } from './worker-processes.ts'
-import { PARTITION_MODULE, WorkerPartition, type ChainStrategy, type Forward, type GroupStrategy, type PartitionArgs, type StandaloneRestart } from './worker-partition.ts'
+import type { ChainFn, WorkerFn, WorkerRef } from './worker-processes.ts'
+import { PARTITION_MODULE, WorkerPartition, type Forward, type GroupStrategy, type PartitionArgs, type StandaloneRestart } from './worker-partition.ts'
 import { ADMIN_REQUESTS, WorkerDirectory } from './worker-directory.ts'
-import { FORWARDED_REQUESTS, checkAdd, notFound, positive, str, type Request } from './worker-requests.ts'
+import { FORWARDED_REQUESTS, checkAdd, notFound, str, type Request } from './worker-requests.ts'
+import { checkOptions, type ChainOptions, type WorkerSupervisorOptions } from './worker-options.ts'
 
 export type { ChainStrategy, GroupStrategy, StandaloneRestart } from './worker-partition.ts'
+export type { ChainOptions, WorkerSupervisorOptions } from './worker-options.ts'
 
-/**
- * A chain's options, for `WorkerSupervisor.addChain`.
- *
- * @throws ERR_INVALID_ARG_TYPE (wrong type), ERR_INVALID_ARG_VALUE (unknown or out of range), ERR_UNKNOWN_OPTION
- *   (rejects) for a bad option; ERR_ALREADY_EXISTS for a taken id
- */
-export interface ChainOptions {
-  /** The chain's id, unique in the supervisor (groups, chains and workers alike). */
-  readonly id: string
-  /** What a worker's crash restarts (default 'one_for_all': the whole chain). */
-  readonly restartStrategy?: ChainStrategy
-  /** Called with each item's final value, in the last stage's worker (its context: send from it); a WorkerRef works on any thread. */
-  readonly finished?: ((data: unknown, ctx: WorkerContext) => void) | WorkerRef
-  /** Unacknowledged items per worker (default 50). */
-  readonly queueLength?: number
-  /** How an item picks a worker in a stage with several (default 'random'; 'partition': a hash of the item; 'broadcast': all). */
-  readonly sendType?: 'random' | 'round_robin' | 'partition' | 'broadcast'
-}
-
-/** What a WorkerSupervisor is started with (all optional). */
-export interface WorkerSupervisorOptions {
-  /** Partition processes (default: one per worker thread, at least 1). */
-  readonly numberOfPartitions?: number
-  /** A registered name that gets every report of the supervisor, its partitions and workers (env 'skein.reports'). */
-  readonly reportTo?: string
-}
-
-const OPTION_KEYS: readonly string[] = ['numberOfPartitions', 'reportTo']
+/** Every request it answers: its own, the adds and removals it records, and those its partitions answer. */
+const REQUESTS: readonly string[] = ['ping', 'partitions', ...ADMIN_REQUESTS, ...FORWARDED_REQUESTS]
 
 const isRequest = (r: unknown): r is Request =>
-  typeof r === 'object' && r !== null && typeof (r as { $sw?: unknown }).$sw === 'string'
+  typeof r === 'object' && r !== null && REQUESTS.includes((r as { $sw?: unknown }).$sw as string)
 
 /** A partition restart to try again (its start failed), sent to self. */
 const isRetry = (m: unknown): m is { $swRetry: number } =>
@@ -118,7 +96,7 @@ const isRetry = (m: unknown): m is { $swRetry: number } =>
  * await WorkerSupervisor.sendToChain(node, sw, 'ingest', rawBytes)
  * ```
  */
-export class WorkerSupervisor extends ProcessBase implements BehaviourInstance {
+export class WorkerSupervisor extends Gen {
   /** @hidden The behaviour kind the runtime reads. */
   static readonly [kBehaviour] = 'worker_supervisor'
 
@@ -316,28 +294,28 @@ export class WorkerSupervisor extends ProcessBase implements BehaviourInstance {
     for (let k = 0; k < n; k++) this.#partitions.push(await this.#startPartition(k))
   }
 
-  /** @hidden The runtime's hook: one mailbox message. */
-  [kDispatch](message: unknown): Settle {
+  /** @hidden The gen layer's hook: a partition's EXIT (others are dropped), a partition restart to try again. */
+  override [kGenInfo](message: unknown): Settle {
     if (isExitMessage(message)) {
       const k = this.#partitions.findIndex((p) => p?.equals(message.from) === true)
-      if (k >= 0) return this.#partitionExited(k, message.reason)
-      // SW-R10: a linked starter that ends normally leaves the supervisor running; a crash takes it down.
-      if (this.parent !== undefined && message.from.equals(this.parent) && message.reason !== 'normal') this.stop(message.reason)
-      return
+      return k < 0 ? undefined : this.#partitionExited(k, message.reason)
     }
     if (isRetry(message)) return this.#partitionExited(message.$swRetry, 'start_error')
-    if (!isCallMessage(message)) return
-    if (isStopRequest(message.request)) {
-      this.stop(message.request.reason)
-      return
-    }
-    if (isRequest(message.request)) return this.#route(message.request, message.from)
-    // Any other call is answered, as Supervisor does, so its caller does not wait for a timeout.
-    this.replyError(message.from, makeError('ERR_UNSUPPORTED_REQUEST', this.self.toString()))
   }
 
-  /** @hidden The runtime's hook: kills every partition, and their workers with them. */
-  async [kTerminate](_reason: ExitReason): Promise<void> {
+  /** @hidden The gen layer's hook: SW-R10: a linked starter that ends normally leaves the supervisor running; a crash takes it down. */
+  override [kGenParentExit](message: ExitMessage): Settle {
+    if (message.reason !== 'normal') this.stop(message.reason)
+  }
+
+  /** @hidden The gen layer's hook: its requests; any other call is refused, so its caller does not wait for a timeout. */
+  override [kGenCall](m: CallMessage): Settle {
+    if (!isRequest(m.request)) return super[kGenCall](m)
+    return this.#route(m.request, m.from)
+  }
+
+  /** @hidden The gen layer's hook: terminate kills every partition, and their workers with them. */
+  override async [kGenTerminate](_reason: ExitReason): Promise<void> {
     // SW-R10: stop kills every worker: their partitions die, and the links take the workers.
     const live = this.#partitions.filter((p): p is Pid => p !== undefined)
     const gone = live.map((p) => this.watch(p))
@@ -354,7 +332,7 @@ export class WorkerSupervisor extends ProcessBase implements BehaviourInstance {
     if (r.$sw === 'ping') return this.reply(from, 'pong')
     if (r.$sw === 'partitions') return this.reply(from, this.#partitions)
     if (ADMIN_REQUESTS.includes(r.$sw)) return answer(this, from, () => this.#admin(r))
-    if (!FORWARDED_REQUESTS.includes(r.$sw)) return this.replyError(from, makeError('ERR_UNSUPPORTED_REQUEST', this.self.toString()))
+    // One the partition hosting it answers.
     let k: number | undefined
     try {
       k = r.$sw === 'sendToWorker' ? this.#directory.hostOf(str(r.workerId, 'worker id')) : this.#directory.partitionFor(r)
@@ -425,16 +403,6 @@ export class WorkerSupervisor extends ProcessBase implements BehaviourInstance {
   #report(event: SupervisorEvent, k: number, reason: unknown): void {
     emitReport(this, { type: 'report', kind: 'supervisor', supervisor: this.self, event, child: { id: `partition ${k}`, pid: undefined }, reason, progress: false })
   }
-}
-
-/** @throws ERR_INVALID_ARG_TYPE, ERR_UNKNOWN_OPTION, ERR_INVALID_ARG_VALUE */
-function checkOptions(args: unknown): WorkerSupervisorOptions {
-  if (args === undefined) return {}
-  checkOptionKeys('WorkerSupervisor', args, OPTION_KEYS)
-  const o = args as WorkerSupervisorOptions
-  if (o.numberOfPartitions !== undefined) positive(o.numberOfPartitions, 'numberOfPartitions')
-  if (o.reportTo !== undefined) str(o.reportTo, 'reportTo')
-  return o
 }
 
 function request(caller: Caller, sup: Address, r: Request): Promise<unknown> {

@@ -15,6 +15,8 @@ import { ApplicationMaster } from '../../../src/behaviours/application.ts'
 import { Pool } from '../../../src/behaviours/pool.ts'
 import { Stage } from '../../../src/behaviours/stage/stage.ts'
 import { ConsumerSupervisor } from '../../../src/behaviours/stage/consumer-supervisor.ts'
+import { WorkerSupervisor } from '../../../src/behaviours/workers/worker-supervisor.ts'
+import { WorkerPartition } from '../../../src/behaviours/workers/worker-partition.ts'
 
 const SELF = new Pid('nonode@nohost', 1, 0, 0)
 const PARENT = new Pid('nonode@nohost', 2, 0, 0)
@@ -90,6 +92,7 @@ class Jobs extends ConsumerSupervisor<void> {
 const every = (): [string, object][] => [
   ['Actor', new Plain()], ['Server', new Echo()], ['Supervisor', new Empty()], ['ApplicationMaster', new ApplicationMaster()],
   ['Pool', new Pool()], ['Stage', new Producer()], ['ConsumerSupervisor', new Jobs()],
+  ['WorkerSupervisor', new WorkerSupervisor()], ['WorkerPartition', new WorkerPartition()],
 ]
 
 describe('gen layer (fake process context, no threads)', () => {
@@ -148,7 +151,7 @@ describe('gen layer (fake process context, no threads)', () => {
 
   it('refuses a request in a behaviour\'s own namespace that none of its client functions makes', () => {
     for (const [instance, request] of [[new Empty(), { $sup: 'noSuchRequest' }], [new Pool(), { $pool: 'noSuchRequest' }],
-      [new Producer(), { $stageAdmin: 'noSuchRequest' }], [new Jobs(), null]] as const) {
+      [new Producer(), { $stageAdmin: 'noSuchRequest' }], [new Jobs(), null], [new WorkerSupervisor(), { $sw: 'noSuchRequest' }]] as const) {
       const events = attach(instance)
       dispatch(instance, callMessage(request))
       assert.deepEqual(events.map(([what, , error]) => [what, codeOf(error)]), [['replyError', 'ERR_UNSUPPORTED_REQUEST']], JSON.stringify(request))
