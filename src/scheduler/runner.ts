@@ -23,6 +23,7 @@ import type { Pid, Ref } from '../core/pid.ts'
 import type { ExitReason } from '../core/exit.ts'
 import { enter, leave } from './stray-promises.ts'
 import { prng } from '../core/prng.ts'
+import { isThenable } from '../core/thenable.ts'
 
 /** Frames decoded per peer in one poll when nothing is backed up. */
 const POLL_MAX = 4096
@@ -33,9 +34,6 @@ const LONG_MAILBOX = 256
 /** The time slice is checked every this many messages of a process, and process runs (powers of two). */
 const SLICE_CHECK_EVERY = 4
 const SLICE_CHECK_RUNS = 16
-
-export const isThenable = (v: unknown): v is PromiseLike<unknown> =>
-  v !== null && typeof v === 'object' && typeof (v as { then?: unknown }).then === 'function'
 
 /** What the runner needs from its thread. */
 export interface RunnerPorts {

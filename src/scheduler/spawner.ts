@@ -21,7 +21,7 @@ import {
   IGNORE, kContext, kInit, type BehaviourClass, type SpawnOptions, type StartOptions, type Started,
 } from '../core/process-context.ts'
 import { checkSpawnOptions, procOptions, splitStartOptions } from './spawn-options.ts'
-import { isThenable } from './runner.ts'
+import { isThenable } from '../core/thenable.ts'
 import { NO_PAYLOAD } from './transport.ts'
 import type { Births } from './births.ts'
 import { enter, leave } from './stray-promises.ts'
