@@ -14,6 +14,7 @@ import * as Comlink from 'comlink'
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs'
 import { hasCode, makeError } from '../core/errors.ts'
 import { NODE_START_IN_WORKER, READY, type NodeStartInWorker, type ThreadControl, type WorkerInit } from '../workers/protocol.ts'
+import type { TsxRegistration } from '../workers/tsx-register.ts'
 
 const here = import.meta.url
 const compiled = !here.endsWith('.ts')
@@ -26,8 +27,8 @@ const underTsx = (): boolean => !compiled || process.execArgv.some((a) => a.incl
 
 /**
  * Under tsx (running Skein's own .ts sources, or a user's .ts modules), Node 20 does not carry
- * the loader into worker threads, so each worker registers tsx itself (see tsxBoot); this is
- * tsx's register API (tsx/esm/api), which offload threads use too.
+ * the loader into worker threads, so each worker puts tsx on itself (see tsxRegistration); this
+ * is tsx's register API (tsx/esm/api), which offload threads use too.
  */
 export function tsxApi(): string | undefined {
   if (!underTsx()) return undefined
@@ -56,39 +57,48 @@ function tsxHooks(): string | undefined {
 }
 
 /**
+ * How a worker takes on tsx (see workers/tsx-register.ts). On Node 20 a thread's module hooks run
+ * on a hooks thread of that thread's own, which `module.register` starts, and every module loaded
+ * through them costs round trips to it (a resolve per import, a load per module: several times
+ * the module's plain load). There the hooks module is registered as it is: tsx's `register`
+ * (tsx/esm/api) would first load tsx and esbuild on the worker too, ~80 ms a worker of no use.
+ * Where Node has `module.registerHooks` (22.15 and later), tsx's `register` runs the hooks on the
+ * thread itself, with no hooks thread and no round trips, and is used.
+ */
+function tsxRegistration(api: string): TsxRegistration {
+  const hooks = 'registerHooks' in nodeModule ? undefined : tsxHooks()
+  return hooks === undefined ? { api } : { hooks }
+}
+
+/**
  * A worker's first code under tsx. An eval'd script (a CommonJS one, or ESM under
  * `--input-type=module`: it uses neither `require` nor `import.meta`), because on Node 20 a file
  * worker would also run the process's `--import tsx`, which loads all of tsx and esbuild on the
- * thread and then leaves the ESM hooks off there.
+ * thread and then leaves the ESM hooks off there. Source maps go on first, as tsx's `register`
+ * does, so stack traces name .ts lines, Skein's shipped sources included.
  *
- * Why it is shaped so: on Node 20 a thread's module hooks run on a hooks thread of that thread's
- * own, which `module.register` starts, and every module loaded through them costs round trips
- * to it (a resolve per import, a load per module: several times the module's plain load; Skein
- * is about 90 modules). Hence:
- * - compiled Skein (an installed package) is imported before the hooks, so only the program's
- *   own modules take the round trips (Skein's .ts sources in a checkout need the hooks first);
- * - the hooks are registered with `module.register` itself, not with tsx's `register`
- *   (tsx/esm/api), which would first load tsx and esbuild on this thread too (~80 ms a worker,
- *   of no use here). Like tsx's `register`, it turns source maps on, so stack traces name .ts
- *   lines; tsx's initialize hook needs a `data` object.
- * Where Node has `module.registerHooks` (22.15 and later), tsx's `register` runs the hooks on the
- * thread itself, with no hooks thread and no round trips, and is used as it is.
+ * Compiled Skein (an installed package) then loads without tsx: its entry here, worker-main's
+ * own imports, and worker-main puts tsx on (`init.tsx`) just before the node's `modules`, so only
+ * they pay the hooks' round trips. Skein's .ts sources (a checkout) need tsx first: the script
+ * puts it on itself, as registerTsx would.
  */
-function tsxBoot(api: string): string {
+function tsxBoot(how: TsxRegistration): string {
   const q = JSON.stringify
-  const hooks = 'registerHooks' in nodeModule ? undefined : tsxHooks()
-  const register = hooks === undefined
-    ? `import(${q(api)}).then((m) => { (m.register ?? m.default.register)() })`
-    : `import('node:module').then((m) => { process.setSourceMapsEnabled(true); m.register(${q(hooks)}, { data: {} }) })`
-  const first = compiled ? `import(${q(skeinIndex.href)})` : 'Promise.resolve()'
-  return `${first}.then(() => ${register}).then(() => import(${q(workerEntry.href)}))`
+  const entry = `import(${q(workerEntry.href)})`
+  if (compiled) return `process.setSourceMapsEnabled(true); import(${q(skeinIndex.href)}).then(() => ${entry})`
+  const register = 'api' in how
+    ? `import(${q(how.api)}).then((m) => { (m.register ?? m.default.register)() })`
+    : `import('node:module').then((m) => { m.register(${q(how.hooks)}, { data: {} }) })`
+  return `process.setSourceMapsEnabled(true); ${register}.then(() => ${entry})`
 }
 
 function spawnWorker(init: WorkerInit): Worker {
   const options = { workerData: init, name: `skein-thread-${init.index}` }
   const api = tsxApi()
   if (api === undefined) return new Worker(workerEntry, options)
-  return new Worker(tsxBoot(api), { ...options, eval: true })
+  const how = tsxRegistration(api)
+  const workerData: WorkerInit = compiled ? { ...init, tsx: how } : init
+  return new Worker(tsxBoot(how), { ...options, workerData, eval: true })
 }
 
 export class ShardHost {

@@ -4,6 +4,7 @@
  * start-up, stats, thread failure notices and orderly shutdown.
  */
 import type { ThreadStats } from '../scheduler/scheduler.ts'
+import type { TsxRegistration } from './tsx-register.ts'
 
 export interface WorkerInit {
   readonly index: number
@@ -23,6 +24,11 @@ export interface WorkerInit {
   readonly lightSleepMs: number
   readonly checkSends: boolean
   readonly env: Record<string, unknown>
+  /**
+   * Under tsx with compiled Skein (an installed package): tsx goes on this thread after Skein has
+   * loaded and before `modules` do, so that only they load through its hooks (see shard-host).
+   */
+  readonly tsx?: TsxRegistration
 }
 
 /** Posted once by a worker when its scheduler runs and its control API is exposed. */

@@ -14,6 +14,7 @@ import { watchStrayPromises } from '../scheduler/stray-promises.ts'
 import { controlViews } from '../mailbox/layout.ts'
 import { SchedulerControl } from './thread-control.ts'
 import { kSkeinThread, NODE_START_IN_WORKER, READY, type NodeStartInWorker, type SkeinThreadMark, type WorkerInit } from './protocol.ts'
+import { registerTsx } from './tsx-register.ts'
 
 const init = workerData as WorkerInit
 if (parentPort === null) throw new Error('worker-main.ts must run in a worker thread')
@@ -32,6 +33,10 @@ const mark: SkeinThreadMark & { loading: string | undefined } = {
   },
 }
 ;(globalThis as Record<symbol, unknown>)[kSkeinThread] = mark
+
+// Under tsx with compiled Skein, tsx goes on only now: Skein has loaded without its hooks, and
+// only `modules` (and what they import) load through them.
+if (init.tsx !== undefined) await registerTsx(init.tsx)
 
 // A module that fails to load rejects ERR_MODULE_LOAD_FAILED (naming it and this thread); the
 // top-level await throws it, the thread ends, and ShardHost.start rejects with it.

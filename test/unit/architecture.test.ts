@@ -27,6 +27,7 @@ const DYNAMIC_IMPORTS: Record<string, string> = {
   'workers/offload-task.ts': 'an offload job\'s module, piscina, tsx',
   'node/shard-host.ts': 'the worker bootstrap it writes as code (tsx, the skein entry)',
   'node/offload.ts': 'piscina, on the first offload only (scheduler threads import this file too)',
+  'workers/tsx-register.ts': 'tsx\'s register API, on a worker under tsx where Node has module.registerHooks',
 }
 
 /** Every relative module `file` imports or re-exports (type-only ones too), as paths under src/. */
