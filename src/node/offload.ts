@@ -21,7 +21,7 @@ import { makeError } from '../core/errors.ts'
 import { isOffloadRequest, type OffloadRequest } from '../core/offload.ts'
 import type { From } from '../core/envelope.ts'
 import type { OffloadOutcome, OffloadThreadData } from '../workers/offload-task.ts'
-import { tsxApi } from './shard-host.ts'
+import { tsxApi } from './thread-host.ts'
 import { moduleUrl } from './options.ts'
 
 const here = import.meta.url

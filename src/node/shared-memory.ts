@@ -37,7 +37,7 @@ export function schedulerInit(index: number, total: number, creation: number, ge
   opts: ResolvedOptions): WorkerInit {
   return {
     index,
-    threads: total,
+    totalThreads: total,
     node: LOCAL_NODE,
     creation,
     generation,

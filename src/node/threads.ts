@@ -3,7 +3,7 @@
  * stopping them with the main thread. Node owns one and stays the facade; the events are
  * emitted on the Node.
  *
- *   startAll ─▶ ShardHost.start per worker, in parallel
+ *   startAll ─▶ ThreadHost.start per worker, in parallel
  *   a worker exits outside stop ─▶ its names freed ─▶ 'threadDown'
  *     ─▶ every live thread, the main one first: threadDown(k) (links and monitors fire noconnection)
  *     ─▶ restartThreads: a replacement, generation + 1 ─▶ the others: threadUp(k) ─▶ 'threadUp'
@@ -15,7 +15,7 @@ import type { EventEmitter } from 'node:events'
 import type { Scheduler, ThreadStats } from '../scheduler/scheduler.ts'
 import type { Proc } from '../process/proc.ts'
 import type { WorkerInit } from '../workers/protocol.ts'
-import { ShardHost } from './shard-host.ts'
+import { ThreadHost } from './thread-host.ts'
 import type { ResolvedOptions } from './options.ts'
 import { schedulerInit, type SharedMemory } from './shared-memory.ts'
 
@@ -28,12 +28,12 @@ export class Threads {
   readonly #creation: number
   readonly #main: Scheduler
   readonly #events: EventEmitter
-  readonly #hosts: (ShardHost | undefined)[] = []
+  readonly #hosts: (ThreadHost | undefined)[] = []
   readonly #generations: number[] = []
   #restarts = 0
   #stopped = false
   /** The workers alive when shutdown began: close() ends them. */
-  #closing: ShardHost[] = []
+  #closing: ThreadHost[] = []
 
   constructor(opts: ResolvedOptions, mem: SharedMemory, creation: number, main: Scheduler, events: EventEmitter) {
     this.#opts = opts
@@ -101,20 +101,20 @@ export class Threads {
     await Promise.all(this.#closing.map((h) => h.close()))
   }
 
-  #live(): ShardHost[] {
-    return this.#hosts.filter((h): h is ShardHost => h !== undefined && h.alive)
+  #live(): ThreadHost[] {
+    return this.#hosts.filter((h): h is ThreadHost => h !== undefined && h.alive)
   }
 
   async #start(k: number): Promise<void> {
     const total = this.#opts.threads + 1
     const generation = this.#generations[k] ?? 0
     const init: WorkerInit = schedulerInit(k, total, this.#creation, generation, this.#mem, this.#opts)
-    const host = await ShardHost.start(init, (h, code, error) => this.#onExit(h, code, error))
+    const host = await ThreadHost.start(init, (h, code, error) => this.#onExit(h, code, error))
     this.#hosts[k] = host
   }
 
   /** A worker died outside stop(): clean up after it everywhere, then replace it. */
-  #onExit(host: ShardHost, code: number, error: unknown): void {
+  #onExit(host: ThreadHost, code: number, error: unknown): void {
     if (this.#stopped || this.#hosts[host.index] !== host) return
     const k = host.index
     this.#main.names.removeThread(k)
@@ -165,7 +165,7 @@ export class Threads {
 }
 
 /** A control call to a thread that dies meanwhile would never settle; end it on exit. */
-function raceExit<T>(host: ShardHost, p: Promise<T>): Promise<T | undefined> {
+function raceExit<T>(host: ThreadHost, p: Promise<T>): Promise<T | undefined> {
   if (!host.alive) return Promise.resolve(undefined)
   return new Promise((resolve, reject) => {
     const onExit = (): void => resolve(undefined)

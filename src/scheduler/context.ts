@@ -26,7 +26,8 @@ import type { Router } from './router.ts'
 
 /** What a process's context needs from its thread. */
 export interface ContextPorts {
-  readonly threads: number
+  /** Every thread of the node, the main thread included. */
+  readonly totalThreads: number
   readonly checkSends: boolean
   readonly nodeEnv: Readonly<Record<string, unknown>>
   readonly counts: { deadLetters: number }
@@ -169,7 +170,7 @@ export class Context extends Proc implements ProcessContext {
   }
 
   get workerThreads(): number {
-    return this.#s.threads - 1
+    return this.#s.totalThreads - 1
   }
 
   // ── links, monitors, exits ───────────────────────────────────────────────────────────

@@ -27,15 +27,15 @@ export class Router {
   readonly #index: number
   readonly #node: string
   readonly #creation: number
-  readonly #threads: number
+  readonly #totalThreads: number
   readonly #table: ReadonlyMap<number, Proc>
   readonly #ports: RouterPorts
 
-  constructor(index: number, node: string, creation: number, threads: number, table: ReadonlyMap<number, Proc>, ports: RouterPorts) {
+  constructor(index: number, node: string, creation: number, totalThreads: number, table: ReadonlyMap<number, Proc>, ports: RouterPorts) {
     this.#index = index
     this.#node = node
     this.#creation = creation
-    this.#threads = threads
+    this.#totalThreads = totalThreads
     this.#table = table
     this.#ports = ports
   }
@@ -59,7 +59,7 @@ export class Router {
   forward(pid: Pid, kind: number, value: unknown, what?: string): boolean {
     const t = pid.thread
     const ports = this.#ports
-    if (pid.node !== this.#node || pid.creation !== this.#creation || t >= this.#threads || !ports.transport.isUp(t)) {
+    if (pid.node !== this.#node || pid.creation !== this.#creation || t >= this.#totalThreads || !ports.transport.isUp(t)) {
       ports.counts.deadLetters++
       return false
     }

@@ -42,7 +42,8 @@ import { REPORTS_ENV, deliverReport } from '../core/report-sink.ts'
 
 export interface SchedulerConfig {
   readonly index: number
-  readonly threads: number
+  /** Every thread of the node, the main thread included (Node's `threads` counts the workers). */
+  readonly totalThreads: number
   readonly node: string
   readonly creation: number
   /** Incarnation of this thread slot (0 at node start, +1 per replacement): keeps refs unique. */
@@ -87,7 +88,8 @@ export interface ThreadStats {
 
 export class Scheduler {
   readonly index: number
-  readonly threads: number
+  /** Every thread of the node, the main thread included (Node's `threads` counts the workers). */
+  readonly totalThreads: number
   readonly node: string
   readonly creation: number
   readonly names: NameTable
@@ -115,7 +117,7 @@ export class Scheduler {
 
   constructor(cfg: SchedulerConfig, registry: BehaviourRegistry) {
     this.index = cfg.index
-    this.threads = cfg.threads
+    this.totalThreads = cfg.totalThreads
     this.node = cfg.node
     this.creation = cfg.creation
     this.checkSends = cfg.checkSends === true
@@ -143,7 +145,7 @@ export class Scheduler {
       sliceMs: cfg.turnSliceMs,
       cores: availableParallelism(),
     })
-    this.router = new Router(cfg.index, cfg.node, cfg.creation, cfg.threads, this.table, this)
+    this.router = new Router(cfg.index, cfg.node, cfg.creation, cfg.totalThreads, this.table, this)
     this.links = new Links(this.router, this)
     this.monitors = new Monitors(this.router, this)
     this.calls = new Calls(this.router, this.monitors, this.links, this, cfg.seed === undefined)

@@ -6,7 +6,7 @@ import { envForChild, type Proc, type ProcOptions } from '../process/proc.ts'
 
 const KNOWN = ['name', 'thread', 'key', 'link', 'trapExit', 'mailboxSize', 'fallback', 'directboxSize', 'env'] as const
 
-export function checkSpawnOptions(options: SpawnOptions | undefined, threads: number): void {
+export function checkSpawnOptions(options: SpawnOptions | undefined, totalThreads: number): void {
   if (options === undefined) return
   checkOptionKeys('spawn', options, KNOWN)
   const { name, thread, key, link, trapExit } = options
@@ -20,8 +20,8 @@ export function checkSpawnOptions(options: SpawnOptions | undefined, threads: nu
     if (typeof thread !== 'number' || !Number.isInteger(thread)) {
       throw makeError('ERR_INVALID_ARG_TYPE', 'thread', "an integer or 'any'", thread)
     }
-    if (thread < 0 || thread >= threads) {
-      throw makeError('ERR_INVALID_ARG_VALUE', 'thread', `between 0 and ${threads - 1}`, thread)
+    if (thread < 0 || thread >= totalThreads) {
+      throw makeError('ERR_INVALID_ARG_VALUE', 'thread', `between 0 and ${totalThreads - 1}`, thread)
     }
   }
   if (key !== undefined && typeof key !== 'string' && typeof key !== 'number') {

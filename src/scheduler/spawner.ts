@@ -79,7 +79,7 @@ export class Spawner {
     if (parent !== null && parent.status === Status.DEAD) throw makeError('ERR_PROCESS_TERMINATED', parent.self.toString())
     if (s.stopping) throw makeError('ERR_NODE_STOPPED')
     if (!isBehaviourClass(behaviour)) throw makeError('ERR_NOT_A_BEHAVIOUR', behaviour)
-    checkSpawnOptions(options, s.threads)
+    checkSpawnOptions(options, s.totalThreads)
     const key = s.registry.keyOf(behaviour)
     const extra = procOptions(options, parent)
     const thread = options?.thread === undefined && options?.key === undefined
@@ -234,14 +234,14 @@ export class Spawner {
    */
   #defaultThread(parent: Proc | null, key: string | undefined, args: unknown, extra: ProcOptions | null): number {
     const s = this.#s
-    if (parent === null || !parent.external || s.virtualTime || s.threads === 1 || key === undefined) return s.index
+    if (parent === null || !parent.external || s.virtualTime || s.totalThreads === 1 || key === undefined) return s.index
     if (!isSerializable(args) || (extra !== null && !isSerializable(extra))) return s.index
     return this.#leastLoaded()
   }
 
   #place(options: SpawnOptions): number {
     const s = this.#s
-    const workers = s.threads - 1
+    const workers = s.totalThreads - 1
     if (options.key !== undefined) return workers === 0 ? 0 : 1 + (hashKey(options.key) % workers)
     const t = options.thread as number | 'any'
     if (t !== 'any') return t
@@ -255,7 +255,7 @@ export class Spawner {
    */
   #leastLoaded(): number {
     const s = this.#s
-    const workers = s.threads - 1
+    const workers = s.totalThreads - 1
     let best = -1
     let bestLoad = Infinity
     for (let k = 0; k < workers; k++) {

@@ -30,7 +30,7 @@ let loader: Promise<void> | null = null
 
 /**
  * Node 20 does not carry tsx's ESM hooks into worker threads, so under tsx the first task of
- * each offload thread registers them before importing a user's .ts module (as shard-host does
+ * each offload thread registers them before importing a user's .ts module (as thread-host does
  * for the schedulers).
  */
 function registerTsx(): Promise<void> {

@@ -8,7 +8,8 @@ import type { TsxRegistration } from './tsx-register.ts'
 
 export interface WorkerInit {
   readonly index: number
-  readonly threads: number
+  /** Every thread of the node, the main thread included. */
+  readonly totalThreads: number
   readonly node: string
   readonly creation: number
   readonly generation: number
@@ -26,7 +27,7 @@ export interface WorkerInit {
   readonly env: Record<string, unknown>
   /**
    * Under tsx with compiled Skein (an installed package): tsx goes on this thread after Skein has
-   * loaded and before `modules` do, so that only they load through its hooks (see shard-host).
+   * loaded and before `modules` do, so that only they load through its hooks (see thread-host).
    */
   readonly tsx?: TsxRegistration
 }

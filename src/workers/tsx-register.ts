@@ -1,13 +1,13 @@
 /**
  * Putting tsx on a worker thread, for Node.js versions that do not carry the main thread's loader
- * into workers (Node 20). Two ways, chosen by the main thread (shard-host's tsxRegistration):
+ * into workers (Node 20). Two ways, chosen by the main thread (thread-host's tsxRegistration):
  *
  *   { hooks }   module.register(tsx's ESM hooks module): the hooks run on a hooks thread of this
  *               thread's own (Node 20 has no other kind), and nothing of tsx loads here
  *   { api }     tsx's own register (tsx/esm/api), where Node has module.registerHooks: tsx then
  *               runs its hooks on this thread, with no hooks thread
  *
- * shard-host's boot script does the same, written out, for Skein's .ts sources (which cannot load
+ * thread-host's boot script does the same, written out, for Skein's .ts sources (which cannot load
  * this file before tsx is on).
  */
 import { register } from 'node:module'

@@ -39,7 +39,7 @@ const mark: SkeinThreadMark & { loading: string | undefined } = {
 if (init.tsx !== undefined) await registerTsx(init.tsx)
 
 // A module that fails to load rejects ERR_MODULE_LOAD_FAILED (naming it and this thread); the
-// top-level await throws it, the thread ends, and ShardHost.start rejects with it.
+// top-level await throws it, the thread ends, and ThreadHost.start rejects with it.
 const registry = new BehaviourRegistry()
 for (const url of init.modules) {
   mark.loading = url
@@ -49,11 +49,11 @@ mark.loading = undefined
 
 const scheduler = new Scheduler({
   index: init.index,
-  threads: init.threads,
+  totalThreads: init.totalThreads,
   node: init.node,
   creation: init.creation,
   generation: init.generation,
-  control: controlViews(init.control, init.threads),
+  control: controlViews(init.control, init.totalThreads),
   names: init.names,
   outRings: init.outRings,
   inRings: init.inRings,

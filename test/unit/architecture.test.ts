@@ -25,7 +25,7 @@ const DYNAMIC_IMPORTS: Record<string, string> = {
   'process/behaviour-registry.ts': 'the node\'s `modules`',
   'behaviours/workers/worker-processes.ts': 'a worker module named by its spec',
   'workers/offload-task.ts': 'an offload job\'s module, piscina, tsx',
-  'node/shard-host.ts': 'the worker bootstrap it writes as code (tsx, the skein entry)',
+  'node/thread-host.ts': 'the worker bootstrap it writes as code (tsx, the skein entry)',
   'node/offload.ts': 'piscina, on the first offload only (scheduler threads import this file too)',
   'workers/tsx-register.ts': 'tsx\'s register API, on a worker under tsx where Node has module.registerHooks',
 }

@@ -101,7 +101,7 @@ function spawnWorker(init: WorkerInit): Worker {
   return new Worker(tsxBoot(how), { ...options, workerData, eval: true })
 }
 
-export class ShardHost {
+export class ThreadHost {
   readonly index: number
   readonly worker: Worker
   readonly control: Comlink.Remote<ThreadControl>
@@ -113,9 +113,9 @@ export class ShardHost {
     this.control = Comlink.wrap<ThreadControl>(nodeEndpoint(worker))
   }
 
-  static async start(init: WorkerInit, onExit: (host: ShardHost, code: number, error: unknown) => void): Promise<ShardHost> {
+  static async start(init: WorkerInit, onExit: (host: ThreadHost, code: number, error: unknown) => void): Promise<ThreadHost> {
     const worker = spawnWorker(init)
-    const host = new ShardHost(init.index, worker)
+    const host = new ThreadHost(init.index, worker)
     let lastError: unknown = undefined
     await new Promise<void>((resolve, reject) => {
       const onMessage = (m: unknown): void => {
