@@ -54,7 +54,7 @@ export async function asyncCall(s: Session, { node, a }: NodeEnv): Promise<void>
   for (const pid of [sync, async]) node.exit(pid, 'kill')
   s.row({
     shape: `async handleCall across threads, ${calls} in flight`, unit: 'calls/s', skein: asyncRate, baseline: syncRate,
-    baselineName: 'sync handleCall', target: timesBaseline(0.5, 'sync'),
+    baselineName: 'sync handleCall', target: timesBaseline(0.5, 'sync'), cpu: s.cpuPerUnit('async calls'),
     detail: (r) => r.skein === null ? '' : `${formatMs((calls / r.skein) * 1000)} for ${calls} calls`,
   })
 }

@@ -41,7 +41,7 @@ export async function local(s: Session, env: NodeEnv): Promise<void> {
   const rate = await s.throughput('local one-way', count, await oneWay(env, env.a, env.a, count, SMALL))
   s.erlangSizes.oneway = count
   s.row({
-    shape: 'local one-way', unit: 'msgs/s', skein: rate, erlang: 'oneway',
+    shape: 'local one-way', unit: 'msgs/s', skein: rate, erlang: 'oneway', cpu: s.cpuPerUnit('local one-way'),
     target: { label: '>= 10 M/s (Erlang: 12.5 M/s)', on: 'figure', op: '>=', value: 10e6 },
   })
 }
@@ -52,7 +52,7 @@ export async function pingpong(s: Session, env: NodeEnv): Promise<void> {
   const p2 = await env.node.spawn(Pinger, undefined, { thread: env.a })
   const rate = await s.throughput('local ping-pong', rounds, () => env.node.call(p1, { peer: p2, rounds }, LONG))
   s.erlangSizes.pingpong = rounds
-  s.row({ shape: 'local ping-pong', unit: 'msgs/s', skein: rate, erlang: 'pingpong' })
+  s.row({ shape: 'local ping-pong', unit: 'msgs/s', skein: rate, erlang: 'pingpong', cpu: s.cpuPerUnit('local ping-pong') })
 }
 
 /** Cross-thread one-way, small and 1 KB, beside postMessage. */
@@ -66,7 +66,7 @@ export async function cross(s: Session, env: NodeEnv): Promise<void> {
     const raw = await s.throughput(`postMessage ${label}`, count, () => pair.oneWay(count, message))
     s.row({
       shape: `cross-thread one-way, ${label}`, unit: 'msgs/s', skein, baseline: raw, baselineName: 'postMessage',
-      target: timesBaseline(times, 'postMessage'),
+      target: timesBaseline(times, 'postMessage'), cpu: s.cpuPerUnit(`cross ${label}`),
     })
   }
 }

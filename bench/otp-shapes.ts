@@ -25,14 +25,14 @@ export async function call(s: Session, { node, a }: NodeEnv): Promise<void> {
   const caller = await node.spawn(Caller, undefined, { thread: a })
   const job: CallJob = { server: echo, n: s.n(200_000), maxMs: Math.max(250, 2000 * s.scale) }
   let capped = false
-  const rate = await s.medianOf(async () => {
+  const rate = await s.medianWithCpu('Server call', async () => {
     const r = await node.call<{ done: number; ms: number }>(caller, job, LONG)
     if (r.done < job.n) capped = true
-    return r.done / (r.ms / 1000)
+    return { units: r.done, figure: r.done / (r.ms / 1000) }
   })
   if (capped) s.notes.push(`Server call: Skein stopped early (after ${job.maxMs} ms) short of ${job.n} calls; the rate is over the calls made`)
   s.erlangSizes.call = job.n
-  s.row({ shape: 'Server call, sequential, one thread', unit: 'calls/s', skein: rate, erlang: 'call', target: timesBaseline(4, 'Erlang') })
+  s.row({ shape: 'Server call, sequential, one thread', unit: 'calls/s', skein: rate, erlang: 'call', target: timesBaseline(4, 'Erlang'), cpu: s.cpuPerUnit('Server call') })
 }
 
 export async function cast(s: Session, { node, a }: NodeEnv): Promise<void> {
@@ -41,7 +41,7 @@ export async function cast(s: Session, { node, a }: NodeEnv): Promise<void> {
   const caster = await node.spawn(Caster, undefined, { thread: a })
   const rate = await s.throughput('Server cast', count, () => node.call(caster, { server: echo, n: count }, LONG))
   s.erlangSizes.cast = count
-  s.row({ shape: 'Server cast x N, then a call', unit: 'casts/s', skein: rate, erlang: 'cast', target: timesBaseline(2, 'Erlang') })
+  s.row({ shape: 'Server cast x N, then a call', unit: 'casts/s', skein: rate, erlang: 'cast', target: timesBaseline(2, 'Erlang'), cpu: s.cpuPerUnit('Server cast') })
 }
 
 export async function spawn(s: Session, { node, a }: NodeEnv): Promise<void> {
@@ -49,7 +49,7 @@ export async function spawn(s: Session, { node, a }: NodeEnv): Promise<void> {
   const spawner = await node.spawn(SpawnLoop, undefined, { thread: a })
   const rate = await s.throughput('spawn + DOWN', count, () => node.call(spawner, count, LONG))
   s.erlangSizes.spawn = count
-  s.row({ shape: 'spawn + exit + monitor DOWN', unit: 'spawns/s', skein: rate, erlang: 'spawn', target: timesBaseline(1.3, 'Erlang') })
+  s.row({ shape: 'spawn + exit + monitor DOWN', unit: 'spawns/s', skein: rate, erlang: 'spawn', target: timesBaseline(1.3, 'Erlang'), cpu: s.cpuPerUnit('spawn + DOWN') })
 }
 
 /** Leaves of the skynet tree: 1 M at scale 1, scaled to the nearest power of 10 (at least 10). */
@@ -131,7 +131,7 @@ export async function stage(s: Session, { node, a, b }: NodeEnv): Promise<void> 
     const mid = threadsOf.length === 3 ? await node.spawn(AddOne, { subscribeTo: [{ to: source, ...sub }] }, { thread: threadsOf[1] as number }) : null
     const sink = await node.spawn(Sink, { subscribeTo: [{ to: mid ?? source, ...sub }] }, { thread: threadsOf.at(-1) as number })
     const rate = await s.throughput(`stage ${label}`, events, () => node.call(sink, { expect: events }, LONG))
-    s.row({ shape: `Stage producer → consumer, ${label}`, unit: 'events/s', skein: rate, target })
+    s.row({ shape: `Stage producer → consumer, ${label}`, unit: 'events/s', skein: rate, target, cpu: s.cpuPerUnit(`stage ${label}`) })
     for (const p of [sink, mid, source]) if (p !== null) await Server.stop(node, p)
   }
 }
@@ -158,6 +158,6 @@ export async function pool(s: Session, { node }: NodeEnv): Promise<void> {
   }
   s.row({
     shape: `Pool call round trip, ${window} in flight`, unit: 'calls/s', skein: rate, baseline: piscina, baselineName: 'piscina',
-    target: timesBaseline(20, 'piscina'),
+    target: timesBaseline(20, 'piscina'), cpu: s.cpuPerUnit('pool calls'),
   })
 }

@@ -47,6 +47,8 @@ export interface Row {
   targetRatio: number | null
   /** What the figure alone does not say (skynet's wall times, thread scaling's speed-ups). */
   detail: string
+  /** Skein's CPU µs per unit over every thread of the process (steadier than wall time on a shared machine); null where not measured. */
+  cpu: number | null
 }
 
 /** A row as a shape adds it; `finishRow` completes it once every baseline is known. */
@@ -60,6 +62,8 @@ export interface PendingRow {
   target: Target | null
   /** Called at finish, when the baseline is known. */
   detail: ((row: Row) => string) | null
+  /** Skein's CPU µs per unit over every thread of the process; null where not measured. */
+  cpu: number | null
 }
 
 const compare = (x: number, op: Target['op'], y: number): boolean => (op === '>=' ? x >= y : x <= y)
@@ -77,7 +81,7 @@ export function finishRow(p: PendingRow): Row {
   }
   const row: Row = {
     group: p.group, shape: p.shape, unit: p.unit, skein: p.skein, baseline: p.baseline, baselineName: p.baselineName,
-    ratio, target: t?.label ?? '', met, better: p.unit.endsWith('/s') ? 'higher' : 'lower', targetRatio, detail: '',
+    ratio, target: t?.label ?? '', met, better: p.unit.endsWith('/s') ? 'higher' : 'lower', targetRatio, detail: '', cpu: p.cpu,
   }
   row.detail = p.detail?.(row) ?? ''
   return row

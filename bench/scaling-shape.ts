@@ -39,6 +39,7 @@ export async function scaling(s: Session, { node }: NodeEnv): Promise<void> {
     s.row({
       shape: `thread scaling, ${k} thread${k === 1 ? '' : 's'}`, unit: 'tasks/s', skein, baseline: piscina, baselineName: `piscina`,
       detail: () => `speed-up ${formatRatio(skein / ref.skein)} (piscina ${formatRatio(piscina / ref.piscina)})`,
+      cpu: s.cpuPerUnit(`scaling skein ${k}`),
     })
   }
 }

@@ -6,6 +6,10 @@
  * figures a process times itself (call, restart, skynet) are the median of as many runs
  * through `medianOf`. Rows that wait for an Erlang figure name it (`erlang`); `fillErlang`
  * puts it in once Erlang has run, and `finish` completes every row.
+ *
+ * CPU per operation: every measured run also reads this process's CPU time (every thread's,
+ * process.cpuUsage), and a row shows Skein's median CPU µs per unit beside its throughput. On a
+ * shared machine it moves far less than wall time: a thread waiting for a core costs no CPU.
  */
 import { Bench } from 'tinybench'
 import type { Node } from '../src/index.ts'
@@ -26,6 +30,8 @@ export interface RowInput {
   erlang?: ErlangShape
   target?: Target | null
   detail?: (row: Row) => string
+  /** Skein's CPU µs per unit, over every thread of the process (from `cpuPerUnit`). */
+  cpu?: number | null
 }
 
 /** What a shape that runs on the Skein node gets. */
@@ -46,6 +52,7 @@ export type Shape =
 export class Session {
   readonly options: BenchOptions
   /** Printed under the table: shapes or columns skipped, and why. */
+  readonly #cpu = new Map<string, number>()
   readonly notes: string[] = []
   readonly #rows: PendingRow[] = []
   readonly #erlang = new Map<PendingRow, ErlangShape>()
@@ -78,7 +85,7 @@ export class Session {
     const p: PendingRow = {
       group: this.group, shape: input.shape, unit: input.unit, skein: input.skein,
       baseline: input.baseline ?? null, baselineName: input.baselineName ?? (input.erlang === undefined ? '' : 'Erlang'),
-      target: input.target ?? null, detail: input.detail ?? null,
+      target: input.target ?? null, detail: input.detail ?? null, cpu: input.cpu ?? null,
     }
     this.#rows.push(p)
     if (input.erlang !== undefined) this.#erlang.set(p, input.erlang)
@@ -109,14 +116,45 @@ export class Session {
   /** Run `fn` (which handles `count` units) under tinybench; units per second at the median. */
   async throughput(name: string, count: number, fn: () => Promise<unknown>): Promise<number> {
     const bench = new Bench({ name, iterations: this.iterations, warmupIterations: 2, time: 0, warmupTime: 0, throws: true })
+    const cpu: number[] = []
+    const measured = async (): Promise<void> => {
+      const before = process.cpuUsage()
+      await fn()
+      const used = process.cpuUsage(before)
+      cpu.push((used.user + used.system) / count)
+    }
     // `async: true`: without it tinybench calls a plain function once, un-awaited, to see whether it
     // returns a Promise, and that stray run overlaps the first warm-up.
-    bench.add(name, fn, { async: true })
+    bench.add(name, measured, { async: true })
     await bench.run()
     const result = bench.tasks[0]?.result as { latency?: { p50: number } } | undefined
     const ms = result?.latency?.p50
     if (ms === undefined) throw new Error(`benchmark ${name} produced no result`)
+    // The warm-up runs are the first two.
+    this.#cpu.set(name, percentile(cpu.slice(2).sort((x, y) => x - y), 0.5))
     return count / (ms / 1000)
+  }
+
+  /** The median CPU µs per unit (every thread of this process) of the throughput run `name`. */
+  cpuPerUnit(name: string): number | null {
+    return this.#cpu.get(name) ?? null
+  }
+
+  /**
+   * Like medianOf, for a figure the run reports itself, with CPU µs per unit beside it: `fn`
+   * returns the units it handled and the figure.
+   */
+  async medianWithCpu(name: string, fn: () => Promise<{ units: number; figure: number }>): Promise<number> {
+    const cpu: number[] = []
+    const figure = await this.medianOf(async () => {
+      const before = process.cpuUsage()
+      const r = await fn()
+      const used = process.cpuUsage(before)
+      cpu.push((used.user + used.system) / r.units)
+      return r.figure
+    })
+    this.#cpu.set(name, percentile(cpu.slice(2).sort((x, y) => x - y), 0.5))
+    return figure
   }
 
   /** Median of `iterations` runs of `fn` after two warm-up runs (for figures a process reports itself). */

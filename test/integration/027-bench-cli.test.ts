@@ -112,7 +112,7 @@ describe('bench command line', function () {
   it('draws a bar per row with a ratio, the target, and escapes its text', () => {
     const row = finishRow({
       group: 'cross', shape: 'a <b> & c', unit: 'msgs/s', skein: 30, baseline: 10, baselineName: 'postMessage',
-      target: { label: '>= 3x postMessage', on: 'ratio', op: '>=', value: 3 }, detail: null,
+      target: { label: '>= 3x postMessage', on: 'ratio', op: '>=', value: 3 }, detail: null, cpu: null,
     })
     assert.deepEqual([row.ratio, row.met, row.targetRatio], [3, true, 3])
     const svg = renderChart({ title: 't', subtitle: 's', rows: [row] })
