@@ -13,6 +13,9 @@
  *                                                                          (the SVG chart beside it)
  *   --scale X           BENCH_SCALE        1                              multiplies every size
  *   --iterations K      BENCH_ITERATIONS   5                              timed runs per figure
+ *   --contended         BENCH_CONTENDED=1  off                            run the shapes quiet, then
+ *                                                                          again beside two busy
+ *                                                                          processes, and compare
  *   --list, --help
  */
 import { availableParallelism } from 'node:os'
@@ -56,6 +59,8 @@ export interface BenchOptions {
   readonly json: string
   readonly scale: number
   readonly iterations: number
+  /** Run the shapes twice, quiet and beside two busy background processes, and compare the ratios. */
+  readonly contended: boolean
 }
 
 export type ParsedArgs =
@@ -76,7 +81,8 @@ export function parseBenchArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
       allowPositionals: false,
       options: {
         threads: { type: 'string' }, shape: { type: 'string', multiple: true }, json: { type: 'string' },
-        scale: { type: 'string' }, iterations: { type: 'string' }, list: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+        scale: { type: 'string' }, iterations: { type: 'string' }, contended: { type: 'boolean' },
+        list: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       },
     }))
   } catch (error) {
@@ -90,7 +96,8 @@ export function parseBenchArgs(argv: readonly string[], env: NodeJS.ProcessEnv =
     const iterations = number('--iterations', values.iterations ?? env['BENCH_ITERATIONS'], 5, true)
     const shapes = selectShapes(values.shape ?? [])
     const json = values.json === undefined ? LATEST_JSON : resolve(values.json)
-    return { kind: 'run', options: { threads, shapes, json, scale, iterations } }
+    const contended = values.contended === true || env['BENCH_CONTENDED'] === '1'
+    return { kind: 'run', options: { threads, shapes, json, scale, iterations, contended } }
   } catch (error) {
     return { kind: 'error', message: error instanceof Error ? error.message : String(error) }
   }
@@ -136,6 +143,9 @@ Options:
                      (default: bench/results/latest.json and latest.svg)
   --scale X          multiply every size by X (default: BENCH_SCALE, else 1)
   --iterations K     timed runs per figure, the median is reported (default: BENCH_ITERATIONS, else 5)
+  --contended        run the shapes quiet, then again beside two busy background processes (a
+                     loaded machine), and print how much of each ratio survives (target >= 0.6x)
+                     (default: BENCH_CONTENDED=1, else off)
   --list             list the shapes
   -h, --help         this text
 

@@ -37,6 +37,7 @@ import { asyncCall, lateness, slowConsumer } from './fairness-shapes.ts'
 import { startup } from './startup-shape.ts'
 import { Session, type NodeEnv, type Shape } from './session.ts'
 import { formatTable } from './table.ts'
+import { compareContention, formatContention, withBusyNeighbours, type ContentionRow } from './contention.ts'
 
 export type { Row } from './row.ts'
 export { SHAPES, type ShapeName } from './options.ts'
@@ -65,6 +66,8 @@ export interface BenchReport {
   shapes: ShapeName[]
   machine: { cpuModel: string; availableParallelism: number; platform: string; arch: string; memoryBytes: number }
   erlang: string | null
+  /** With --contended: these rows were measured beside two busy processes; the quiet run's rows and the comparison. */
+  contention?: { quiet: Row[]; compared: ContentionRow[] }
 }
 
 /** Where runBench is called from, for its usage text. */
@@ -95,8 +98,19 @@ export async function runBench(argv: readonly string[], opts: RunBenchOptions = 
     case 'run':
       break
   }
-  const report = await measure(parsed.options)
-  console.log(formatTable(report.rows))
+  let report: BenchReport
+  if (parsed.options.contended) {
+    const quiet = await measure(parsed.options)
+    console.log(`quiet:\n${formatTable(quiet.rows)}`)
+    console.log('again, beside two busy background processes:')
+    report = await withBusyNeighbours(() => measure(parsed.options))
+    const compared = compareContention(quiet.rows, report.rows)
+    report.contention = { quiet: quiet.rows, compared }
+    console.log(`contended:\n${formatTable(report.rows)}\n\n${formatContention(compared)}`)
+  } else {
+    report = await measure(parsed.options)
+    console.log(formatTable(report.rows))
+  }
   for (const note of report.notes) console.log(`note: ${note}`)
   const json = parsed.options.json
   const svg = json.replace(/\.json$/i, '') + '.svg'

@@ -12,7 +12,8 @@ import { join } from 'node:path'
 import { runBench, type BenchReport } from '../../bench/run.ts'
 import { parseBenchArgs, SHAPE_NAMES } from '../../bench/options.ts'
 import { renderChart } from '../../bench/chart.ts'
-import { finishRow } from '../../bench/row.ts'
+import { finishRow, type Row } from '../../bench/row.ts'
+import { compareContention } from '../../bench/contention.ts'
 
 /** Run `fn` with console.log and console.error captured; resolves with its result and the text. */
 async function quietly<T>(fn: () => Promise<T>): Promise<{ value: T; out: string }> {
@@ -42,6 +43,25 @@ describe('bench command line', function () {
     if (b.kind !== 'run') return
     assert.deepEqual([b.options.scale, b.options.threads], [0.1, 4])
     assert.deepEqual(b.options.shapes, ['local', 'pingpong', 'skynet'], 'selected shapes run in table order')
+  })
+
+  it('takes --contended (or BENCH_CONTENDED=1), off by default', () => {
+    const off = parseBenchArgs([], {})
+    const flag = parseBenchArgs(['--contended'], {})
+    const env = parseBenchArgs([], { BENCH_CONTENDED: '1' })
+    assert.deepEqual([off, flag, env].map((p) => p.kind === 'run' && p.options.contended), [false, true, true])
+  })
+
+  it('compares each ratio quiet and contended, oriented so that keeping it is >= 1 for lower-is-better rows too', () => {
+    const row = (shape: string, unit: string, skein: number, baseline: number): Row => finishRow({
+      group: 'x', shape, unit, skein, baseline, baselineName: 'b', target: null, detail: null, cpu: null,
+    })
+    const quiet = [row('throughput', 'msgs/s', 30, 10), row('latency', 'µs', 5, 10)]
+    const busy = [row('throughput', 'msgs/s', 15, 10), row('latency', 'µs', 20, 10)]
+    const [t, l] = compareContention(quiet, busy)
+    assert.deepEqual([t?.kept, t?.met], [0.5, false])
+    assert.deepEqual([l?.kept, l?.met], [0.25, false])
+    assert.deepEqual(compareContention(quiet, quiet).map((r) => [r.kept, r.met]), [[1, true], [1, true]])
   })
 
   it('rejects an unknown shape, a bad number and an unknown option', () => {
