@@ -59,16 +59,16 @@ export async function skynet(s: Session, { node, a }: NodeEnv): Promise<void> {
   const leaves = skynetLeaves(s.scale)
   const processes = skynetProcesses(leaves)
   const driver = await node.spawn(SkynetDriver, undefined, { thread: a })
-  const rate = await s.medianOf(async () => {
+  const rate = await s.medianWithCpu('skynet', async () => {
     const r = await node.call<SkynetResult>(driver, leaves, LONG)
     if (r.sum !== (leaves * (leaves - 1)) / 2) throw new Error(`skynet summed ${r.sum} over ${leaves} leaves`)
-    return processes / (r.ms / 1000)
+    return { units: processes, figure: processes / (r.ms / 1000) }
   })
   s.erlangSizes.skynet = leaves
   const wall = (perSecond: number | null): string => (perSecond === null ? 'n/a' : formatMs((processes / perSecond) * 1000))
   s.row({
     shape: `skynet, ${leaves.toLocaleString('en')} leaves (${processes.toLocaleString('en')} processes)`, unit: 'procs/s',
-    skein: rate, erlang: 'skynet',
+    skein: rate, erlang: 'skynet', cpu: s.cpuPerUnit('skynet'),
     detail: (r: Row) => `wall ${wall(r.skein)}` + (r.baselineName === '' ? '' : `, ${r.baselineName.split(' ')[0] ?? ''} ${wall(r.baseline)}`),
   })
 }
@@ -81,11 +81,11 @@ export async function restart(s: Session, { node, a }: NodeEnv): Promise<void> {
   } else {
     const driver = await node.spawn(RestartDriver, undefined, { thread: a })
     try {
-      rate = await s.medianOf(async () => {
+      rate = await s.medianWithCpu('restarts', async () => {
         const job: RestartJob = { rounds, maxMs: Math.max(250, 2000 * s.scale) }
         const r = await node.call<RestartResult>(driver, job, LONG)
         if ('error' in r) throw new Error(r.error)
-        return r.restarts / (r.ms / 1000)
+        return { units: r.restarts, figure: r.restarts / (r.ms / 1000) }
       })
     } catch (error) {
       s.notes.push(`Supervisor restarts: Skein failed: ${error instanceof Error ? error.message : String(error)}`)
@@ -94,7 +94,7 @@ export async function restart(s: Session, { node, a }: NodeEnv): Promise<void> {
   s.erlangSizes.restartRounds = rounds
   s.row({
     shape: 'Supervisor restarts, one_for_one, intensity 100', unit: 'restarts/s', skein: rate, erlang: 'restart',
-    target: timesBaseline(2, 'Erlang'),
+    target: timesBaseline(2, 'Erlang'), cpu: s.cpuPerUnit('restarts'),
   })
 }
 
