@@ -25,7 +25,7 @@ async function main(): Promise<void> {
   const node = await Node.start({ threads: 2, modules: [new URL(import.meta.url)], env: { 'skein.reports': false } })
   try {
     // One partition per worker thread (2 here): 'words:0' on thread 1, 'words:1' on thread 2.
-    const sup = await node.spawn(PartitionSupervisor, { name: 'words', child: { id: 'counter', start: [WordCounter, {}] } })
+    const sup = await node.spawn(PartitionSupervisor, { name: 'words', child: { id: 'counter', start: [WordCounter, {}] } }, { thread: 0 })
     const partitions = 2
     for (const k of [0, 1]) assert.equal(node.whereis(`words:${k}`)?.thread, k + 1)
     console.log('partitions: words:0 on thread 1, words:1 on thread 2')

@@ -32,7 +32,7 @@ async function main(): Promise<void> {
   // The crash below is on purpose: keep its report off stderr.
   const node = await Node.start({ threads: 2, modules: [new URL(import.meta.url)], env: { 'skein.reports': false } })
   try {
-    const pool = await node.spawn(Pool, { worker: Hasher, args: { rounds: 1000 }, size: 4 })
+    const pool = await node.spawn(Pool, { worker: Hasher, args: { rounds: 1000 }, size: 4 }, { thread: 0 })
 
     // Eight calls at once: round_robin hands two to each worker, and the workers are on both threads.
     const words = ['ant', 'bee', 'cat', 'dog', 'eel', 'fox', 'gnu', 'hen']

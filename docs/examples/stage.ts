@@ -97,7 +97,7 @@ async function main(): Promise<void> {
     // numbers (thread 1) → squares (thread 2) → sum (main thread). Demand goes upstream, events down.
     const numbers = await node.spawn(Numbers, { count: 100 }, { thread: 1 })
     const squares = await node.spawn(Squares, { from: numbers }, { thread: 2 })
-    const sum = await node.spawn(Sum, { subscribe: { to: squares, maxDemand: 10, minDemand: 5 } })
+    const sum = await node.spawn(Sum, { subscribe: { to: squares, maxDemand: 10, minDemand: 5 } }, { thread: 0 })
     const total = await node.call<Total>(sum, { after: 100 })
     assert.equal(total.sum, 328350)                      // 0² + 1² + ... + 99²
     assert.ok(total.largestBatch <= 5)                   // batches of maxDemand - minDemand at most

@@ -69,7 +69,7 @@ async function main(): Promise<void> {
   // The crashes below are on purpose: keep their reports off stderr (see docs/supervisor.md, Reports).
   const node = await Node.start({ threads: 1, modules: [new URL(import.meta.url)], env: { 'skein.reports': false } })
   try {
-    const tree = await node.spawn(Tree)
+    const tree = await node.spawn(Tree, undefined, { thread: 0 })   // beside the node (see below)
     const ids = (await Supervisor.whichChildren(node, tree)).map((c) => c.id)
     assert.deepEqual(ids, ['flaky', 'cache'])             // most recently started first
     console.log(`children: ${ids.join(', ')}`)
