@@ -109,9 +109,9 @@ export class Calls {
     this.#monitors.unwatch(pending.pid, pending.ref)
   }
 
+  /** A call or direct request from `p` (its context has checked that it is alive). */
   call(p: Proc, to: Address, request: unknown, options: CallOptions | undefined, kind: 'call' | 'direct' = 'call'): Promise<unknown> {
     const s = this.#s
-    if (p.status === Status.DEAD) return Promise.reject(makeError('ERR_PROCESS_TERMINATED', p.self.toString()))
     try {
       checkOptionKeys(kind, options, CALL_OPTION_KEYS)
     } catch (error) {
@@ -278,7 +278,6 @@ export class Calls {
    * another's end inside a callback (a supervisor shutting a child down).
    */
   watch(p: Proc, pid: Pid): Promise<ExitReason> {
-    if (p.status === Status.DEAD) return Promise.reject(makeError('ERR_PROCESS_TERMINATED', p.self.toString()))
     const pending = new PendingCall(pid, pid, this.#s.makeRef(), p, Infinity, 'watch')
     this.#watchFor(p, pending)
     return pending.promise() as Promise<ExitReason>

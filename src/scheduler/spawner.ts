@@ -82,14 +82,14 @@ export class Spawner {
     checkSpawnOptions(options, s.totalThreads)
     const key = s.registry.keyOf(behaviour)
     const extra = procOptions(options, parent)
-    const thread = options?.thread === undefined && options?.key === undefined
-      ? this.#defaultThread(parent, key, args, extra)
-      : this.#place(options)
+    const placed = options?.thread !== undefined || options?.key !== undefined
+    const thread = placed ? this.#place(options) : this.#defaultThread(parent, key, args, extra)
     if (this.#gone.has(thread)) throw makeError('ERR_THREAD_DOWN', thread)
     const remote = thread !== s.index
     if (remote && key === undefined) throw makeError('ERR_BEHAVIOUR_NOT_REGISTERED', behaviour.name)
-    // checkSends: a local spawn's args are checked as a SPAWN frame's would be.
-    if (remote || s.checkSends) {
+    // checkSends: a local spawn's args are checked as a SPAWN frame's would be. A default
+    // placement sends them to another thread only once it has found that they can travel.
+    if ((remote || s.checkSends) && (placed || !remote)) {
       assertSerializable(args, 'spawn args')
       if (extra !== null) assertSerializable(extra, 'spawn env')
     }
