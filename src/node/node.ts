@@ -118,11 +118,11 @@ export class Node extends EventEmitter {
     this.#main = main
     this.#threads = new Threads(opts, mem, creation, main, this)
     const pid = main.spawner.spawn(null, NodeShell, undefined, undefined, false)
-    this.#shell = main.local(pid) as Context
+    this.#shell = main.router.proc(pid) as Context
     this.#shell.external = true
     this.#offload = new OffloadPool(opts.offloadThreads)
     const service = main.spawner.spawn(null, OffloadService, undefined, { name: OFFLOAD_SERVICE }, false)
-    ;((main.local(service) as Context).instance as OffloadService).pool = this.#offload
+    ;((main.router.proc(service) as Context).instance as OffloadService).pool = this.#offload
     // While the node runs, the process stays alive even with no worker (threads: 0) or only
     // unref'd timers pending; stop() clears it.
     this.#keepAlive = setInterval(() => {}, 1 << 30)
@@ -500,7 +500,7 @@ export class Node extends EventEmitter {
 
   /** @internal For the testing kit: the behaviour instance of a process on the main thread. */
   localInstance(pid: Pid): unknown {
-    return this.#main.local(pid)?.instance
+    return this.#main.router.proc(pid)?.instance
   }
 
 }

@@ -153,11 +153,6 @@ export class Scheduler {
 
   // ── messages ───────────────────────────────────────────────────────────────────────────
 
-  /** The live local process for `pid`, if it is one of this thread's. */
-  local(pid: Pid): Proc | undefined {
-    return this.router.proc(pid)
-  }
-
   /** The pid an address names now; undefined (or a throw, when `strict`) if none. */
   resolveAddress(to: Address, strict: boolean): Pid | undefined {
     if (typeof to === 'string') {
@@ -180,7 +175,7 @@ export class Scheduler {
     const pid = this.resolveAddress(to, strict)
     if (pid === undefined) return false
     if (this.route(pid, message)) return true
-    if (strict) throw makeError('ERR_MAILBOX_FULL', pid.toString(), this.local(pid)?.limits?.mailboxSize ?? 0)
+    if (strict) throw makeError('ERR_MAILBOX_FULL', pid.toString(), this.router.proc(pid)?.limits?.mailboxSize ?? 0)
     return false
   }
 
